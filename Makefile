@@ -1,0 +1,46 @@
+# Each target creates the virtual environment it needs, so `make demo` and
+# `make test` work on a fresh machine by themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: demo test lint unit bench smoke clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: walk the default configs through hybridctl
+demo: $(STAMP)
+	@PATH="$(abspath $(BIN)):$$PATH" sh scripts/demo.sh
+
+## test: lint, type-check and run the whole test suite
+test: lint unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check hybridctl tests benchmarks
+	$(BIN)/ruff format --check hybridctl tests benchmarks
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## bench: measured comparisons against reference tools (prints ratios)
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/validate.py
+
+## smoke: build the wheel, install it in a fresh venv, run it from another directory
+smoke: $(STAMP)
+	rm -rf dist .venv-smoke
+	$(BIN)/python -m hatchling build -t wheel -d dist
+	$(PYTHON) -m venv .venv-smoke
+	.venv-smoke/bin/python -m pip install --quiet dist/*.whl
+	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) --version
+	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
+
+clean:
+	rm -rf $(VENV) .venv-smoke dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""hybridctl: run a hybrid LLM model strategy safely."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""python -m hybridctl"""
+
+from __future__ import annotations
+
+from hybridctl.cli.main import main
+
+main()

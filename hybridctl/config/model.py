@@ -1,0 +1,166 @@
+"""Typed view of a schema-valid model-config.json."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Pricing(NamedTuple):
+    """USD per million tokens, whichever unit the file used."""
+
+    input_per_million: float
+    output_per_million: float
+    cache_read_per_million: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Pricing:
+        if "inputPerMillion" in data:
+            return cls(data["inputPerMillion"], data["outputPerMillion"], data.get("cacheReadPerMillion"))
+        cache = data.get("cache_read_input_token_cost")
+        return cls(
+            data["input_cost_per_token"] * 1e6,
+            data["output_cost_per_token"] * 1e6,
+            None if cache is None else cache * 1e6,
+        )
+
+
+class ModelSpec(NamedTuple):
+    id: str
+    provider: str
+    provider_model_id: str
+    tier: str
+    pricing: Pricing
+    fallback: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name by which instructions may refer to this model."""
+        return (self.id, self.provider_model_id, *self.aliases)
+
+
+class RoleSpec(NamedTuple):
+    name: str
+    primary: str
+    escalation_model: str | None = None
+    escalation_criteria: tuple[str, ...] | None = None  # None: every defined criterion
+    fallbacks: tuple[str, ...] | None = None  # None: follow the primary's fallback links
+
+
+class Criterion(NamedTuple):
+    name: str
+    weight: float
+    parameters: dict[str, Any]
+
+
+class EscalationPolicy(NamedTuple):
+    threshold: float
+    max_rate: float | None
+    criteria: dict[str, Criterion]
+
+
+class Strategy(NamedTuple):
+    name: str
+    models: dict[str, ModelSpec]
+    roles: dict[str, RoleSpec]
+    escalation: EscalationPolicy | None
+    targets: dict[str, Any]
+    gates: dict[str, Any]
+    rollback_triggers: dict[str, Any]
+    budgets: dict[str, Any]
+    rollout_steps: tuple[tuple[int, float], ...]  # (weight, min soak hours)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Strategy:
+        models = {
+            model_id: ModelSpec(
+                id=model_id,
+                provider=spec["provider"],
+                provider_model_id=spec["providerModelId"],
+                tier=spec["tier"],
+                pricing=Pricing.from_dict(spec["pricing"]),
+                fallback=spec.get("fallback"),
+                aliases=tuple(spec.get("aliases", ())),
+            )
+            for model_id, spec in data["models"].items()
+        }
+        roles = {}
+        for name, spec in data["roles"].items():
+            escalation = spec.get("escalation") or {}
+            fallbacks = spec.get("fallbacks")
+            roles[name] = RoleSpec(
+                name=name,
+                primary=spec["primary"],
+                escalation_model=escalation.get("model"),
+                escalation_criteria=tuple(escalation["criteria"]) if "criteria" in escalation else None,
+                fallbacks=None if fallbacks is None else tuple(fallbacks),
+            )
+        policy = None
+        if "escalation" in data:
+            raw = data["escalation"]
+            policy = EscalationPolicy(
+                threshold=raw["threshold"],
+                max_rate=raw.get("maxRate"),
+                criteria={
+                    name: Criterion(
+                        name,
+                        spec["weight"],
+                        {k: v for k, v in spec.items() if k not in ("weight", "description")},
+                    )
+                    for name, spec in raw["criteria"].items()
+                },
+            )
+        steps = tuple(
+            (step["weight"], float(step.get("minSoakHours", 0)))
+            for step in data.get("rollout", {}).get("steps", [{"weight": 10}, {"weight": 50}])
+        )
+        return cls(
+            name=data.get("strategy", {}).get("name", "unnamed"),
+            models=models,
+            roles=roles,
+            escalation=policy,
+            targets=data.get("targets", {}),
+            gates=data.get("gates", {}),
+            rollback_triggers=data.get("rollbackTriggers", {}),
+            budgets=data.get("budgets", {}),
+            rollout_steps=steps,
+        )
+
+    def criteria_of(self, role: str) -> tuple[str, ...]:
+        """The escalation criteria that count for a role."""
+        listed = self.roles[role].escalation_criteria
+        if listed is not None:
+            return listed
+        return tuple(self.escalation.criteria) if self.escalation else ()
+
+    def linked_chain(self, model_id: str) -> tuple[list[str], str | None]:
+        """Follow fallback links from a model; returns the chain after it and the
+        model that closes a loop, if the links loop."""
+        chain: list[str] = []
+        seen = {model_id}
+        current = self.models.get(model_id)
+        while current is not None and current.fallback is not None:
+            nxt = current.fallback
+            if nxt in seen:
+                return chain, nxt
+            chain.append(nxt)
+            seen.add(nxt)
+            current = self.models.get(nxt)
+        return chain, None
+
+    def fallback_chain(self, role: str) -> list[str]:
+        """Models tried, in order, when the role's primary is unavailable."""
+        spec = self.roles[role]
+        if spec.fallbacks is not None:
+            return list(spec.fallbacks)
+        return self.linked_chain(spec.primary)[0]
+
+    def models_of(self, role: str) -> list[str]:
+        """Every model a role may be served by: primary, escalation, fallbacks."""
+        spec = self.roles[role]
+        found = [spec.primary]
+        if spec.escalation_model:
+            found.append(spec.escalation_model)
+            found.extend(self.linked_chain(spec.escalation_model)[0])
+        found.extend(self.fallback_chain(role))
+        return list(dict.fromkeys(found))

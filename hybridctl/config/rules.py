@@ -1,0 +1,614 @@
+"""Semantic rules: what the schema cannot say, within a file and across the two files.
+
+Each rule is a generator of diagnostics registered for a scope:
+``modes`` and ``secrets`` rules tolerate schema-invalid data (they check types
+as they go); ``strategy`` rules receive the typed model of a schema-valid
+model-config.json; ``cross`` rules need both files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hybridctl.config.diagnostics import Diagnostic
+from hybridctl.config.document import Document, JsonPath
+from hybridctl.config.model import Strategy
+
+
+@dataclass
+class ConfigSet:
+    """The files checked together, and the typed strategy when it is schema-valid."""
+
+    modes: Document | None = None
+    model_config: Document | None = None
+    strategy: Strategy | None = None
+
+
+ModesRule = Callable[[Document], Iterator[Diagnostic]]
+StrategyRule = Callable[[Document, Strategy], Iterator[Diagnostic]]
+CrossRule = Callable[[Document, Document, Strategy], Iterator[Diagnostic]]
+
+MODES_RULES: list[ModesRule] = []
+DOCUMENT_RULES: list[ModesRule] = []  # any file, any shape
+STRATEGY_RULES: list[StrategyRule] = []
+CROSS_RULES: list[CrossRule] = []
+
+_F = TypeVar("_F")
+
+
+def _register(registry: list[_F]) -> Callable[[_F], _F]:
+    def add(rule: _F) -> _F:
+        registry.append(rule)
+        return rule
+
+    return add
+
+
+def run_rules(configs: ConfigSet) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for document in (configs.modes, configs.model_config):
+        if document is not None:
+            for document_rule in DOCUMENT_RULES:
+                found.extend(document_rule(document))
+    if configs.modes is not None:
+        for modes_rule in MODES_RULES:
+            found.extend(modes_rule(configs.modes))
+    if configs.model_config is not None and configs.strategy is not None:
+        for strategy_rule in STRATEGY_RULES:
+            found.extend(strategy_rule(configs.model_config, configs.strategy))
+        if configs.modes is not None:
+            for cross_rule in CROSS_RULES:
+                found.extend(cross_rule(configs.modes, configs.model_config, configs.strategy))
+    return found
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def _modes(document: Document) -> Iterator[tuple[int, dict[str, Any]]]:
+    modes = document.data.get("customModes") if isinstance(document.data, dict) else None
+    if isinstance(modes, list):
+        for index, mode in enumerate(modes):
+            if isinstance(mode, dict):
+                yield index, mode
+
+
+def _group_name(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, list) and entry and isinstance(entry[0], str):
+        return entry[0]
+    return None
+
+
+_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
+
+
+def compile_js_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a JavaScript RegExp source with Python's re; named groups differ."""
+    return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
+
+
+def _walk_strings(value: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, str | None, str]]:
+    """(path, key that holds it, string) for every string value in a document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                yield (*path, key), key, item
+            else:
+                yield from _walk_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield (*path, index), None, item
+            else:
+                yield from _walk_strings(item, (*path, index))
+
+
+def _locate_in_value(document: Document, path: JsonPath, needle: str, start: int = 0) -> tuple[int, int]:
+    """Line and column of text inside a (possibly multi-line) value, else of the value."""
+    span = document.value_spans.get(path)
+    if span is not None:
+        raw = document.source.text[span[0] : span[1]].lower()
+        offset = raw.find(needle.lower(), start)
+        if offset >= 0:
+            return document.source.position(span[0] + offset)
+    return document.locate(path)
+
+
+def _at(
+    document: Document,
+    rule: str,
+    message: str,
+    path: JsonPath,
+    line_col: tuple[int, int],
+    hint: str | None = None,
+) -> Diagnostic:
+    return document.diag(rule, message, path, hint=hint)._replace(line=line_col[0], column=line_col[1])
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+# -- modes -------------------------------------------------------------------------
+
+
+@_register(MODES_RULES)
+def duplicate_slug(document: Document) -> Iterator[Diagnostic]:
+    first: dict[str, int] = {}
+    for index, mode in _modes(document):
+        slug = mode.get("slug")
+        if not isinstance(slug, str):
+            continue
+        if slug in first:
+            line = document.locate(("customModes", first[slug], "slug"))[0]
+            yield document.diag(
+                "duplicate-slug",
+                f"slug '{slug}' is already used by the mode on line {line}",
+                ("customModes", index, "slug"),
+                hint="Roo Code refuses files with duplicate slugs",
+            )
+        else:
+            first[slug] = index
+
+
+@_register(MODES_RULES)
+def duplicate_group(document: Document) -> Iterator[Diagnostic]:
+    for index, mode in _modes(document):
+        groups = mode.get("groups")
+        if not isinstance(groups, list):
+            continue
+        seen: set[str] = set()
+        for position, entry in enumerate(groups):
+            name = _group_name(entry)
+            if name is None:
+                continue
+            if name in seen:
+                yield document.diag(
+                    "duplicate-group",
+                    f"group '{name}' is listed twice in mode '{mode.get('slug', index)}'",
+                    ("customModes", index, "groups", position),
+                    hint="merge the entries; Roo Code refuses duplicate groups",
+                )
+            seen.add(name)
+
+
+@_register(MODES_RULES)
+def invalid_file_regex(document: Document) -> Iterator[Diagnostic]:
+    for index, mode in _modes(document):
+        groups = mode.get("groups")
+        for position, entry in enumerate(groups if isinstance(groups, list) else []):
+            if not (isinstance(entry, list) and len(entry) > 1 and isinstance(entry[1], dict)):
+                continue
+            pattern = entry[1].get("fileRegex")
+            if not isinstance(pattern, str):
+                continue
+            try:
+                compile_js_regex(pattern)
+            except re.error as exc:
+                yield document.diag(
+                    "invalid-file-regex",
+                    f"fileRegex does not compile: {exc}",
+                    ("customModes", index, "groups", position, 1, "fileRegex"),
+                )
+
+
+@_register(MODES_RULES)
+def deprecated_group(document: Document) -> Iterator[Diagnostic]:
+    for index, mode in _modes(document):
+        groups = mode.get("groups")
+        for position, entry in enumerate(groups if isinstance(groups, list) else []):
+            if _group_name(entry) == "browser":
+                yield document.diag(
+                    "deprecated-group",
+                    f"tool group 'browser' in mode '{mode.get('slug', index)}' is deprecated in Roo Code",
+                    ("customModes", index, "groups", position),
+                    hint="remove it; use an MCP browser server through the 'mcp' group",
+                )
+
+
+# -- secrets (any file) ------------------------------------------------------------
+
+_SECRET_PATTERNS = [
+    ("an Anthropic API key", re.compile(r"sk-ant-[A-Za-z0-9_-]{20,}")),
+    ("an OpenRouter API key", re.compile(r"sk-or-v1-[A-Za-z0-9]{20,}")),
+    ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("a Z.ai API key", re.compile(r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b")),
+    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
+    ("an AWS access key id", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
+    ("a bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{20,}")),
+]
+_SECRET_KEY = re.compile(
+    r"(?i)^(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password|authorization)$"
+)
+_ENV_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z_][A-Z0-9_]*)$")
+
+
+@_register(DOCUMENT_RULES)
+def secret_literal(document: Document) -> Iterator[Diagnostic]:
+    hint = "remove it and rotate the key; keys come from the environment (providers.<id>.apiKeyEnv)"
+    for path, key, text in _walk_strings(document.data):
+        if key is not None and _SECRET_KEY.match(key) and text and not _ENV_REFERENCE.match(text):
+            yield document.diag(
+                "secret-literal",
+                f"'{key}' holds a literal secret ({len(text)} characters, not shown)",
+                path,
+                hint=hint,
+            )
+            continue
+        for kind, pattern in _SECRET_PATTERNS:
+            match = pattern.search(text)
+            if match:
+                where = _locate_in_value(document, path, match.group(0))
+                yield _at(
+                    document,
+                    "secret-literal",
+                    f"literal secret: {kind} ({len(match.group(0))} characters, not shown)",
+                    path,
+                    where,
+                    hint=hint,
+                )
+                break
+
+
+# -- model config ------------------------------------------------------------------
+
+
+@_register(STRATEGY_RULES)
+def unknown_model(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    known = list(strategy.models)
+
+    def check(model_id: str, path: JsonPath, what: str, owner: str) -> Iterator[Diagnostic]:
+        if model_id not in strategy.models:
+            from hybridctl.config.schema import did_you_mean
+
+            yield document.diag(
+                "unknown-model",
+                f"{what} '{model_id}' of {owner} is not in the model catalog",
+                path,
+                hint=did_you_mean(model_id, known) or "add it under models, or fix the id",
+            )
+
+    for name, role in strategy.roles.items():
+        owner = f"role '{name}'"
+        yield from check(role.primary, ("roles", name, "primary"), "primary model", owner)
+        if role.escalation_model:
+            yield from check(
+                role.escalation_model, ("roles", name, "escalation", "model"), "escalation model", owner
+            )
+        for index, model_id in enumerate(role.fallbacks or ()):
+            yield from check(model_id, ("roles", name, "fallbacks", index), "fallback", owner)
+    for model_id, spec in strategy.models.items():
+        if spec.fallback is not None:
+            yield from check(
+                spec.fallback, ("models", model_id, "fallback"), "fallback", f"model '{model_id}'"
+            )
+
+
+@_register(STRATEGY_RULES)
+def unknown_provider(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    providers = document.data.get("providers")
+    if providers is None:
+        return
+    for model_id, spec in strategy.models.items():
+        if spec.provider not in providers:
+            from hybridctl.config.schema import did_you_mean
+
+            yield document.diag(
+                "unknown-provider",
+                f"provider '{spec.provider}' of model '{model_id}' is not under providers",
+                ("models", model_id, "provider"),
+                hint=did_you_mean(spec.provider, list(providers)) or "add it under providers",
+            )
+
+
+@_register(STRATEGY_RULES)
+def fallback_cycle(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    reported: set[frozenset[str]] = set()
+    for model_id in strategy.models:
+        chain, loops_to = strategy.linked_chain(model_id)
+        if loops_to is None:
+            continue
+        path_ids = [model_id, *chain]
+        members = frozenset(path_ids[path_ids.index(loops_to) :])
+        if members in reported:
+            continue
+        reported.add(members)
+        # Point at the link that closes the loop in reading order.
+        closer = max(members, key=lambda m: document.locate(("models", m, "fallback")))
+        loop = [closer]
+        while len(loop) == 1 or loop[-1] != closer:
+            nxt = strategy.models[loop[-1]].fallback
+            assert nxt is not None
+            loop.append(nxt)
+        yield document.diag(
+            "fallback-cycle",
+            "fallback links loop: " + " -> ".join(loop),
+            ("models", closer, "fallback"),
+            hint="end the chain with a model that has no fallback",
+        )
+
+
+@_register(STRATEGY_RULES)
+def fallback_lists(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    for name, role in strategy.roles.items():
+        if role.fallbacks is None:
+            continue
+        seen = {role.primary: -1}
+        for index, model_id in enumerate(role.fallbacks):
+            path = ("roles", name, "fallbacks", index)
+            if index == 0 and model_id == role.primary:
+                yield document.diag(
+                    "fallback-starts-with-primary",
+                    f"the fallbacks of role '{name}' start with its primary '{model_id}'",
+                    path,
+                    hint="a fallback is tried when the primary fails; start with another model",
+                )
+            elif model_id in seen:
+                earlier = "as its primary" if seen[model_id] < 0 else f"as fallback {seen[model_id] + 1}"
+                yield document.diag(
+                    "fallback-repeat",
+                    f"'{model_id}' is already in the chain of role '{name}' ({earlier})",
+                    path,
+                    hint="each model is tried once; remove the repeat",
+                )
+            seen.setdefault(model_id, index)
+
+
+@_register(STRATEGY_RULES)
+def escalation_scores(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    policy = strategy.escalation
+    escalating = {n: r for n, r in strategy.roles.items() if r.escalation_model}
+    if policy is None:
+        for name in escalating:
+            yield document.diag(
+                "unknown-criterion",
+                f"role '{name}' escalates, but no escalation criteria are defined",
+                ("roles", name, "escalation"),
+                hint="add an escalation section with criteria",
+            )
+        return
+    threshold_path: JsonPath = ("escalation", "threshold")
+    for name, criterion in policy.criteria.items():
+        if not 0 <= criterion.weight <= 1:
+            yield document.diag(
+                "escalation-weight-range",
+                f"weight of '{name}' is {_fmt(criterion.weight)}; weights are between 0 and 1",
+                ("escalation", "criteria", name, "weight"),
+            )
+    if not 0 < policy.threshold <= 1:
+        yield document.diag(
+            "escalation-weight-range",
+            f"threshold is {_fmt(policy.threshold)}; it must be above 0 and at most 1",
+            threshold_path,
+            hint="a threshold of 0 or less escalates every task",
+        )
+        return
+    weights = {n: c.weight for n, c in policy.criteria.items()}
+    total = sum(weights.values())
+    if total < policy.threshold:
+        yield document.diag(
+            "escalation-threshold-unreachable",
+            f"all criteria together score {_fmt(total)}, below the threshold "
+            f"{_fmt(policy.threshold)}: no task can ever escalate",
+            threshold_path,
+        )
+        return
+    for name in escalating:
+        counted = strategy.criteria_of(name)
+        for index, criterion_name in enumerate(counted):
+            if criterion_name not in weights:
+                yield document.diag(
+                    "unknown-criterion",
+                    f"role '{name}' counts criterion '{criterion_name}', which escalation.criteria "
+                    "does not define",
+                    ("roles", name, "escalation", "criteria", index),
+                )
+        reachable = sum(weights.get(c, 0) for c in counted)
+        if reachable < policy.threshold:
+            yield document.diag(
+                "escalation-threshold-unreachable",
+                f"role '{name}' counts criteria worth {_fmt(reachable)} together, below the "
+                f"threshold {_fmt(policy.threshold)}: it can never escalate",
+                ("roles", name, "escalation", "criteria"),
+            )
+    strongest = max(weights, key=lambda n: weights[n])
+    if weights[strongest] < policy.threshold:
+        pair = sorted(weights, key=lambda n: -weights[n])[:2]
+        yield document.diag(
+            "escalation-no-single-criterion",
+            f"no single criterion reaches the threshold {_fmt(policy.threshold)} (strongest: {strongest} "
+            f"{_fmt(weights[strongest])}); a task escalates only when two or more hold, e.g. "
+            f"{' + '.join(pair)} = {_fmt(sum(weights[p] for p in pair))}",
+            threshold_path,
+            hint="intended if escalation should need corroborating signals; otherwise lower the "
+            "threshold or raise a weight (--ignore escalation-no-single-criterion to accept)",
+        )
+
+
+@_register(STRATEGY_RULES)
+def premium_primary(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    for name, role in strategy.roles.items():
+        spec = strategy.models.get(role.primary)
+        if spec is not None and spec.tier == "premium":
+            yield document.diag(
+                "premium-primary",
+                f"role '{name}' runs on premium model '{role.primary}' for every request",
+                ("roles", name, "primary"),
+                hint="use the primary-tier model and escalate to the premium one",
+            )
+
+
+_PER_MILLION = ("inputPerMillion", "outputPerMillion", "cacheReadPerMillion")
+_PER_TOKEN = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost")
+
+
+@_register(STRATEGY_RULES)
+def price_unit(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    for model_id in strategy.models:
+        pricing = document.data["models"][model_id]["pricing"]
+        for field in _PER_MILLION:
+            value = pricing.get(field)
+            if isinstance(value, (int, float)) and 0 < value < 0.001:
+                yield document.diag(
+                    "price-unit",
+                    f"{field} of '{model_id}' is {_fmt(value)}: that is a per-token price, "
+                    "but the field is per million tokens",
+                    ("models", model_id, "pricing", field),
+                    hint=f"write {_fmt(value * 1e6)}, or use the LiteLLM per-token field",
+                )
+        for field in _PER_TOKEN:
+            value = pricing.get(field)
+            if isinstance(value, (int, float)) and value >= 0.001:
+                yield document.diag(
+                    "price-unit",
+                    f"{field} of '{model_id}' is {_fmt(value)}: that is a per-million price "
+                    "(or $1,000+ per million), but the field is per token",
+                    ("models", model_id, "pricing", field),
+                    hint=f"write {_fmt(value / 1e6)}, or use the per-million field",
+                )
+
+
+@_register(STRATEGY_RULES)
+def target_and_budget_ranges(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    savings = strategy.targets.get("costSavings", {})
+    if "max" in savings and savings["min"] > savings["max"]:
+        yield document.diag(
+            "target-range",
+            f"cost savings target min {_fmt(savings['min'])} is above max {_fmt(savings['max'])}",
+            ("targets", "costSavings", "min"),
+        )
+    budgets = strategy.budgets
+    checks = [
+        ("weekly", "daily", 7, "7 daily budgets"),
+        ("monthly", "daily", 31, "31 daily budgets"),
+    ]
+    for larger, smaller, factor, words in checks:
+        if larger in budgets and smaller in budgets and budgets[larger] > budgets[smaller] * factor:
+            yield document.diag(
+                "budget-inconsistent",
+                f"{larger} budget {_fmt(budgets[larger])} exceeds {words} "
+                f"({_fmt(budgets[smaller] * factor)}): the daily alert always fires first",
+                ("budgets", larger),
+            )
+    for larger, smaller in (("weekly", "daily"), ("monthly", "weekly")):
+        if larger in budgets and smaller in budgets and budgets[larger] < budgets[smaller]:
+            yield document.diag(
+                "budget-inconsistent",
+                f"{larger} budget {_fmt(budgets[larger])} is below the {smaller} budget "
+                f"{_fmt(budgets[smaller])}",
+                ("budgets", larger),
+            )
+
+
+# -- across the two files ----------------------------------------------------------
+
+
+@_register(CROSS_RULES)
+def modes_match_roles(modes: Document, config: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    from hybridctl.config.schema import did_you_mean
+
+    slugs: dict[str, int] = {}
+    for index, mode in _modes(modes):
+        slug = mode.get("slug")
+        if isinstance(slug, str):
+            slugs.setdefault(slug, index)
+            if slug not in strategy.roles:
+                yield modes.diag(
+                    "mode-without-role",
+                    f"mode '{slug}' has no role in {config.display}",
+                    ("customModes", index, "slug"),
+                    hint=did_you_mean(slug, list(strategy.roles))
+                    or f"add roles.{slug} with its primary model",
+                )
+    for name in strategy.roles:
+        if name not in slugs:
+            yield config.diag(
+                "role-without-mode",
+                f"role '{name}' has no mode in {modes.display}",
+                ("roles", name),
+                key=True,
+                hint=did_you_mean(name, list(slugs)) or "add the mode, or remove the role",
+            )
+
+
+_MODEL_FAMILY = re.compile(
+    r"(?<![\w./-])(?:gpt-[0-9][\w.-]*|claude-[a-z0-9][\w.-]*|glm-[0-9][\w.-]*|gemini-[0-9][\w.-]*"
+    r"|llama-[0-9][\w.-]*|deepseek-[\w.-]+|mistral-[\w.-]+|grok-[\w.-]+"
+    r"|(?:openrouter|meta-llama|anthropic|openai|z-ai|google|mistralai|deepseek|qwen|x-ai)/[\w.:-]+)",
+    re.IGNORECASE,
+)
+_DRIFT_FIELDS = ("customInstructions", "roleDefinition")
+
+
+def _model_mentions(text: str, strategy: Strategy) -> list[tuple[str, str | None]]:
+    """(text as written, catalog id or None) for each model named in text, in order."""
+    names = sorted(
+        ((n, spec.id) for spec in strategy.models.values() for n in spec.names),
+        key=lambda pair: -len(pair[0]),
+    )
+    known = (
+        re.compile(
+            r"(?<![\w./-])(" + "|".join(re.escape(n) for n, _ in names) + r")(?![\w/-]|\.\d)", re.IGNORECASE
+        )
+        if names
+        else None
+    )
+    by_name = {n.lower(): model_id for n, model_id in names}
+    found: list[tuple[int, str, str | None]] = []
+    taken: list[tuple[int, int]] = []
+    for match in known.finditer(text) if known else ():
+        found.append((match.start(), match.group(1), by_name[match.group(1).lower()]))
+        taken.append(match.span())
+    for match in _MODEL_FAMILY.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b in taken):
+            continue
+        found.append((match.start(), match.group(0).rstrip(".-:"), None))
+    return [(written, model_id) for _, written, model_id in sorted(found)]
+
+
+@_register(CROSS_RULES)
+def instruction_drift(modes: Document, config: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    for index, mode in _modes(modes):
+        slug = mode.get("slug")
+        if not isinstance(slug, str) or slug not in strategy.roles:
+            continue
+        allowed = strategy.models_of(slug)
+        configured = f"{strategy.roles[slug].primary}" + (
+            f" (escalation {strategy.roles[slug].escalation_model})"
+            if strategy.roles[slug].escalation_model
+            else ""
+        )
+        for field in _DRIFT_FIELDS:
+            text = mode.get(field)
+            if not isinstance(text, str):
+                continue
+            path = ("customModes", index, field)
+            reported: set[str] = set()
+            for written, model_id in _model_mentions(text, strategy):
+                if (model_id in allowed) or written.lower() in reported:
+                    continue
+                reported.add(written.lower())
+                if model_id is None:
+                    message = (
+                        f"{field} of '{slug}' names {written}, which is not in the model catalog; "
+                        f"{config.display} configures {configured}"
+                    )
+                else:
+                    message = (
+                        f"{field} of '{slug}' names {written}, but {config.display} configures "
+                        f"{slug} with {configured}"
+                    )
+                yield _at(
+                    modes,
+                    "instruction-drift",
+                    message,
+                    path,
+                    _locate_in_value(modes, path, written),
+                    hint="make the instructions and the role's models agree",
+                )

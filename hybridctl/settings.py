@@ -1,0 +1,114 @@
+"""Settings: ``hybridctl.toml`` or ``[tool.hybridctl]`` in ``pyproject.toml``, then
+``HYBRIDCTL_*`` environment variables, then command-line flags (highest).
+
+The settings file is found by walking up from the working directory, like
+ruff and pytest do; relative paths in it are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hybridctl.config.document import DEFAULT_MAX_FILE_BYTES
+from hybridctl.errors import UsageError
+
+SETTINGS_FILE = "hybridctl.toml"
+
+
+class Settings(NamedTuple):
+    root: Path  # directory relative paths are resolved against
+    file: Path | None  # the settings file in effect, if any
+    config_dir: Path
+    store: Path
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES
+    ignore: tuple[str, ...] = ()
+    lock_timeout: float = 10.0
+    actor: str | None = None
+
+
+# key in the file -> (environment variable, parser)
+_KEYS: dict[str, tuple[str, str]] = {
+    "config-dir": ("HYBRIDCTL_CONFIG_DIR", "path"),
+    "store": ("HYBRIDCTL_STORE", "path"),
+    "max-file-size": ("HYBRIDCTL_MAX_FILE_SIZE", "int"),
+    "ignore": ("HYBRIDCTL_IGNORE", "list"),
+    "lock-timeout": ("HYBRIDCTL_LOCK_TIMEOUT", "float"),
+    "actor": ("HYBRIDCTL_ACTOR", "str"),
+}
+
+
+def find_settings_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    for directory in (start, *start.parents):
+        candidate = directory / SETTINGS_FILE
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = directory / "pyproject.toml"
+        # Most pyproject files have no hybridctl table: skip parsing those.
+        if pyproject.is_file() and "tool.hybridctl" in pyproject.read_text(
+            encoding="utf-8", errors="replace"
+        ):
+            table = _read_toml(pyproject).get("tool", {}).get("hybridctl")
+            if table is not None:
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}", hint="fix the settings file's TOML syntax") from None
+
+
+def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
+    try:
+        if kind == "path":
+            path = Path(str(value)).expanduser()
+            return path if path.is_absolute() else root / path
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "list":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return str(value)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"{origin}: '{key}' must be {'a number' if kind in ('int', 'float') else kind}, got {value!r}"
+        ) from None
+
+
+def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    cwd = Path.cwd() if cwd is None else cwd
+    environ = os.environ if environ is None else environ
+    found = find_settings_file(cwd)
+    root = found[0].parent if found else cwd
+    settings = Settings(
+        root=root, file=found[0] if found else None, config_dir=root / "configs", store=root / "backups"
+    )
+    values: dict[str, Any] = {}
+    if found:
+        path, table = found
+        for key, value in table.items():
+            if key not in _KEYS:
+                import difflib
+
+                close = difflib.get_close_matches(key, list(_KEYS), n=1)
+                raise UsageError(
+                    f"{path}: unknown setting '{key}'",
+                    hint=f"did you mean '{close[0]}'?" if close else "known settings: " + ", ".join(_KEYS),
+                )
+            values[key] = _parse(key, _KEYS[key][1], value, str(path), root)
+    for key, (variable, kind) in _KEYS.items():
+        if environ.get(variable):
+            values[key] = _parse(key, kind, environ[variable], variable, cwd)
+    return settings._replace(**{key.replace("-", "_"): value for key, value in values.items()})

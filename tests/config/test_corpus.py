@@ -1,0 +1,81 @@
+"""The example-file corpus: every negative case reports exactly the findings its
+``expect`` file names (rule, file, line, column), every positive file passes
+strictly, and every real-world Roo Code file passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hybridctl.config.diagnostics import RULES
+from tests.helpers import CORPUS, REALWORLD, RunFn, snapshot
+
+NEGATIVE = sorted(p for p in (CORPUS / "negative").iterdir() if p.is_dir())
+POSITIVE = sorted((CORPUS / "positive").iterdir())
+REAL_FILES = sorted((REALWORLD / "roomodes").glob("*")) if (REALWORLD / "roomodes").is_dir() else []
+
+
+def read_expect(case: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    expected: list[tuple[str, str, str]] = []
+    args: list[str] = []
+    for line in (case / "expect").read_text().splitlines():
+        if line.startswith("# args:"):
+            args = line.removeprefix("# args:").split()
+        elif line.strip() and not line.startswith("#"):
+            severity, rule, where = line.split()
+            expected.append((severity, rule, where))
+    return sorted(expected), args
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=lambda p: p.name)
+def test_negative_case_reports_exactly_its_expected_findings(case: Path, cli: RunFn) -> None:
+    expected, args = read_expect(case)
+    before = snapshot(case)
+
+    run = cli("validate", ".", "--format", "json", *args, cwd=case)
+
+    found = sorted(
+        (d["severity"], d["rule"], f"{d['file']}:{d['line']}:{d['column']}")
+        for d in run.json()["diagnostics"]
+    )
+    assert found == expected
+    has_error = any(severity == "error" for severity, _, _ in expected)
+    assert run.exit_code == (1 if has_error else 0)
+    if not has_error:
+        assert cli("validate", ".", "--strict", *args, cwd=case).exit_code == 1
+    assert snapshot(case) == before, "validate must never change a file"
+
+
+def test_every_rule_has_a_negative_example() -> None:
+    exercised = {rule for case in NEGATIVE for _, rule, _ in read_expect(case)[0]}
+    assert set(RULES) - exercised == set()
+
+
+@pytest.mark.parametrize("path", POSITIVE, ids=lambda p: p.name)
+def test_positive_example_passes_strictly(path: Path, cli: RunFn) -> None:
+    run = cli("validate", "--strict", "--format", "json", str(path))
+
+    assert run.json()["diagnostics"] == []
+    assert run.exit_code == 0
+
+
+@pytest.mark.skipif(not REAL_FILES, reason=f"no real-world files at {REALWORLD / 'roomodes'}")
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
+def test_real_world_roo_code_file_validates(path: Path, cli: RunFn) -> None:
+    run = cli("validate", "--kind", "modes", "--format", "json", str(path))
+
+    report = run.json()
+    assert run.exit_code == 0, report["diagnostics"]
+    assert report["summary"]["errors"] == 0
+    # The only warning real files earn is the deprecated browser group.
+    assert {d["rule"] for d in report["diagnostics"]} <= {"deprecated-group"}
+    assert report["files"][0]["kind"] == "modes"
+
+
+@pytest.mark.skipif(not REAL_FILES, reason=f"no real-world files at {REALWORLD / 'roomodes'}")
+def test_real_world_files_are_recognised_as_modes_by_name(cli: RunFn) -> None:
+    run = cli("validate", "--format", "json", *map(str, REAL_FILES))
+
+    assert {f["kind"] for f in run.json()["files"]} == {"modes"}
+    assert run.exit_code == 0

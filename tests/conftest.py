@@ -1,0 +1,81 @@
+"""Fixtures: the CLI in-process or as the installed entry point, and scratch configs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import CONFIGS, Run, RunFn
+
+_OUR_ENV = ("HYBRIDCTL_", "GITHUB_")
+
+
+def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_OUR_ENV) and k not in ("FORCE_COLOR", "NO_COLOR")
+    }
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
+    """cli(*args, cwd=..., env=...) runs hybridctl in-process with Typer's runner."""
+    from hybridctl.cli.main import app
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+        for key in [k for k in os.environ if k.startswith(_OUR_ENV)]:
+            monkeypatch.delenv(key)
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def hybridctl_executable() -> str:
+    beside = Path(sys.executable).parent / "hybridctl"
+    found = str(beside) if beside.exists() else shutil.which("hybridctl")
+    assert found, "the hybridctl entry point is not installed (pip install -e .)"
+    return found
+
+
+@pytest.fixture
+def hybridctl() -> RunFn:
+    """hybridctl(*args, cwd=..., env=...) runs the installed entry point as a subprocess."""
+
+    def run(
+        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> Run:
+        done = subprocess.run(
+            [hybridctl_executable(), *args],
+            cwd=cwd,
+            env=_clean_env(env),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A scratch copy of the default configs."""
+    target = tmp_path / "configs"
+    shutil.copytree(CONFIGS, target)
+    return target
