@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
 
     from hybridctl.config.diagnostics import Diagnostic, Rule
@@ -32,8 +35,11 @@ def console(*, stderr: bool = False) -> Console:
     """A rich console; rich itself honours NO_COLOR, FORCE_COLOR and non-TTY output."""
     from rich.console import Console
 
-    # soft_wrap: never break a file:line:col line at the terminal width.
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # soft_wrap: never break a file:line:col line at the terminal width; and when
+    # piped, size tables for a log line rather than rich's 80-column default.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def write(text: str) -> None:
@@ -51,6 +57,10 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 def render_error(error: HybridctlError) -> None:
     from rich.text import Text
 
+    from hybridctl.config.validate import ValidationResult
+
+    if isinstance(error.report, ValidationResult):
+        _validation_text(error.report)
     out = console(stderr=True)
     out.print(Text.assemble(("error: ", "bold red"), error.message))
     if error.hint:
@@ -224,3 +234,253 @@ def render_rules(rules: list[Rule], fmt: OutputFormat) -> None:
     for rule in rules:
         table.add_row(rule.id, rule.severity.value, rule.summary)
     console().print(table)
+
+
+# -- shared helpers --------------------------------------------------------------------
+
+
+def _table(*headers: str) -> Any:
+    """A plain table; only the last column (free text) may be shortened to fit."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for index, header in enumerate(headers):
+        last = index == len(headers) - 1
+        table.add_column(header, no_wrap=True, overflow="ellipsis" if last else "fold")
+    return table
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if value is None:
+        return "-"
+    text = " ".join(str(value).split()) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print(*parts: Any) -> None:
+    from rich.text import Text
+
+    console().print(Text.assemble(*parts))
+
+
+def render_json_or(result: Any, as_json: bool, text: Callable[[Any], None]) -> None:
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        text(result)
+
+
+# -- init and backups ------------------------------------------------------------------
+
+
+def render_init(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        for path in r.created:
+            _print(("created ", "green"), str(path))
+        _print("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
+        _print(
+            ("next: ", "dim"),
+            "edit configs/, then hybridctl validate and hybridctl backup create --reason '...'",
+        )
+
+    render_json_or(result, as_json, text)
+
+
+def render_backup(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        record = r.record
+        if not r.created:
+            _print(
+                ("unchanged: ", "yellow"),
+                f"backup {record.revision} ({_when(record.time)} UTC, "
+                f"'{record.reason}') already holds these configs; nothing recorded",
+            )
+            return
+        _print(
+            ("created backup ", "green"),
+            (str(record.revision), "bold"),
+            f" at {_when(record.time)} UTC by {record.actor}: {record.reason}",
+        )
+        for name, digest in record.files.items():
+            _print(f"  {name}  ", (digest, "dim"))
+
+    render_json_or(result, as_json, text)
+
+
+def render_backup_list(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        if not r.backups:
+            _print(("no backups yet: ", "yellow"), "hybridctl backup create --reason '...'")
+            return
+        table = _table("ID", "TIME (UTC)", "ACTOR", "VALID", "DIGEST", "REASON")
+        for record in r.backups:
+            validation = record.validation or {}
+            valid = "yes" if validation.get("ok") else "no"
+            if validation.get("warnings"):
+                valid += f" ({validation['warnings']}w)"
+            table.add_row(
+                str(record.revision),
+                _when(record.time),
+                record.actor,
+                valid,
+                record.short_digest,
+                _short(record.reason),
+            )
+        console().print(table)
+        if r.total > len(r.backups):
+            _print((f"showing {len(r.backups)} of {r.total}", "dim"))
+
+    render_json_or(result, as_json, text)
+
+
+def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> None:
+    if file_name is not None:
+        if file_name not in result.files:
+            from hybridctl.errors import UsageError
+
+            raise UsageError(
+                f"backup {result.record.revision} has no file {file_name}",
+                hint="it has: " + ", ".join(result.files),
+            )
+        sys.stdout.write(result.files[file_name].decode("utf-8", errors="replace"))
+        return
+
+    def text(r: Any) -> None:
+        record = r.record
+        for label, value in (
+            ("backup", record.revision),
+            ("time", f"{_when(record.time)} UTC"),
+            ("actor", record.actor),
+            ("reason", record.reason),
+            ("digest", record.digest),
+            ("validation", _short(record.validation)),
+            ("commit", record.commit[:12]),
+        ):
+            _print((f"{label:<11}", "bold"), str(value))
+        table = _table("FILE", "BYTES", "SHA256")
+        for name, data in r.files.items():
+            table.add_row(name, str(len(data)), record.files.get(name, "-"))
+        console().print(table)
+
+    render_json_or(result, as_json, text)
+
+
+def render_prune(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        verb = "would prune" if r.dry_run else "pruned"
+        if not r.pruned:
+            _print(("nothing to prune", "green"), f"; {len(r.kept)} backup(s) kept")
+        for record in r.pruned:
+            _print(
+                (f"{verb} ", "yellow"),
+                f"backup {record.revision} ({_when(record.time)} UTC, {_short(record.reason)})",
+            )
+        for revision, why in r.protected.items():
+            _print(("kept ", "green"), f"backup {revision}: {why}")
+        if r.pruned:
+            _print(("history keeps their records: hybridctl history", "dim"))
+
+    render_json_or(result, as_json, text)
+
+
+# -- history, diff, restore -----------------------------------------------------------
+
+
+def render_history(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        table = _table("REVISION", "TIME (UTC)", "ACTOR", "KIND", "DIGEST", "REASON")
+        for record in r.records:
+            kind = record.kind + (" *" if record.revision in r.backups else "")
+            table.add_row(
+                str(record.revision),
+                _when(record.time),
+                record.actor,
+                kind,
+                record.short_digest,
+                _short(record.reason),
+            )
+        console().print(table)
+        _print(("* a backup (hybridctl backup list)", "dim"))
+
+    render_json_or(result, as_json, text)
+
+
+def _money(value: float) -> str:
+    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None) -> None:
+    if fmt == "json":
+        write_json({**result.to_dict(), "usage": usage_stats})
+        return
+    if fmt == "markdown":
+        lines = [f"### {result.before_label} → {result.after_label}", ""]
+        if result.changes:
+            lines += ["| area | subject | field | before | after |", "|---|---|---|---|---|"]
+            lines += [
+                f"| {c.area} | {c.subject} | {c.field or c.kind} | {_short(c.before)} | {_short(c.after)} |"
+                for c in result.changes
+            ]
+        else:
+            lines.append("No changes.")
+        if result.cost:
+            lines += ["", _cost_sentence(result.cost)]
+        write("\n".join(lines))
+    else:
+        _print(
+            ("diff ", "bold"),
+            f"{result.before_label} -> {result.after_label}: ",
+            (f"{len(result.changes)} change(s)" if result.changes else "identical", "bold"),
+        )
+        area = None
+        for change in result.changes:
+            if change.area != area:
+                area = change.area
+                _print(f"  {area}")
+            if change.kind == "changed":
+                _print(
+                    f"    {change.subject:<22} {change.field:<22} ",
+                    (_short(change.before, 40), "red"),
+                    " -> ",
+                    (_short(change.after, 40), "green"),
+                )
+            else:
+                style = "green" if change.kind == "added" else "red"
+                _print(
+                    f"    {change.subject:<22} ",
+                    (change.kind, style),
+                    f" {change.field}" if change.field else "",
+                )
+        if result.cost:
+            _print(_cost_sentence(result.cost))
+    if result.raw:
+        write(result.raw)
+
+
+def _cost_sentence(cost: Any) -> str:
+    change = "" if cost.change is None else f" ({cost.change:+.1%})"
+    unpriced = f"; not priced: {', '.join(cost.unpriced_roles)}" if cost.unpriced_roles else ""
+    return (
+        f"cost per 1,000 requests on this usage ({cost.requests:,} requests): "
+        f"{_money(cost.before_per_1k)} -> {_money(cost.after_per_1k)}{change}{unpriced}"
+    )
+
+
+def render_restore(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        render_diff(r.diff, "text")
+        target = f"backup {r.target.revision} ({_when(r.target.time)} UTC, '{r.target.reason}')"
+        for forced in r.forced:
+            _print(("forced: ", "yellow"), forced)
+        if r.status == "unchanged":
+            _print(("unchanged: ", "green"), f"the working configs already match {target}")
+        elif r.status == "dry-run":
+            _print(("dry run: ", "yellow"), f"would restore {target}; nothing changed")
+        else:
+            _print(("restored ", "green"), target, f"; recorded as revision {r.record.revision}")
+
+    render_json_or(result, as_json, text)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import CONFIGS, Run, RunFn
+from tests.helpers import CONFIGS, Project, Run, RunFn
 
 _OUR_ENV = ("HYBRIDCTL_", "GITHUB_")
 
@@ -22,6 +22,7 @@ def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(_OUR_ENV) and k not in ("FORCE_COLOR", "NO_COLOR")
     }
+    env["HYBRIDCTL_ACTOR"] = "tester"
     env.update(extra or {})
     return env
 
@@ -34,6 +35,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
         for key in [k for k in os.environ if k.startswith(_OUR_ENV)]:
             monkeypatch.delenv(key)
+        monkeypatch.setenv("HYBRIDCTL_ACTOR", "tester")
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
         if cwd is not None:
@@ -79,3 +81,8 @@ def config_dir(tmp_path: Path) -> Path:
     target = tmp_path / "configs"
     shutil.copytree(CONFIGS, target)
     return target
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")

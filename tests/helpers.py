@@ -7,8 +7,11 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from hybridctl.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"
@@ -30,8 +33,38 @@ class Run:
 RunFn = Callable[..., Run]
 
 
+_CACHES = {"index", "hybridctl.lock"}  # git's stat cache and the lock file hold no content
+
+
 def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file under a directory, by relative path, to prove nothing changed."""
     return {
-        str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not (".git" in p.parts and p.name in _CACHES)
     }
+
+
+class Project:
+    """An initialised hybridctl setup in a temporary directory: configs/, schemas/
+    and a real git store holding backup 1."""
+
+    def __init__(self, root: Path) -> None:
+        from hybridctl.scaffold import init_project
+
+        self.root = root
+        self.configs = root / "configs"
+        self.store = root / "backups"
+        self.init = init_project(root, actor="tester", now=datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc))
+
+    def workspace(self, lock_timeout: float = 5) -> Workspace:
+        return Workspace(self.configs, self.store, lock_timeout, "tester")
+
+    def edit_config(self, change: Callable[[dict[str, Any]], None]) -> None:
+        path = self.configs / "model-config.json"
+        data = json.loads(path.read_text())
+        change(data)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+
+    def files(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(self.configs.iterdir()) if p.is_file()}

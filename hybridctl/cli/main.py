@@ -14,6 +14,10 @@ from typing import Any
 import typer
 
 from hybridctl import __version__
+from hybridctl.cli import backup as backup_cmd
+from hybridctl.cli import history as history_cmd
+from hybridctl.cli import init as init_cmd
+from hybridctl.cli import restore as restore_cmd
 from hybridctl.cli import validate as validate_cmd
 
 app = typer.Typer(
@@ -69,6 +73,13 @@ def register(typer_app: typer.Typer, name: str, command: Callable[..., None], ex
 
 
 register(app, "validate", validate_cmd.validate, validate_cmd.EXAMPLES)
+register(app, "init", init_cmd.init, init_cmd.EXAMPLES)
+for _command in backup_cmd.app.registered_commands:
+    _command.callback = handle_errors(_command.callback) if _command.callback else None
+app.add_typer(backup_cmd.app, name="backup")
+register(app, "restore", restore_cmd.restore, restore_cmd.EXAMPLES)
+register(app, "diff", history_cmd.diff, history_cmd.DIFF_EXAMPLES)
+register(app, "history", history_cmd.history, history_cmd.HISTORY_EXAMPLES)
 
 
 def main(argv: list[str] | None = None) -> None:

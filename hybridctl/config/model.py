@@ -23,6 +23,19 @@ class Pricing(NamedTuple):
             None if cache is None else cache * 1e6,
         )
 
+    def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> float:
+        """USD for one or many requests; cached tokens are part of the input tokens
+        and cost the cache-read price when the model has one."""
+        cached = min(cached_tokens, input_tokens)
+        cache_price = (
+            self.input_per_million if self.cache_read_per_million is None else self.cache_read_per_million
+        )
+        return (
+            (input_tokens - cached) * self.input_per_million
+            + cached * cache_price
+            + output_tokens * self.output_per_million
+        ) / 1e6
+
 
 class ModelSpec(NamedTuple):
     id: str

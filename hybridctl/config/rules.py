@@ -213,27 +213,14 @@ def deprecated_group(document: Document) -> Iterator[Diagnostic]:
 
 # -- secrets (any file) ------------------------------------------------------------
 
-_SECRET_PATTERNS = [
-    ("an Anthropic API key", re.compile(r"sk-ant-[A-Za-z0-9_-]{20,}")),
-    ("an OpenRouter API key", re.compile(r"sk-or-v1-[A-Za-z0-9]{20,}")),
-    ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("a Z.ai API key", re.compile(r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b")),
-    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
-    ("an AWS access key id", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
-    ("a bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{20,}")),
-]
-_SECRET_KEY = re.compile(
-    r"(?i)^(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password|authorization)$"
-)
-_ENV_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z_][A-Z0-9_]*)$")
-
 
 @_register(DOCUMENT_RULES)
 def secret_literal(document: Document) -> Iterator[Diagnostic]:
+    from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
+
     hint = "remove it and rotate the key; keys come from the environment (providers.<id>.apiKeyEnv)"
     for path, key, text in _walk_strings(document.data):
-        if key is not None and _SECRET_KEY.match(key) and text and not _ENV_REFERENCE.match(text):
+        if key is not None and SECRET_KEY.match(key) and text and not ENV_REFERENCE.match(text):
             yield document.diag(
                 "secret-literal",
                 f"'{key}' holds a literal secret ({len(text)} characters, not shown)",
@@ -241,19 +228,17 @@ def secret_literal(document: Document) -> Iterator[Diagnostic]:
                 hint=hint,
             )
             continue
-        for kind, pattern in _SECRET_PATTERNS:
-            match = pattern.search(text)
-            if match:
-                where = _locate_in_value(document, path, match.group(0))
-                yield _at(
-                    document,
-                    "secret-literal",
-                    f"literal secret: {kind} ({len(match.group(0))} characters, not shown)",
-                    path,
-                    where,
-                    hint=hint,
-                )
-                break
+        found = find_secret(text)
+        if found:
+            kind, match = found
+            yield _at(
+                document,
+                "secret-literal",
+                f"literal secret: {kind} ({len(match.group(0))} characters, not shown)",
+                path,
+                _locate_in_value(document, path, match.group(0)),
+                hint=hint,
+            )
 
 
 # -- model config ------------------------------------------------------------------

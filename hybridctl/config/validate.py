@@ -228,3 +228,26 @@ def _load(source: SourceText, fmt: str) -> Document:
     from hybridctl.config.yamlload import load_yaml
 
     return load_yaml(source)
+
+
+def validate_snapshot(
+    files: dict[str, bytes], label: str, ignore: frozenset[str] = frozenset()
+) -> ValidationResult:
+    """Validate files that exist only in memory (a stored snapshot); findings are
+    shown as ``label/name``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hybridctl-") as temp:
+        for name, data in files.items():
+            (Path(temp) / name).write_bytes(data)
+        result = validate(ValidateRequest(paths=(Path(temp),), ignore=ignore))
+        prefix = display_path(Path(temp))
+
+    def relabel(path: str) -> str:
+        return label + path[len(prefix) :] if path.startswith(prefix) else path
+
+    return ValidationResult(
+        files=[f._replace(path=relabel(f.path)) for f in result.files],
+        diagnostics=[d._replace(file=relabel(d.file)) for d in result.diagnostics],
+        notes=[relabel(note) for note in result.notes],
+    )

@@ -1,0 +1,45 @@
+"""hybridctl init: scaffold configs, schemas and the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hybridctl.cli.options import ConfigDir, Json, StorePath, workspace
+
+EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl init                      [dim]# here: configs/, schemas/, backups/[/dim]
+
+  hybridctl init my-strategy          [dim]# in a new directory[/dim]
+
+  hybridctl init --store ../history   [dim]# keep the store elsewhere (writes hybridctl.toml)[/dim]
+
+  hybridctl init --store-only         [dim]# a store for configs you already have[/dim]
+"""
+
+
+def init(
+    directory: Path = typer.Argument(Path(), help="Where to create the setup."),
+    store: StorePath = None,
+    store_only: bool = typer.Option(
+        False, "--store-only", help="Only create the store, for existing configs."
+    ),
+    config_dir: ConfigDir = None,
+    as_json: Json = False,
+) -> None:
+    """Create a working setup: the default strategy, its schemas, and a store with a first backup.
+
+    Refuses to overwrite anything that exists.
+    """
+    from hybridctl.output import render_init
+    from hybridctl.scaffold import init_project, init_store
+    from hybridctl.settings import load_settings
+
+    if store_only:
+        result = init_store(workspace(config_dir, store, None))
+    else:
+        result = init_project(directory, store=store, actor=load_settings().actor)
+    render_init(result, as_json)

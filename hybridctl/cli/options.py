@@ -1,0 +1,41 @@
+"""Options shared by the commands, spelled the same everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from hybridctl.workspace import Workspace
+
+ConfigDir = Annotated[
+    Path | None,
+    typer.Option("--config-dir", "-c", help="The config directory.", show_default="configs/ or settings"),
+]
+StorePath = Annotated[
+    Path | None,
+    typer.Option("--store", help="The store (a git repository).", show_default="backups/ or settings"),
+]
+LockTimeout = Annotated[
+    float | None,
+    typer.Option("--lock-timeout", help="Seconds to wait for another hybridctl's lock.", show_default="10"),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (documented, versioned).")]
+Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded in history.")]
+
+
+def workspace(config_dir: Path | None, store: Path | None, lock_timeout: float | None) -> Workspace:
+    from hybridctl.settings import load_settings
+    from hybridctl.workspace import Workspace
+
+    return Workspace.from_settings(
+        load_settings(), config_dir=config_dir, store=store, lock_timeout=lock_timeout
+    )
+
+
+def ignored_rules() -> frozenset[str]:
+    from hybridctl.settings import load_settings
+
+    return frozenset(load_settings().ignore)

@@ -1,0 +1,1 @@
+"""The rollout state machine: stages, transitions, gates, and their audit records."""

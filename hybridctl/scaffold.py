@@ -1,0 +1,95 @@
+"""``hybridctl init``: a working setup for a new user, never over existing files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hybridctl.errors import UsageError
+from hybridctl.resources import data_dir
+from hybridctl.store.records import Record
+from hybridctl.workspace import Workspace, utc_now
+
+INITIAL_REASON = "initial configuration (hybridctl init)"
+
+
+class InitResult(NamedTuple):
+    created: list[Path]
+    backup: Record
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "created": [str(p) for p in self.created], "backup": self.backup.to_dict()}
+
+
+def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
+    from hybridctl.lock import exclusive_lock
+    from hybridctl.store.backup import validation_summary
+    from hybridctl.store.repo import Store
+
+    validation = validation_summary(workspace, frozenset())
+    store = Store.create(workspace.store_path)
+    with exclusive_lock(store.lock_path, timeout=workspace.lock_timeout, command="init"):
+        record = store.commit(
+            "backup",
+            actor=workspace.actor(),
+            reason=INITIAL_REASON,
+            now=now or utc_now(),
+            configs=workspace.read_configs(),
+            validation=validation,
+            tag=True,
+        )
+    return record
+
+
+def init_project(
+    root: Path, *, store: Path | None = None, actor: str | None = None, now: datetime | None = None
+) -> InitResult:
+    """Create ``configs/`` (the default strategy), ``schemas/`` (for editors), the
+    store with a first backup, and ``hybridctl.toml`` when the store is not the default."""
+    store_path = root / "backups" if store is None else Path.cwd() / store  # an absolute store stays absolute
+    targets = [root / "configs", root / "schemas", store_path]
+    settings_file = root / "hybridctl.toml"
+    if store_path != root / "backups":
+        targets.append(settings_file)
+    existing = [p for p in targets if p.exists() and (p.is_file() or any(p.iterdir()))]
+    if existing:
+        raise UsageError(
+            "refusing to overwrite: " + ", ".join(str(p) for p in existing),
+            hint="init another directory, or use hybridctl init --store-only for existing configs",
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    # Build in a staging directory and move each piece in, so a failure leaves no half scaffold.
+    with tempfile.TemporaryDirectory(dir=root, prefix=".hybridctl-init-") as staging:
+        stage = Path(staging)
+        shutil.copytree(data_dir("configs"), stage / "configs")
+        shutil.copytree(data_dir("schemas"), stage / "schemas")
+        created = []
+        for name in ("configs", "schemas"):
+            if (root / name).exists():
+                (root / name).rmdir()  # empty, checked above
+            os.rename(stage / name, root / name)
+            created.append(root / name)
+    if settings_file in targets:
+        relative = os.path.relpath(store_path, root)
+        settings_file.write_text(f'# hybridctl settings\nstore = "{relative}"\n', encoding="utf-8")
+        created.append(settings_file)
+    workspace = Workspace(
+        config_dir=root / "configs", store_path=store_path, lock_timeout=0, actor_setting=actor
+    )
+    record = _first_backup(workspace, now)
+    return InitResult([*created, store_path], record)
+
+
+def init_store(workspace: Workspace, *, now: datetime | None = None) -> InitResult:
+    """Start a store for a config directory that already exists."""
+    if workspace.store_path.exists() and any(workspace.store_path.iterdir()):
+        raise UsageError(
+            f"refusing to overwrite: {workspace.store_path}",
+            hint="move it aside first, or pass another --store",
+        )
+    workspace.read_configs()  # the configs must be there
+    return InitResult([workspace.store_path], _first_backup(workspace, now))

@@ -1,0 +1,1 @@
+"""The git-backed history of a config directory."""

@@ -1,0 +1,166 @@
+"""Backups: validated snapshots of the config directory, recorded and tagged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from hybridctl.errors import CheckFailed, UsageError
+from hybridctl.store.records import Record, digest_files
+from hybridctl.workspace import Workspace, utc_now
+
+
+class BackupResult(NamedTuple):
+    created: bool
+    record: Record  # the new backup, or the one that already holds these configs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "created": self.created, "backup": self.record.to_dict()}
+
+
+class BackupList(NamedTuple):
+    backups: list[Record]  # newest first
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "total": self.total, "backups": [r.to_dict() for r in self.backups]}
+
+
+class BackupShow(NamedTuple):
+    record: Record
+    files: dict[str, bytes]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "backup": self.record.to_dict(),
+            "files": [
+                {"name": n, "bytes": len(d), "digest": self.record.files.get(n)}
+                for n, d in self.files.items()
+            ],
+        }
+
+
+class PruneResult(NamedTuple):
+    pruned: list[Record]
+    kept: list[Record]
+    protected: dict[int, str]  # revision -> why it must stay
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "dry_run": self.dry_run,
+            "pruned": [r.revision for r in self.pruned],
+            "kept": [r.revision for r in self.kept],
+            "protected": {str(k): v for k, v in self.protected.items()},
+        }
+
+
+def validation_summary(workspace: Workspace, ignore: frozenset[str]) -> dict[str, Any]:
+    """Validate the config directory; refuse (exit 1) when it has errors."""
+    from hybridctl.config.validate import ValidateRequest, validate
+
+    result = validate(ValidateRequest(paths=(workspace.config_dir,), ignore=ignore))
+    if result.errors:
+        raise CheckFailed(
+            f"{workspace.config_dir} does not validate ({result.errors} error(s)); nothing was recorded",
+            hint="fix the errors above (hybridctl validate), then try again",
+            report=result,
+        )
+    return {"ok": True, "errors": 0, "warnings": result.warnings}
+
+
+def create_backup(
+    workspace: Workspace, *, reason: str, ignore: frozenset[str] = frozenset(), now: datetime | None = None
+) -> BackupResult:
+    with workspace.mutation("backup create") as store:
+        configs = workspace.read_configs()
+        _, digest = digest_files(configs)
+        for existing in store.backups():
+            if existing.digest == digest:
+                return BackupResult(False, existing)
+        validation = validation_summary(workspace, ignore)
+        record = store.commit(
+            "backup",
+            actor=workspace.actor(),
+            reason=reason,
+            now=now or utc_now(),
+            configs=configs,
+            validation=validation,
+            tag=True,
+        )
+        return BackupResult(True, record)
+
+
+def list_backups(workspace: Workspace, *, limit: int | None = None) -> BackupList:
+    backups = workspace.open_store().backups()
+    return BackupList(backups[:limit] if limit else backups, len(backups))
+
+
+def show_backup(workspace: Workspace, backup_id: str) -> BackupShow:
+    store = workspace.open_store()
+    record = find_backup(store.backups(), backup_id)
+    return BackupShow(record, store.configs_at(record))
+
+
+def find_backup(backups: list[Record], backup_id: str) -> Record:
+    if not backup_id.isdigit():
+        raise UsageError(
+            f"'{backup_id}' is not a backup id", hint="backup ids are numbers: hybridctl backup list"
+        )
+    for record in backups:
+        if record.revision == int(backup_id):
+            return record
+    raise UsageError(f"no backup {backup_id}", hint="hybridctl backup list shows the backups there are")
+
+
+def protected_backups(workspace: Workspace, backups: list[Record]) -> dict[int, str]:
+    """Backups prune must keep: the rollout's stable snapshot and the working configs."""
+    from hybridctl.rollout.state import stable_digest
+
+    try:
+        _, working = digest_files(workspace.read_configs())
+    except UsageError:
+        working = None
+    wanted = {
+        "stable in the rollout": stable_digest(workspace.config_dir),
+        "matches the working configs": working,
+    }
+    reasons: dict[int, str] = {}
+    for why, digest in wanted.items():
+        newest = next((r for r in backups if digest and r.digest == digest), None)  # backups: newest first
+        if newest is not None:
+            reasons.setdefault(newest.revision, why)
+    return reasons
+
+
+def prune_backups(
+    workspace: Workspace,
+    *,
+    keep_days: float,
+    keep_last: int,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> PruneResult:
+    """Drop backups older than ``keep_days`` beyond the newest ``keep_last``.
+
+    A pruned backup leaves the backup list; its record stays in history (the
+    audit trail is never rewritten).
+    """
+    if keep_days < 0 or keep_last < 0:
+        raise UsageError("--keep-days and --keep-last must not be negative")
+    with workspace.mutation("backup prune") as store:
+        backups = store.backups()
+        protected = protected_backups(workspace, backups)
+        cutoff = (now or utc_now()) - timedelta(days=keep_days)
+        pruned = [
+            record
+            for index, record in enumerate(backups)
+            if index >= keep_last and record.time < cutoff and record.revision not in protected
+        ]
+        if not dry_run:
+            for record in pruned:
+                store.untag_backup(record.revision)
+        kept = [record for record in backups if record not in pruned]
+        return PruneResult(pruned, kept, protected, dry_run)

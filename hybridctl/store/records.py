@@ -1,0 +1,89 @@
+"""The record every change leaves in the store: one commit, structured metadata.
+
+The metadata travels as the last line of the commit message
+(``hybridctl-record: {json}``), so ``git log`` shows it and nothing else is
+needed to read history back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+RECORD_PREFIX = "hybridctl-record: "
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def file_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def digest_files(files: dict[str, bytes]) -> tuple[dict[str, str], str]:
+    """Per-file sha256 digests and one digest of the whole set (names included)."""
+    per_file = {name: file_digest(files[name]) for name in sorted(files)}
+    combined = "".join(f"{name}\0{digest}\n" for name, digest in per_file.items())
+    return per_file, file_digest(combined.encode())
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+class Record(NamedTuple):
+    revision: int
+    kind: str  # backup, restore; rollout transitions add their own kinds
+    time: datetime
+    actor: str
+    reason: str
+    files: dict[str, str]  # config file name -> sha256 digest
+    digest: str  # digest of the config set
+    validation: dict[str, Any] | None = None  # {"ok", "errors", "warnings"}
+    details: dict[str, Any] = {}  # noqa: RUF012 - never mutated; kind-specific facts
+    commit: str = ""  # git commit id; not part of the serialized record
+
+    @property
+    def short_digest(self) -> str:
+        return self.digest.removeprefix("sha256:")[:12]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "revision": self.revision,
+            "kind": self.kind,
+            "time": format_time(self.time),
+            "actor": self.actor,
+            "reason": self.reason,
+            "files": self.files,
+            "digest": self.digest,
+            "validation": self.validation,
+            "details": self.details,
+        }
+
+    def message(self) -> str:
+        title = f"{self.kind} r{self.revision}: {self.reason}".splitlines()[0][:200]
+        return f"{title}\n\n{RECORD_PREFIX}{json.dumps(self.to_dict(), sort_keys=True)}\n"
+
+    @classmethod
+    def from_message(cls, message: str, commit: str) -> Record | None:
+        for line in reversed(message.strip().splitlines()):
+            if line.startswith(RECORD_PREFIX):
+                data = json.loads(line[len(RECORD_PREFIX) :])
+                return cls(
+                    revision=data["revision"],
+                    kind=data["kind"],
+                    time=parse_time(data["time"]),
+                    actor=data["actor"],
+                    reason=data["reason"],
+                    files=data["files"],
+                    digest=data["digest"],
+                    validation=data.get("validation"),
+                    details=data.get("details") or {},
+                    commit=commit,
+                )
+        return None

@@ -1,0 +1,1 @@
+"""Usage data: events in, prices, and the aggregations behind reports and gates."""

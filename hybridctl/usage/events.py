@@ -1,0 +1,164 @@
+"""Usage events: one request to a model, whatever wrote it down.
+
+Field names are read in their flat form (``input_tokens``) or as
+OpenTelemetry GenAI attributes (``gen_ai.usage.input_tokens``), whichever the
+record has. Cached input tokens are part of the input tokens, as the
+OpenTelemetry conventions define them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+# normalized field -> names accepted for it, first match wins
+ALIASES: dict[str, tuple[str, ...]] = {
+    "time": ("time", "timestamp", "ts", "start_time", "created_at"),
+    "request_id": ("request_id", "id", "gen_ai.response.id"),
+    "user": ("user", "user_id", "user.id", "enduser.id"),
+    "role": ("role", "agent_role", "gen_ai.agent.name"),
+    "model": ("model", "gen_ai.request.model", "gen_ai.response.model"),
+    "provider": ("provider", "gen_ai.provider.name", "gen_ai.system"),
+    "variant": ("variant",),
+    "escalated": ("escalated",),
+    "input_tokens": ("input_tokens", "prompt_tokens", "gen_ai.usage.input_tokens"),
+    "output_tokens": ("output_tokens", "completion_tokens", "gen_ai.usage.output_tokens"),
+    "cached_tokens": (
+        "cached_tokens",
+        "cache_read_tokens",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
+    ),
+    "latency_ms": ("latency_ms", "duration_ms"),
+    "latency_s": ("latency_s", "latency", "duration_s"),
+    "status": ("status", "gen_ai.response.status"),
+    "error_type": ("error_type", "error.type"),
+    "cost": ("cost", "cost_usd", "gen_ai.usage.cost"),
+    "quality": ("quality", "satisfaction"),
+}
+_OK_STATUSES = frozenset(("ok", "success", "succeeded", "completed", "200"))
+
+
+class UsageEvent(NamedTuple):
+    time: datetime | None
+    request_id: str | None
+    user: str | None
+    role: str | None
+    model: str | None
+    provider: str | None
+    variant: str | None  # "stable" or "candidate" during a rollout
+    escalated: bool
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    latency_s: float | None
+    ok: bool
+    error_type: str | None
+    cost: float | None  # as recorded by the gateway, USD
+    quality: float | None
+
+
+def _pick(record: dict[str, Any], field: str) -> Any:
+    for name in ALIASES[field]:
+        if name in record and record[name] is not None:
+            return record[name]
+    return None
+
+
+def _flatten_attributes(record: dict[str, Any]) -> dict[str, Any]:
+    """OTel exports nest attributes ({"attributes": {...}}); merge them in."""
+    attributes = record.get("attributes")
+    if isinstance(attributes, dict):
+        return {**attributes, **{k: v for k, v in record.items() if k != "attributes"}}
+    return record
+
+
+def parse_time(value: Any) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"time {value!r} is neither an ISO 8601 string nor an epoch number")
+    text = value.strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _int(value: Any, field: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{field} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{field} must be a number, got {value!r}") from None
+    if number < 0 or number != number:
+        raise ValueError(f"{field} must be zero or more, got {value!r}")
+    return int(number)
+
+
+def _float(value: Any, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{field} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} must be a number, got {value!r}") from None
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def to_event(raw: dict[str, Any]) -> UsageEvent:
+    """Normalize one record; raise ValueError naming the field that is wrong."""
+    record = _flatten_attributes(raw)
+    time_value = _pick(record, "time")
+    latency_ms = _float(_pick(record, "latency_ms"), "latency_ms")
+    latency_s = _float(_pick(record, "latency_s"), "latency_s")
+    status = _pick(record, "status")
+    error_type = _text(_pick(record, "error_type"))
+    if status is None:
+        ok = error_type is None and not _bool(record.get("error", False))
+    else:
+        ok = str(status).strip().lower() in _OK_STATUSES
+    return UsageEvent(
+        time=None if time_value is None else parse_time(time_value),
+        request_id=_text(_pick(record, "request_id")),
+        user=_text(_pick(record, "user")),
+        role=_text(_pick(record, "role")),
+        model=_text(_pick(record, "model")),
+        provider=_text(_pick(record, "provider")),
+        variant=_text(_pick(record, "variant")),
+        escalated=_bool(_pick(record, "escalated")),
+        input_tokens=_int(_pick(record, "input_tokens"), "input_tokens"),
+        output_tokens=_int(_pick(record, "output_tokens"), "output_tokens"),
+        cached_tokens=_int(_pick(record, "cached_tokens"), "cached_tokens"),
+        latency_s=latency_ms / 1000 if latency_ms is not None else latency_s,
+        ok=ok,
+        error_type=error_type,
+        cost=_float(_pick(record, "cost"), "cost"),
+        quality=_float(_pick(record, "quality"), "quality"),
+    )
+
+
+def parse_json_line(line: str) -> UsageEvent:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(raw, dict):
+        raise ValueError("expected a JSON object")
+    return to_event(raw)

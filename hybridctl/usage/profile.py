@@ -1,0 +1,68 @@
+"""What a config would cost for a given workload: per-role token profiles priced
+by a strategy's models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hybridctl.config.model import Strategy
+from hybridctl.usage.events import UsageEvent
+
+
+@dataclass
+class Tokens:
+    requests: int = 0
+    input: int = 0
+    output: int = 0
+    cached: int = 0
+
+    def add(self, event: UsageEvent) -> None:
+        self.requests += 1
+        self.input += event.input_tokens
+        self.output += event.output_tokens
+        self.cached += event.cached_tokens
+
+
+@dataclass
+class RoleUsage:
+    normal: Tokens
+    escalated: Tokens
+
+    @property
+    def requests(self) -> int:
+        return self.normal.requests + self.escalated.requests
+
+
+def role_usage(events: Iterable[UsageEvent]) -> dict[str, RoleUsage]:
+    usage: dict[str, RoleUsage] = {}
+    for event in events:
+        role = usage.setdefault(event.role or "(no role)", RoleUsage(Tokens(), Tokens()))
+        (role.escalated if event.escalated else role.normal).add(event)
+    return usage
+
+
+class Priced(NamedTuple):
+    per_1k_requests: float  # USD
+    requests: int  # requests the figure covers
+    unpriced_roles: list[str]  # roles in the usage the strategy has no model for
+
+
+def price_workload(strategy: Strategy, usage: dict[str, RoleUsage]) -> Priced:
+    """Cost per 1,000 requests if this workload ran on this strategy: each role's
+    requests on its primary, its escalated requests on its escalation model."""
+    total_cost = 0.0
+    covered = 0
+    unpriced: list[str] = []
+    for name, role_use in sorted(usage.items()):
+        role = strategy.roles.get(name)
+        primary = strategy.models.get(role.primary) if role else None
+        if role is None or primary is None:
+            unpriced.append(name)
+            continue
+        escalation = strategy.models.get(role.escalation_model or "") or primary
+        for tokens, model in ((role_use.normal, primary), (role_use.escalated, escalation)):
+            total_cost += model.pricing.cost(tokens.input, tokens.output, tokens.cached)
+        covered += role_use.requests
+    return Priced(1000 * total_cost / covered if covered else 0.0, covered, unpriced)

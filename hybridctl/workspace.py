@@ -1,0 +1,107 @@
+"""A config directory and the store that records its history.
+
+``Workspace.mutation`` is the door every changing command goes through: it
+takes the exclusive lock, finishes whatever an interrupted command left
+behind (a half-made store commit, a half-applied set of config files), and
+refuses a store someone edited by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from hybridctl import fsutil
+from hybridctl.config.validate import MODEL_CONFIG_NAMES, MODES_NAMES
+from hybridctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from hybridctl.settings import Settings
+    from hybridctl.store.repo import Store
+
+
+class Workspace(NamedTuple):
+    config_dir: Path
+    store_path: Path
+    lock_timeout: float
+    actor_setting: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        config_dir: Path | None = None,
+        store: Path | None = None,
+        lock_timeout: float | None = None,
+    ) -> Workspace:
+        return cls(
+            config_dir=config_dir or settings.config_dir,
+            store_path=store or settings.store,
+            lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
+            actor_setting=settings.actor,
+        )
+
+    def actor(self) -> str:
+        from hybridctl.store.repo import default_actor
+
+        return default_actor(self.actor_setting)
+
+    def config_names(self) -> list[str]:
+        """The managed files: the first modes file and the first model config found."""
+        if not self.config_dir.is_dir():
+            raise UsageError(
+                f"no config directory at {self.config_dir}", hint="run hybridctl init, or pass --config-dir"
+            )
+        names = [n for n in MODES_NAMES if (self.config_dir / n).is_file()][:1]
+        names += [n for n in MODEL_CONFIG_NAMES if (self.config_dir / n).is_file()][:1]
+        if not names:
+            raise UsageError(
+                f"{self.config_dir} holds no modes.yml or model-config.json",
+                hint="run hybridctl init, or restore a backup with --force",
+            )
+        return names
+
+    def read_configs(self) -> dict[str, bytes]:
+        return {name: (self.config_dir / name).read_bytes() for name in self.config_names()}
+
+    def open_store(self) -> Store:
+        from hybridctl.store.repo import Store
+
+        return Store.open(self.store_path)
+
+    @contextmanager
+    def mutation(self, command: str) -> Iterator[Store]:
+        """The store, locked, recovered and clean, for one changing command."""
+        from hybridctl.lock import exclusive_lock
+
+        store = self.open_store()
+        with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command=command):
+            store.recover()
+            note = fsutil.recover(self.config_dir) if self.config_dir.is_dir() else None
+            if note:
+                self._finish_record(store, note)
+            store.ensure_clean()
+            yield store
+
+    def _finish_record(self, store: Store, note: dict[str, Any]) -> None:
+        """Record a change whose files landed (by recovery) before its record did."""
+        head = store.head()
+        if head is not None and head.details.get("operation") == note["details"]["operation"]:
+            return
+        store.commit(
+            note["kind"],
+            actor=note["actor"],
+            reason=note["reason"],
+            now=datetime.fromisoformat(note["time"]),
+            configs=self.read_configs(),
+            validation=note.get("validation"),
+            details=note["details"],
+        )
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)

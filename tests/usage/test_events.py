@@ -1,0 +1,85 @@
+"""Usage events in flat and OpenTelemetry form, and bad lines counted with positions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from hybridctl.errors import CheckFailed
+from hybridctl.usage.events import parse_json_line, to_event
+from hybridctl.usage.read import ReadStats, iter_usage
+
+
+def test_flat_and_opentelemetry_names_give_the_same_event() -> None:
+    flat = to_event(
+        {
+            "time": "2026-11-21T10:00:00Z",
+            "role": "architect",
+            "model": "glm-4.5",
+            "input_tokens": 1200,
+            "output_tokens": 300,
+            "cached_tokens": 200,
+            "latency_ms": 850,
+            "status": "ok",
+            "escalated": False,
+        }
+    )
+    otel = to_event(
+        {
+            "timestamp": "2026-11-21T11:00:00+01:00",
+            "gen_ai.agent.name": "architect",
+            "gen_ai.request.model": "glm-4.5",
+            "gen_ai.usage.input_tokens": 1200,
+            "gen_ai.usage.output_tokens": 300,
+            "gen_ai.usage.cache_read.input_tokens": 200,
+            "latency_s": 0.85,
+        }
+    )
+
+    assert flat == otel
+    assert flat.time == datetime(2026, 11, 21, 10, tzinfo=timezone.utc)
+    assert flat.latency_s == pytest.approx(0.85) and flat.ok
+
+
+def test_nested_otel_attributes_and_error_status() -> None:
+    event = to_event(
+        {
+            "time": 1763719200,
+            "attributes": {"gen_ai.request.model": "claude-opus-4-1", "error.type": "rate_limited"},
+        }
+    )
+
+    assert event.model == "claude-opus-4-1"
+    assert not event.ok and event.error_type == "rate_limited"
+    assert event.time == datetime(2025, 11, 21, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"input_tokens": "many"}', "input_tokens must be a number"),
+        ('{"output_tokens": -3}', "output_tokens must be zero or more"),
+        ('{"time": "yesterday"}', "Invalid isoformat"),
+    ],
+)
+def test_bad_records_say_what_is_wrong(line: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_json_line(line)
+
+
+def test_bad_lines_are_counted_with_positions_and_strict_makes_them_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_text('{"role": "critic"}\n\n{broken\n{"role": "critic", "input_tokens": "x"}\n{"role": "a"}\n')
+    stats = ReadStats()
+
+    events = list(iter_usage([path], stats))
+
+    assert [e.role for e in events] == ["critic", "a"]
+    assert (stats.lines, stats.events, stats.bad) == (4, 2, 2)
+    assert [(b.line, b.message[:8]) for b in stats.first_bad] == [(3, "not JSON"), (4, "input_to")]
+    with pytest.raises(CheckFailed, match=r"usage.jsonl:3: not JSON"):
+        list(iter_usage([path], ReadStats(), strict=True))
