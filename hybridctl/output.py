@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from rich.console import Console
 
@@ -58,9 +58,12 @@ def render_error(error: HybridctlError) -> None:
     from rich.text import Text
 
     from hybridctl.config.validate import ValidationResult
+    from hybridctl.rollout.gates import GateReport
 
     if isinstance(error.report, ValidationResult):
         _validation_text(error.report)
+    elif isinstance(error.report, GateReport):
+        _gate_table(error.report, console())
     out = console(stderr=True)
     out.print(Text.assemble(("error: ", "bold red"), error.message))
     if error.hint:
@@ -482,5 +485,145 @@ def render_restore(result: Any, as_json: bool) -> None:
             _print(("dry run: ", "yellow"), f"would restore {target}; nothing changed")
         else:
             _print(("restored ", "green"), target, f"; recorded as revision {r.record.revision}")
+
+    render_json_or(result, as_json, text)
+
+
+# -- rollout ---------------------------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _gate_value(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name in ("sample size",):
+        return f"{value:,.0f}"
+    if name == "p95 latency":
+        return f"{value:.3g} s"
+    return _percent(value)
+
+
+_GATE_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
+
+
+def _gate_table(report: Any, out: Console) -> None:
+    from rich.text import Text
+
+    table = _table("GATE", "STATUS", "OBSERVED", "THRESHOLD", "DETAIL")
+    for gate in report.results:
+        table.add_row(
+            gate.name,
+            Text(gate.status, style=_GATE_STYLE[gate.status]),
+            _gate_value(gate.name, gate.observed),
+            _gate_value(gate.name, gate.threshold),
+            gate.detail,
+        )
+    out.print(table)
+    verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
+    out.print(Text.assemble("verdict: ", (report.verdict, verdict_style)))
+
+
+def render_gates(report: Any, as_json: bool) -> None:
+    if as_json:
+        write_json({"version": 1, **report.to_dict()})
+    else:
+        _gate_table(report, console())
+
+
+def render_transition(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        if r.status == "unchanged":
+            _print(("unchanged: ", "yellow"), r.summary)
+            return
+        if r.gates is not None:
+            _gate_table(r.gates, console())
+        for forced in r.forced:
+            _print(("forced: ", "yellow"), forced)
+        _print((f"{r.action}: ", "bold green"), r.summary, f"  (revision {r.record.revision})")
+
+    render_json_or(result, as_json, text)
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return (
+        f"{minutes // 1440}d {minutes % 1440 // 60}h {minutes % 60}m"
+        if minutes >= 1440
+        else f"{minutes // 60}h {minutes % 60}m"
+    )
+
+
+def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
+    if as_json:
+        write_json(result.to_dict())
+        return
+    from rich.text import Text
+
+    from hybridctl.rollout.machine import describe
+
+    out = console()
+    if refresh:
+        out.print()
+    state = result.state
+    health = Text("healthy", style="green") if result.healthy else Text("unhealthy", style="bold red")
+    out.print(Text.assemble(("rollout: ", "bold"), describe(state), "  ", health))
+    if state.stable:
+        out.print(
+            Text.assemble(
+                "stable:     ", (f"r{state.stable.revision}", "bold"), f"  {state.stable.digest[:19]}"
+            )
+        )
+    if state.candidate:
+        out.print(
+            Text.assemble(
+                "candidate:  ",
+                (f"r{state.candidate.revision}", "bold"),
+                f"  {state.candidate.digest[:19]}  rollout id {state.rollout_id}",
+            )
+        )
+    if result.time_in_step is not None:
+        soak = f" (soak until {_when(result.soak_until)} UTC)" if result.soak_until else ""
+        out.print(f"time in step: {_duration(result.time_in_step)}{soak}")
+    if state.last:
+        last = state.last
+        out.print(
+            f"last: {last.action} by {last.actor} at {_when(last.time)} UTC (r{last.revision})"
+            + (f": {last.reason}" if last.reason else "")
+        )
+    roles = sorted(set(result.stable_roles) | set(result.candidate_roles))
+    if roles:
+        table = _table("ROLE", "STABLE", "CANDIDATE")
+
+        def models(info: dict[str, Any] | None) -> str:
+            if not info:
+                return "-"
+            escalation = f" (escalates to {info['escalation']})" if info["escalation"] else ""
+            return f"{info['primary']}{escalation}"
+
+        for role in roles:
+            table.add_row(
+                role, models(result.stable_roles.get(role)), models(result.candidate_roles.get(role))
+            )
+        out.print(table)
+    if result.gates is not None:
+        _gate_table(result.gates, out)
+    for reason in result.rollback_recommended:
+        out.print(Text.assemble(("rollback recommended: ", "bold red"), reason))
+    out.print(Text.assemble(("legal now: ", "dim"), ", ".join(result.legal)))
+
+
+def render_plan(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        from hybridctl.rollout.machine import describe
+
+        _print(("rollout: ", "bold"), describe(r.state))
+        table = _table("STEP", "WEIGHT", "MIN SOAK", "STATUS", "EARLIEST (UTC)")
+        for index, step in enumerate(r.steps, 1):
+            earliest = "-" if step.earliest is None else _when(step.earliest)
+            table.add_row(str(index), f"{step.weight}%", f"{step.min_soak_hours:g} h", step.status, earliest)
+        console().print(table)
 
     render_json_or(result, as_json, text)

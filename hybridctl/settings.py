@@ -28,6 +28,7 @@ class Settings(NamedTuple):
     ignore: tuple[str, ...] = ()
     lock_timeout: float = 10.0
     actor: str | None = None
+    usage: tuple[Path, ...] = ()  # usage event files read by gates, status and reports
 
 
 # key in the file -> (environment variable, parser)
@@ -38,6 +39,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "ignore": ("HYBRIDCTL_IGNORE", "list"),
     "lock-timeout": ("HYBRIDCTL_LOCK_TIMEOUT", "float"),
     "actor": ("HYBRIDCTL_ACTOR", "str"),
+    "usage": ("HYBRIDCTL_USAGE", "paths"),
 }
 
 
@@ -77,9 +79,12 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
-        if kind == "list":
+        if kind in ("list", "paths"):
             items = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(str(i).strip() for i in items if str(i).strip())
+            names = tuple(str(i).strip() for i in items if str(i).strip())
+            if kind == "paths":
+                return tuple(p if p.is_absolute() else root / p for p in map(Path, names))
+            return names
         return str(value)
     except (TypeError, ValueError):
         raise UsageError(

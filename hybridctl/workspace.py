@@ -92,12 +92,14 @@ class Workspace(NamedTuple):
         head = store.head()
         if head is not None and head.details.get("operation") == note["details"]["operation"]:
             return
+        state = {name: text.encode() for name, text in note.get("state", {}).items()}
         store.commit(
             note["kind"],
             actor=note["actor"],
             reason=note["reason"],
             now=datetime.fromisoformat(note["time"]),
             configs=self.read_configs(),
+            state=state or None,
             validation=note.get("validation"),
             details=note["details"],
         )

@@ -21,6 +21,16 @@ expect_failure() {
     printf '(exit %s)\n' "$status"
 }
 
+edit_config() {  # edit_config PYTHON-STATEMENTS on `config`
+    python - "$1" <<'PY'
+import json, pathlib, sys
+path = pathlib.Path("configs/model-config.json")
+config = json.loads(path.read_text())
+exec(sys.argv[1])
+path.write_text(json.dumps(config, indent=2) + "\n")
+PY
+}
+
 step "1. Scaffold a setup: the default strategy, its schemas, and a git store with backup 1" \
     hybridctl init
 hybridctl init
@@ -29,47 +39,54 @@ step "2. Validate it (GLM-4.5 primary, Claude Opus 4.1 on escalation)" \
     hybridctl validate
 hybridctl validate
 
-step "3. Raise the daily budget, see the change in the strategy's terms, record it" \
-    hybridctl diff '&&' hybridctl backup create --reason "raise the daily budget to 60"
-python - <<'PY'
-import json
-import pathlib
-
-path = pathlib.Path("configs/model-config.json")
-config = json.loads(path.read_text())
-config["budgets"]["daily"] = 60
-path.write_text(json.dumps(config, indent=2) + "\n")
-PY
-hybridctl diff
-hybridctl backup create --reason "raise the daily budget to 60"
-
-step "4. A bad edit: a misspelt key, an unknown model, a pasted API key" \
+step "3. A bad edit: a misspelt key, an unknown model, a pasted API key" \
     hybridctl validate
 python - <<'PY'
-import json
 import pathlib
-
 modes = pathlib.Path("configs/modes.yml")
 modes.write_text(modes.read_text().replace("roleDefinition:", "roleDefiniton:", 1))
-path = pathlib.Path("configs/model-config.json")
-config = json.loads(path.read_text())
-config["roles"]["critic"]["primary"] = "glm-4.6"
-config["models"]["glm-4.5"]["description"] = "key: sk-ant-" + "x" * 40
-path.write_text(json.dumps(config, indent=2) + "\n")
 PY
+edit_config 'config["roles"]["critic"]["primary"] = "glm-4.6"; config["models"]["glm-4.5"]["description"] = "key: sk-ant-" + "x" * 40'
 expect_failure hybridctl validate
 
-step "5. The same findings as GitHub annotations, for CI" \
-    hybridctl validate --format github
-expect_failure hybridctl validate --format github
-
-step "6. hybridctl will not record it, and will not silently discard it" \
-    hybridctl backup create --reason "oops" ';' hybridctl restore previous
+step "4. hybridctl will not record it, nor silently discard it; restore on purpose" \
+    hybridctl backup create --reason oops ';' hybridctl restore 1 --force --reason "undo a bad edit"
 expect_failure hybridctl backup create --reason "oops"
-expect_failure hybridctl restore previous
+hybridctl restore 1 --force --reason "undo a bad edit"
 
-step "7. Restore the last good backup on purpose, and look at the history" \
-    hybridctl restore 2 --force --reason "undo a bad edit"
-hybridctl restore 2 --force --reason "undo a bad edit"
-hybridctl validate
+step "5. A candidate: the routine roles on Gemini 2.5 Flash Lite (no soak time, for the demo)" \
+    hybridctl diff ';' hybridctl stage --reason "routine roles on flash lite"
+edit_config '
+for role in ("orchestrator", "implementer", "critic"):
+    config["roles"][role]["primary"] = "gemini-2.5-flash-lite"
+config["rollout"]["steps"] = [{"weight": 10, "minSoakHours": 0}, {"weight": 50, "minSoakHours": 0}]'
+hybridctl diff
+hybridctl stage --reason "routine roles on flash lite"
+
+step "6. Canary 10%, traffic routed through the bundle, gates judge it" \
+    hybridctl promote ';' hybridctl simulate --requests 4000 --out usage.jsonl ';' hybridctl gate check --usage usage.jsonl
+hybridctl promote
+hybridctl simulate --requests 4000 --out usage.jsonl
+hybridctl gate check --usage usage.jsonl
+
+step "7. The gates pass: 50%" \
+    hybridctl promote --usage usage.jsonl
+hybridctl promote --usage usage.jsonl
+
+step "8. The provider degrades: the candidate fails 9% of requests; the gates block promotion" \
+    hybridctl promote --usage usage.jsonl
+hybridctl simulate --requests 4000 --candidate-error-rate 0.09 --seed 2 --out usage.jsonl --append
+expect_failure hybridctl promote --usage usage.jsonl
+
+step "9. status says so (exit 1), and recommends a rollback" \
+    hybridctl status --usage usage.jsonl
+expect_failure hybridctl status --usage usage.jsonl
+
+step "10. Roll back: weight 0, the stable configs back, the candidate kept for retry" \
+    hybridctl rollback --reason "candidate error rate 9%"
+hybridctl rollback --reason "candidate error rate 9%"
+hybridctl rollout plan
+
+step "11. Every step is in the history" \
+    hybridctl history
 hybridctl history

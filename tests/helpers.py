@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -67,4 +67,50 @@ class Project:
         path.write_text(json.dumps(data, indent=2) + "\n")
 
     def files(self) -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in sorted(self.configs.iterdir()) if p.is_file()}
+        """The config files (not rollout.json, the rollout state's mirror)."""
+        return {
+            p.name: p.read_bytes()
+            for p in sorted(self.configs.iterdir())
+            if p.is_file() and p.name != "rollout.json"
+        }
+
+
+def usage_events(
+    variant: str,
+    count: int,
+    *,
+    start: datetime,
+    errors: int = 0,
+    latency_s: float = 1.0,
+    slow: int = 0,
+    slow_latency_s: float = 4.0,
+    escalated: int = 0,
+    model: str = "glm-4.5",
+    role: str = "critic",
+    quality: float | None = None,
+) -> list[dict[str, Any]]:
+    """`count` requests of one variant, one per second from `start`; the first
+    `errors` fail, the first `slow` take `slow_latency_s`, the last `escalated` escalate."""
+    events = []
+    for i in range(count):
+        event: dict[str, Any] = {
+            "time": (start + timedelta(seconds=i + 1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "user": f"user-{i}",
+            "role": role,
+            "model": model,
+            "variant": variant,
+            "input_tokens": 1000,
+            "output_tokens": 200,
+            "latency_ms": (slow_latency_s if i < slow else latency_s) * 1000,
+            "status": "error" if i < errors else "ok",
+            "escalated": i >= count - escalated,
+        }
+        if quality is not None:
+            event["quality"] = quality
+        events.append(event)
+    return events
+
+
+def write_usage(path: Path, *groups: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for group in groups for e in group))
+    return path

@@ -2,6 +2,9 @@
 
 Commands import their core modules inside the function body so that
 ``hybridctl validate`` never pays for git, HTTP or report code at start-up.
+For the same reason ``main`` builds an app holding only the command being
+run: Typer turns every registered command into a click command on each
+start (about 1 ms each), which help and completion need and a run does not.
 """
 
 from __future__ import annotations
@@ -18,35 +21,9 @@ from hybridctl.cli import backup as backup_cmd
 from hybridctl.cli import history as history_cmd
 from hybridctl.cli import init as init_cmd
 from hybridctl.cli import restore as restore_cmd
+from hybridctl.cli import rollout as rollout_cmd
+from hybridctl.cli import simulate as simulate_cmd
 from hybridctl.cli import validate as validate_cmd
-
-app = typer.Typer(
-    name="hybridctl",
-    help=(
-        "Run a hybrid LLM model strategy safely: validate the configs, version them, "
-        "roll them out in canary steps, and report what the strategy costs and saves."
-    ),
-    epilog="Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"hybridctl {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: bool = typer.Option(
-        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Run a hybrid LLM model strategy safely."""
 
 
 def handle_errors(command: Callable[..., None]) -> Callable[..., None]:
@@ -68,24 +45,84 @@ def handle_errors(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-def register(typer_app: typer.Typer, name: str, command: Callable[..., None], examples: str) -> None:
-    typer_app.command(name, epilog=examples)(handle_errors(command))
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hybridctl {__version__}")
+        raise typer.Exit()
 
 
-register(app, "validate", validate_cmd.validate, validate_cmd.EXAMPLES)
-register(app, "init", init_cmd.init, init_cmd.EXAMPLES)
-for _command in backup_cmd.app.registered_commands:
-    _command.callback = handle_errors(_command.callback) if _command.callback else None
-app.add_typer(backup_cmd.app, name="backup")
-register(app, "restore", restore_cmd.restore, restore_cmd.EXAMPLES)
-register(app, "diff", history_cmd.diff, history_cmd.DIFF_EXAMPLES)
-register(app, "history", history_cmd.history, history_cmd.HISTORY_EXAMPLES)
+def root(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Run a hybrid LLM model strategy safely."""
+
+
+# Command groups get the error handler once, here.
+for _group in (backup_cmd.app, rollout_cmd.canary_app, rollout_cmd.rollout_app, rollout_cmd.gate_app):
+    for _command in _group.registered_commands:
+        if _command.callback is not None:
+            _command.callback = handle_errors(_command.callback)
+
+# name -> a command (function, examples) or a group; in the order help lists them
+COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
+    "validate": (validate_cmd.validate, validate_cmd.EXAMPLES),
+    "init": (init_cmd.init, init_cmd.EXAMPLES),
+    "backup": backup_cmd.app,
+    "restore": (restore_cmd.restore, restore_cmd.EXAMPLES),
+    "diff": (history_cmd.diff, history_cmd.DIFF_EXAMPLES),
+    "history": (history_cmd.history, history_cmd.HISTORY_EXAMPLES),
+    "stage": (rollout_cmd.stage, rollout_cmd.STAGE_EXAMPLES),
+    "promote": (rollout_cmd.promote, rollout_cmd.PROMOTE_EXAMPLES),
+    "canary": rollout_cmd.canary_app,
+    "pause": (rollout_cmd.pause, rollout_cmd.OTHER_EXAMPLES),
+    "resume": (rollout_cmd.resume, rollout_cmd.OTHER_EXAMPLES),
+    "rollback": (rollout_cmd.rollback, rollout_cmd.ROLLBACK_EXAMPLES),
+    "retry": (rollout_cmd.retry, rollout_cmd.OTHER_EXAMPLES),
+    "status": (rollout_cmd.status, rollout_cmd.STATUS_EXAMPLES),
+    "rollout": rollout_cmd.rollout_app,
+    "render": (rollout_cmd.render, rollout_cmd.OTHER_EXAMPLES),
+    "gate": rollout_cmd.gate_app,
+    "simulate": (simulate_cmd.simulate, simulate_cmd.EXAMPLES),
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The app with every command, or with just ``only``."""
+    typer_app = typer.Typer(
+        name="hybridctl",
+        help=(
+            "Run a hybrid LLM model strategy safely: validate the configs, version them, "
+            "roll them out in canary steps, and report what the strategy costs and saves."
+        ),
+        epilog="Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    typer_app.callback()(root)
+    for name, entry in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        if isinstance(entry, typer.Typer):
+            typer_app.add_typer(entry, name=name)
+        else:
+            command, examples = entry
+            typer_app.command(name, epilog=examples)(handle_errors(command))
+    return typer_app
+
+
+app = build_app()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    first = next((arg for arg in args if not arg.startswith("-")), None)
     try:
-        app(args=argv, prog_name="hybridctl")
+        (build_app(first) if first in COMMANDS else app)(args=args, prog_name="hybridctl")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

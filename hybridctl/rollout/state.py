@@ -1,16 +1,126 @@
-"""The live rollout state, ``rollout.json`` in the config directory (written only
-by hybridctl)."""
+"""The rollout state: where the candidate is on its way to 100%.
+
+Each transition commits the state into the store (``state/rollout.json``)
+together with the configs; that copy is authoritative. ``rollout.json`` in the
+config directory is a mirror for people and applications, rewritten by every
+transition, so a damaged or deleted mirror never blocks a rollback.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
+from typing import Any
+
+from hybridctl.store.records import format_time, parse_time
 
 STATE_FILE = "rollout.json"
 
 
+class Stage(str, Enum):
+    STABLE = "stable"  # no candidate
+    STAGED = "staged"  # candidate recorded, weight 0, deployable to staging
+    CANARY = "canary"  # candidate serves `weight` percent of users
+    ABORTED = "aborted"  # candidate rolled back, kept for retry
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    revision: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Step:
+    weight: int
+    min_soak_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class LastAction:
+    action: str
+    actor: str
+    time: datetime
+    reason: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    stage: Stage = Stage.STABLE
+    weight: int = 0
+    paused: bool = False
+    rollout_id: str | None = None
+    plan: tuple[Step, ...] = ()
+    step: int = -1  # index into plan; -1 before the first step
+    step_started: datetime | None = None
+    stable: Snapshot | None = None
+    candidate: Snapshot | None = None
+    last: LastAction | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.stage in (Stage.STAGED, Stage.CANARY)
+
+    def with_(self, **changes: Any) -> RolloutState:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        def snap(s: Snapshot | None) -> dict[str, Any] | None:
+            return None if s is None else asdict(s)
+
+        return {
+            "version": 1,
+            "stage": self.stage.value,
+            "weight": self.weight,
+            "paused": self.paused,
+            "rollout_id": self.rollout_id,
+            "plan": [{"weight": s.weight, "minSoakHours": s.min_soak_hours} for s in self.plan],
+            "step": self.step,
+            "step_started": None if self.step_started is None else format_time(self.step_started),
+            "stable": snap(self.stable),
+            "candidate": snap(self.candidate),
+            "last": None if self.last is None else {**asdict(self.last), "time": format_time(self.last.time)},
+        }
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2) + "\n").encode()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RolloutState:
+        def snap(raw: Any) -> Snapshot | None:
+            return None if raw is None else Snapshot(int(raw["revision"]), str(raw["digest"]))
+
+        last = data.get("last")
+        started = data.get("step_started")
+        return cls(
+            stage=Stage(data["stage"]),
+            weight=int(data["weight"]),
+            paused=bool(data.get("paused", False)),
+            rollout_id=data.get("rollout_id"),
+            plan=tuple(Step(int(s["weight"]), float(s.get("minSoakHours", 0))) for s in data.get("plan", [])),
+            step=int(data.get("step", -1)),
+            step_started=None if started is None else parse_time(started),
+            stable=snap(data.get("stable")),
+            candidate=snap(data.get("candidate")),
+            last=None
+            if last is None
+            else LastAction(
+                last["action"], last["actor"], parse_time(last["time"]), last["reason"], int(last["revision"])
+            ),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RolloutState:
+        return cls.from_dict(json.loads(data))
+
+
 def stable_digest(config_dir: Path) -> str | None:
-    """Digest of the config set that is stable in the current rollout, if any."""
+    """Digest of the config set that is stable in the current rollout, if any.
+    Reads the mirror: good enough to protect a backup from pruning."""
     path = config_dir / STATE_FILE
     if not path.is_file():
         return None

@@ -254,3 +254,13 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
 
     assert done.returncode == 0
     assert json.loads(done.stdout)["ok"] is True
+
+
+def test_every_command_is_reachable_through_the_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
+    from hybridctl.cli.main import COMMANDS, main
+
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0
+        assert f"Usage: hybridctl {name}" in capsys.readouterr().out

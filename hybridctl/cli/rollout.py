@@ -1,0 +1,307 @@
+"""stage, promote, canary set, pause, resume, rollback, retry, status,
+rollout plan, render and gate check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePath, workspace
+
+Usage = Annotated[
+    list[Path] | None,
+    typer.Option("--usage", help="Usage events (JSONL) the gates judge.", show_default="usage in settings"),
+]
+Force = Annotated[
+    bool, typer.Option("--force", help="Override gates and soak time; needs --reason; recorded.")
+]
+OptionalReason = Annotated[str | None, typer.Option("--reason", "-r", help="Why: recorded in history.")]
+
+STAGE_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl stage --reason "GLM-4.5 for the critic"
+
+  hybridctl stage --reason "replace the candidate" --force
+"""
+PROMOTE_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl promote --usage usage.jsonl            [dim]# next step of the plan, if the gates pass[/dim]
+
+  hybridctl promote --full --usage usage.jsonl     [dim]# straight to 100%[/dim]
+
+  hybridctl promote --force --reason "incident over, data delayed"
+"""
+CANARY_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl canary set 25 --reason "more traffic for a verdict" --usage usage.jsonl
+
+  hybridctl canary set 5 --reason "errors in EU; partial rollback"
+"""
+ROLLBACK_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl rollback --reason "error rate 7%"                        [dim]# abort, or undo the last 100%[/dim]
+
+  hybridctl rollback --reason "back to known good" --to-revision 4
+
+  hybridctl rollback --reason "quality issues" --roles architect,implementer
+"""
+STATUS_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl status --usage usage.jsonl
+
+  hybridctl status --json                       [dim]# exit 0 healthy, 1 aborted or failing[/dim]
+
+  hybridctl status --watch --interval 30
+"""
+OTHER_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl pause --reason "investigating latency"   /   hybridctl resume
+
+  hybridctl retry --reason "fixed the provider key"
+
+  hybridctl rollout plan
+
+  hybridctl render --out bundle.json
+
+  hybridctl gate check --usage usage.jsonl --json     [dim]# exit 0 go, 1 no-go, 2 inconclusive[/dim]
+"""
+
+
+def _usage(paths: list[Path] | None) -> tuple[Path, ...]:
+    from hybridctl.settings import load_settings
+
+    return tuple(paths) if paths else load_settings().usage
+
+
+def _forced_reason(force: bool, reason: str | None) -> None:
+    if force and not reason:
+        from hybridctl.errors import UsageError
+
+        raise UsageError("--force needs --reason", hint="say why the checks are overridden; it is recorded")
+
+
+def stage(
+    reason: Reason,
+    force: Annotated[bool, typer.Option("--force", help="Replace an in-flight candidate.")] = False,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Make the working configs the candidate: validated, recorded, weight 0, ready for staging."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import stage as run
+
+    render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason, force=force), as_json)
+
+
+def promote(
+    full: Annotated[bool, typer.Option("--full", help="Go to 100% now.")] = False,
+    force: Force = False,
+    reason: OptionalReason = None,
+    usage: Usage = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Move the candidate to the next step of the plan (or 100%), if its soak time and gates allow."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import promote as run
+
+    _forced_reason(force, reason)
+    result = run(
+        workspace(config_dir, store, lock_timeout), full=full, force=force, reason=reason, usage=_usage(usage)
+    )
+    render_transition(result, as_json)
+
+
+canary_app = typer.Typer(help="Set the canary weight.", no_args_is_help=True)
+
+
+@canary_app.command("set", epilog=CANARY_EXAMPLES)
+def canary_set(
+    weight: Annotated[int, typer.Argument(help="Percent of users on the candidate, 1-99.")],
+    reason: Reason,
+    force: Force = False,
+    usage: Usage = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Set the production weight; raising it runs the gates, lowering it is a partial rollback."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import canary_set as run
+
+    result = run(
+        workspace(config_dir, store, lock_timeout), weight, reason=reason, force=force, usage=_usage(usage)
+    )
+    render_transition(result, as_json)
+
+
+def pause(
+    reason: OptionalReason = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Freeze an in-flight rollout: promote and canary set refuse until resume."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import set_paused
+
+    render_transition(set_paused(workspace(config_dir, store, lock_timeout), True, reason=reason), as_json)
+
+
+def resume(
+    reason: OptionalReason = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Unfreeze a paused rollout."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import set_paused
+
+    render_transition(set_paused(workspace(config_dir, store, lock_timeout), False, reason=reason), as_json)
+
+
+def rollback(
+    reason: Reason,
+    to_revision: Annotated[
+        int | None, typer.Option("--to-revision", help="Make this revision stable.")
+    ] = None,
+    roles: Annotated[str | None, typer.Option("--roles", help="Only these roles (comma-separated).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Even to a revision that does not validate.")
+    ] = False,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Back to safety from any state, even with corrupt working files.
+
+    In flight: abort (weight 0, stable configs back, candidate kept for retry). Otherwise: undo the last
+    promotion to 100%. --roles takes only those roles back to stable models, as a new candidate.
+    """
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import rollback as run
+
+    role_list = [r.strip() for r in (roles or "").split(",") if r.strip()]
+    result = run(
+        workspace(config_dir, store, lock_timeout),
+        reason=reason,
+        to_revision=to_revision,
+        roles=role_list,
+        force=force,
+    )
+    render_transition(result, as_json)
+
+
+def retry(
+    reason: OptionalReason = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+) -> None:
+    """Restart an aborted candidate at the first step, its configs back in the working directory."""
+    from hybridctl.output import render_transition
+    from hybridctl.rollout.ops import retry as run
+
+    render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason), as_json)
+
+
+def status(
+    usage: Usage = None,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes.")] = 10.0,
+    count: Annotated[int | None, typer.Option("--count", help="Stop after this many refreshes.")] = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    as_json: Json = False,
+) -> None:
+    """Stage, weight, revisions, models per role, gates and the last action.
+
+    Exit 0 when healthy; 1 when aborted, failing its gates, or a rollback is recommended.
+    """
+    import time
+
+    from hybridctl.output import render_status
+    from hybridctl.rollout.status import status as run
+
+    space = workspace(config_dir, store, None)
+    refreshes = 0
+    while True:
+        result = run(space, usage=_usage(usage))
+        render_status(result, as_json, refresh=watch and refreshes > 0)
+        refreshes += 1
+        if not watch or (count is not None and refreshes >= count):
+            break
+        time.sleep(interval)
+    if not result.healthy:
+        raise typer.Exit(1)
+
+
+rollout_app = typer.Typer(help="The rollout plan.", no_args_is_help=True)
+
+
+@rollout_app.command("plan", epilog=OTHER_EXAMPLES)
+def rollout_plan(config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False) -> None:
+    """The plan's steps and the earliest time each next step is allowed (its minimum soak time)."""
+    from hybridctl.output import render_plan
+    from hybridctl.rollout.status import plan
+
+    render_plan(plan(workspace(config_dir, store, None)), as_json)
+
+
+def render(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+) -> None:
+    """The deployable bundle: stable config, candidate config, weight, rollout id, digests (schema:
+    schemas/bundle.schema.json)."""
+    import json
+
+    from hybridctl.output import write
+    from hybridctl.rollout.bundle import render_bundle
+
+    text = json.dumps(render_bundle(workspace(config_dir, store, None)), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        write(text)
+    else:
+        from hybridctl.fsutil import atomic_write
+
+        atomic_write(out, text.encode())
+
+
+gate_app = typer.Typer(help="Rollout gates.", no_args_is_help=True)
+
+
+@gate_app.command("check", epilog=OTHER_EXAMPLES)
+def gate_check(
+    usage: Usage = None, config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False
+) -> None:
+    """The go/no-go matrix for CI: exit 0 go, 1 no-go, 2 inconclusive."""
+    from hybridctl.output import render_gates
+    from hybridctl.rollout.ops import gate_report, load_state
+
+    space = workspace(config_dir, store, None)
+    opened = space.open_store()
+    report = gate_report(opened, load_state(opened), _usage(usage))
+    render_gates(report, as_json)
+    raise typer.Exit({"go": 0, "no-go": 1}.get(report.verdict, 2))

@@ -1,0 +1,73 @@
+"""hybridctl simulate: usage events routed through the current bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hybridctl.cli.options import ConfigDir, StorePath, workspace
+
+EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl simulate --requests 2000 --out usage.jsonl
+
+  hybridctl simulate --requests 2000 --candidate-error-rate 0.09 --out usage.jsonl --append
+
+  hybridctl simulate --start 2026-11-01T00:00Z --minutes 43200 --requests 100000 > month.jsonl
+"""
+
+
+def simulate(
+    requests: Annotated[int, typer.Option("--requests", "-n", help="How many requests.")] = 1000,
+    users: Annotated[int, typer.Option("--users", help="How many distinct users.")] = 500,
+    start: Annotated[
+        str | None, typer.Option("--start", help="ISO time of the first request.", show_default="now")
+    ] = None,
+    minutes: Annotated[float, typer.Option("--minutes", help="Spread the requests over this long.")] = 60.0,
+    error_rate: Annotated[float, typer.Option("--error-rate", help="Share of requests that fail.")] = 0.01,
+    candidate_error_rate: Annotated[
+        float | None, typer.Option("--candidate-error-rate", help="Failure share on the candidate.")
+    ] = None,
+    candidate_latency_factor: Annotated[
+        float, typer.Option("--candidate-latency-factor", help="Candidate latency multiplier.")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same events).")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    append: Annotated[bool, typer.Option("--append", help="Add to --out instead of replacing it.")] = False,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+) -> None:
+    """Write usage events (JSONL) for requests routed through the current rollout, as an application would."""
+    import sys
+    from datetime import timedelta
+
+    from hybridctl.errors import UsageError
+    from hybridctl.rollout.bundle import render_bundle
+    from hybridctl.store.restore import parse_when
+    from hybridctl.usage.simulate import Workload, write_events
+    from hybridctl.usage.simulate import simulate as run
+    from hybridctl.workspace import utc_now
+
+    when = utc_now() if start is None else parse_when(start)
+    if when is None:
+        raise UsageError(f"--start {start!r} is not an ISO 8601 time", hint="for example 2026-11-21T14:00Z")
+    workload = Workload(
+        requests,
+        users,
+        when,
+        timedelta(minutes=minutes),
+        error_rate,
+        candidate_error_rate,
+        candidate_latency_factor,
+        seed,
+    )
+    events = run(render_bundle(workspace(config_dir, store, None)), workload)
+    if out is None:
+        count = write_events(events, sys.stdout)
+    else:
+        with out.open("a" if append else "w", encoding="utf-8") as handle:
+            count = write_events(events, handle)
+        sys.stderr.write(f"wrote {count:,} events to {out}\n")

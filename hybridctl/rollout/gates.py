@@ -1,0 +1,182 @@
+"""Gates: may the candidate take more traffic? Judged on usage of the candidate
+against the stable variant since the current step began."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from hybridctl.config.model import Strategy
+from hybridctl.usage.events import UsageEvent
+from hybridctl.usage.prices import PriceBook
+from hybridctl.usage.stats import Totals
+
+PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
+
+
+class GateResult(NamedTuple):
+    name: str
+    status: str  # pass, fail, inconclusive
+    observed: float | None
+    threshold: float | None
+    detail: str
+
+
+class GateReport(NamedTuple):
+    verdict: str  # go, no-go, inconclusive
+    results: list[GateResult]
+    stable: Totals
+    candidate: Totals
+    since: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def variant(t: Totals) -> dict[str, Any]:
+            return {
+                "requests": t.requests,
+                "error_rate": t.error_rate,
+                "p95_latency_s": t.latency.quantile(0.95),
+                "cost_per_request": t.cost_per_request,
+                "escalation_rate": t.escalation_rate,
+                "availability": None if t.error_rate is None else 1 - t.error_rate,
+                "quality": t.quality,
+            }
+
+        return {
+            "verdict": self.verdict,
+            "since": None if self.since is None else self.since.isoformat(),
+            "gates": [r._asdict() for r in self.results],
+            "stable": variant(self.stable),
+            "candidate": variant(self.candidate),
+        }
+
+
+@dataclass
+class VariantUsage:
+    """One variant's requests since the step began: in total, and per workload
+    cell (role, escalated or not)."""
+
+    total: Totals = field(default_factory=Totals)
+    cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
+
+    def add(self, event: UsageEvent, cost: float | None) -> None:
+        self.total.add(event, cost)
+        self.cells.setdefault((event.role or "", event.escalated), Totals()).add(event, cost)
+
+
+def collect(
+    events: Iterable[UsageEvent], since: datetime | None, stable: Strategy, candidate: Strategy
+) -> tuple[VariantUsage, VariantUsage]:
+    """Per-variant usage since the step began; each request priced by its own side's catalog."""
+    usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
+    books = {"stable": PriceBook.from_strategy(stable), "candidate": PriceBook.from_strategy(candidate)}
+    for event in events:
+        if event.variant not in usage or (since is not None and (event.time is None or event.time < since)):
+            continue
+        usage[event.variant].add(event, books[event.variant].cost(event))
+    return usage["stable"], usage["candidate"]
+
+
+def mix_adjusted_savings(stable: VariantUsage, candidate: VariantUsage) -> float | None:
+    """1 - candidate cost / stable cost for the same workload.
+
+    Each cell (role, escalated or not) is priced per request on each side and
+    weighted by its share of all requests, so neither a random difference in
+    the variants' role mix nor a few rare, expensive escalations (their rate
+    has a gate of its own) read as savings or losses.
+    """
+    cells = [
+        c for c, t in stable.cells.items() if t.priced and c in candidate.cells and candidate.cells[c].priced
+    ]
+    weights = {c: stable.cells[c].requests + candidate.cells[c].requests for c in cells}
+    stable_cost = sum(weights[c] * (stable.cells[c].cost_per_request or 0.0) for c in cells)
+    candidate_cost = sum(weights[c] * (candidate.cells[c].cost_per_request or 0.0) for c in cells)
+    return 1 - candidate_cost / stable_cost if stable_cost else None
+
+
+def evaluate(
+    stable_usage: VariantUsage, candidate_usage: VariantUsage, gates: dict[str, Any], since: datetime | None
+) -> GateReport:
+    stable, candidate = stable_usage.total, candidate_usage.total
+    minimum = int(gates.get("minRequests", 1))
+    fewest = min(stable.requests, candidate.requests)
+    results = [
+        GateResult(
+            "sample size",
+            PASS if fewest >= minimum else INCONCLUSIVE,
+            float(fewest),
+            float(minimum),
+            f"stable {stable.requests}, candidate {candidate.requests}; {minimum} per variant needed",
+        )
+    ]
+    enough = results[0].status == PASS
+    error_rate = candidate.error_rate
+    delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
+    savings = mix_adjusted_savings(stable_usage, candidate_usage)
+    checks: list[tuple[str, float | None, str, Callable[[float, float], bool], str]] = [
+        ("error rate", error_rate, "maxErrorRate", operator.le, "candidate errors / requests"),
+        (
+            "error rate vs stable",
+            delta,
+            "maxErrorRateDelta",
+            operator.le,
+            "candidate error rate minus stable's, in points",
+        ),
+        (
+            "p95 latency",
+            candidate.latency.quantile(0.95),
+            "maxP95LatencySeconds",
+            operator.le,
+            "candidate 95th percentile, seconds",
+        ),
+        (
+            "cost savings",
+            savings,
+            "minCostSavings",
+            operator.ge,
+            "1 - candidate cost / stable's for the same mix of roles and escalations",
+        ),
+        (
+            "escalation rate",
+            candidate.escalation_rate,
+            "maxEscalationRate",
+            operator.le,
+            "candidate escalated requests / requests",
+        ),
+    ]
+    for name, observed, setting, within, detail in checks:
+        threshold = gates.get(setting)
+        if threshold is None:
+            continue  # not configured: no gate
+        if not enough or observed is None:
+            results.append(GateResult(name, INCONCLUSIVE, observed, threshold, detail))
+        else:
+            results.append(
+                GateResult(name, PASS if within(observed, threshold) else FAIL, observed, threshold, detail)
+            )
+    statuses = {r.status for r in results}
+    verdict = "no-go" if FAIL in statuses else "inconclusive" if INCONCLUSIVE in statuses else "go"
+    return GateReport(verdict, results, stable, candidate, since)
+
+
+def rollback_reasons(report: GateReport, triggers: dict[str, Any]) -> list[str]:
+    """The seed's immediate rollback triggers that the candidate's usage meets."""
+    reasons: list[str] = []
+    candidate, stable = report.candidate, report.stable
+    if not candidate.requests:
+        return reasons
+    error_rate = candidate.error_rate or 0.0
+    if "maxErrorRate" in triggers and error_rate > triggers["maxErrorRate"]:
+        reasons.append(f"error rate {error_rate:.1%} > {triggers['maxErrorRate']:.1%}")
+    if "minAvailability" in triggers and 1 - error_rate < triggers["minAvailability"]:
+        reasons.append(f"availability {1 - error_rate:.2%} < {triggers['minAvailability']:.2%}")
+    savings = next((r.observed for r in report.results if r.name == "cost savings"), None)
+    if "minCostSavings" in triggers and savings is not None and savings < triggers["minCostSavings"]:
+        reasons.append(f"cost savings {savings:.1%} < {triggers['minCostSavings']:.1%}")
+    if "maxSatisfactionDrop" in triggers and candidate.quality is not None and stable.quality:
+        drop = 1 - candidate.quality / stable.quality
+        if drop > triggers["maxSatisfactionDrop"]:
+            reasons.append(f"satisfaction down {drop:.1%} > {triggers['maxSatisfactionDrop']:.1%}")
+    return reasons

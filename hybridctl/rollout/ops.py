@@ -1,0 +1,548 @@
+"""Rollout transitions. Each one runs under the workspace lock, checks that it
+is legal, validates what it is about to serve, and leaves one store commit
+(configs, state, actor, reason, gate results) written all-or-none together
+with the config files and the rollout.json mirror."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from hybridctl import fsutil
+from hybridctl.config.diff import parse_snapshot, strategy_of
+from hybridctl.config.model import Strategy
+from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.rollout.gates import GateReport, collect, evaluate
+from hybridctl.rollout.machine import Action, check, describe
+from hybridctl.rollout.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
+from hybridctl.store.records import Record, digest_files
+from hybridctl.workspace import Workspace, utc_now
+
+if TYPE_CHECKING:
+    from hybridctl.store.repo import Store
+
+FULL = 100
+
+
+class TransitionResult(NamedTuple):
+    action: str
+    status: str  # "applied" or "unchanged"
+    before: RolloutState
+    after: RolloutState
+    record: Record | None
+    gates: GateReport | None
+    forced: list[str]
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "action": self.action,
+            "status": self.status,
+            "summary": self.summary,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "revision": self.record.revision if self.record else None,
+            "gates": self.gates.to_dict() if self.gates else None,
+            "forced": self.forced,
+        }
+
+
+def load_state(store: Store) -> RolloutState:
+    """The state as the last transition recorded it (the store is authoritative)."""
+    head = store.head()
+    if head is None:
+        return RolloutState()
+    raw = store.state_at(head).get(STATE_FILE)
+    return RolloutState() if raw is None else RolloutState.from_bytes(raw)
+
+
+def _working(workspace: Workspace) -> dict[str, bytes]:
+    try:
+        return workspace.read_configs()
+    except UsageError:  # missing files must not stop a rollback
+        return {}
+
+
+def _snapshot_files(store: Store, snapshot: Snapshot) -> dict[str, bytes]:
+    return store.configs_at(store.at(snapshot.revision))
+
+
+def _strategy(files: dict[str, bytes], label: str) -> Strategy:
+    strategy = strategy_of(parse_snapshot(files)[1])
+    if strategy is None:
+        raise CheckFailed(
+            f"the model config of {label} does not validate", hint=f"hybridctl validate; {label}"
+        )
+    return strategy
+
+
+def _validate(files: dict[str, bytes], label: str, *, force: bool, forced: list[str]) -> dict[str, Any]:
+    """Validate what is about to be served; refuse errors (exit 1) unless forced."""
+    from hybridctl.config.validate import validate_snapshot
+
+    result = validate_snapshot(files, label)
+    summary = {"ok": result.errors == 0, "errors": result.errors, "warnings": result.warnings}
+    if result.errors:
+        if not force:
+            raise CheckFailed(
+                f"{label} does not validate; refused", hint="fix it and stage again", report=result
+            )
+        forced.append(f"{label} does not validate")
+    return summary
+
+
+class _Transition:
+    """One transition in progress, under the lock."""
+
+    def __init__(
+        self, workspace: Workspace, store: Store, action: Action, reason: str, now: datetime
+    ) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.action = action
+        self.reason = reason
+        self.now = now
+        self.actor = workspace.actor()
+        self.before = load_state(store)
+        self.forced: list[str] = []
+
+    def commit(
+        self,
+        after: RolloutState,
+        *,
+        kind: str,
+        summary: str,
+        configs: dict[str, bytes] | None = None,
+        validation: dict[str, Any] | None = None,
+        gates: GateReport | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> TransitionResult:
+        """Write the new state (and configs, if they change) with the record of it."""
+        head = self.store.head()
+        revision = (head.revision if head else 0) + 1
+        after = after.with_(last=LastAction(self.action.value, self.actor, self.now, self.reason, revision))
+        working = _working(self.workspace)
+        recorded = working if configs is None else configs
+        files: dict[str, bytes | None] = {}
+        if configs is not None:
+            files.update({name: None for name in working if name not in configs})
+            files.update(configs)
+        state_bytes = after.to_bytes()
+        files[STATE_FILE] = state_bytes
+        record_details = {
+            **(details or {}),
+            "action": self.action.value,
+            "from": {
+                "stage": self.before.stage.value,
+                "weight": self.before.weight,
+                "paused": self.before.paused,
+            },
+            "to": {"stage": after.stage.value, "weight": after.weight, "paused": after.paused},
+            "stable": None if after.stable is None else asdict(after.stable),
+            "candidate": None if after.candidate is None else asdict(after.candidate),
+            "gates": gates.to_dict() if gates else None,
+            "forced": self.forced,
+            "operation": uuid.uuid4().hex,
+        }
+        note = {
+            "kind": kind,
+            "actor": self.actor,
+            "reason": self.reason,
+            "time": self.now.isoformat(),
+            "validation": validation,
+            "details": record_details,
+            "state": {STATE_FILE: state_bytes.decode()},
+        }
+        made: list[Record] = []
+
+        def record() -> None:
+            made.append(
+                self.store.commit(
+                    kind,
+                    actor=self.actor,
+                    reason=self.reason,
+                    now=self.now,
+                    configs=recorded,
+                    state={STATE_FILE: state_bytes},
+                    validation=validation,
+                    details=record_details,
+                )
+            )
+
+        fsutil.write_file_set(self.workspace.config_dir, files, before_commit=record, note=note)
+        return TransitionResult(
+            self.action.value, "applied", self.before, after, made[0], gates, self.forced, summary
+        )
+
+    def unchanged(self, summary: str) -> TransitionResult:
+        return TransitionResult(
+            self.action.value, "unchanged", self.before, self.before, None, None, [], summary
+        )
+
+
+def _usage_events(paths: Sequence[Path]) -> Any:
+    from hybridctl.usage.read import ReadStats, iter_usage
+
+    return iter_usage(paths, ReadStats())
+
+
+def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> GateReport:
+    """Gates on the usage since the current step began, candidate against stable."""
+    if state.stable is None or state.candidate is None:
+        raise RefusedError(
+            "no candidate is in flight, so there is nothing to gate",
+            hint="hybridctl stage --reason '...' starts a rollout",
+        )
+    stable = _strategy(_snapshot_files(store, state.stable), f"stable r{state.stable.revision}")
+    candidate = _strategy(_snapshot_files(store, state.candidate), f"candidate r{state.candidate.revision}")
+    stable_usage, candidate_usage = collect(
+        _usage_events(usage) if usage else [], state.step_started, stable, candidate
+    )
+    return evaluate(stable_usage, candidate_usage, candidate.gates, state.step_started)
+
+
+def soak_until(state: RolloutState) -> datetime | None:
+    """When the current step may be left, by its minimum soak time."""
+    if (
+        state.stage is not Stage.CANARY
+        or state.step_started is None
+        or not (0 <= state.step < len(state.plan))
+    ):
+        return None
+    return state.step_started + timedelta(hours=state.plan[state.step].min_soak_hours)
+
+
+def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> GateReport | None:
+    """Soak time and gates before more traffic goes to the candidate (only once it has some)."""
+    state = txn.before
+    if state.weight == 0:
+        return None  # staged: no canary traffic to judge yet
+    until = soak_until(state)
+    if until is not None and txn.now < until:
+        if not force:
+            raise RefusedError(
+                f"step {state.step + 1} must soak until {until:%Y-%m-%d %H:%M} UTC "
+                f"({state.plan[state.step].min_soak_hours:g} h from its start)",
+                hint="wait (hybridctl rollout plan shows when), or --force --reason '...'",
+            )
+        txn.forced.append(f"soak time (until {until:%Y-%m-%d %H:%M} UTC)")
+    report = gate_report(txn.store, state, usage)
+    if report.verdict != "go":
+        if not force:
+            what = "failed" if report.verdict == "no-go" else "gave no verdict"
+            raise CheckFailed(
+                f"the gates {what}; the candidate stays at {state.weight}%",
+                hint="see the gate table; --force --reason '...' overrides, and is recorded",
+                report=report,
+            )
+        txn.forced.append(f"gates ({report.verdict})")
+    return report
+
+
+def _step_for(plan: tuple[Step, ...], weight: int) -> int:
+    """Index of the last plan step at or below a weight (-1 below the first)."""
+    return max((i for i, step in enumerate(plan) if step.weight <= weight), default=-1)
+
+
+# -- the transitions ---------------------------------------------------------------
+
+
+def stage(
+    workspace: Workspace, *, reason: str, force: bool = False, now: datetime | None = None
+) -> TransitionResult:
+    from hybridctl.store.backup import validation_summary
+
+    with workspace.mutation("stage") as store:
+        txn = _Transition(workspace, store, Action.STAGE, reason, now or utc_now())
+        check(txn.before, Action.STAGE, force=force)
+        if txn.before.in_flight:
+            txn.forced.append(
+                f"replaced candidate r{txn.before.candidate.revision if txn.before.candidate else '?'}"
+            )
+        validation = validation_summary(workspace, frozenset())
+        configs = workspace.read_configs()
+        _, digest = digest_files(configs)
+        stable = txn.before.stable
+        if stable is None:
+            head = store.head()
+            if head is None:
+                raise UsageError(
+                    "the store has no recorded stable configs yet",
+                    hint="hybridctl backup create --reason '...' records the current production configs",
+                )
+            stable = Snapshot(head.revision, head.digest)
+        if digest == stable.digest:
+            raise RefusedError(
+                f"the working configs are identical to stable (r{stable.revision}); nothing to stage",
+                hint="edit configs/ first, then stage the change",
+            )
+        head = store.head()
+        revision = (head.revision if head else 0) + 1
+        plan = tuple(Step(w, h) for w, h in _strategy(configs, "the working configs").rollout_steps)
+        after = RolloutState(
+            stage=Stage.STAGED,
+            weight=0,
+            paused=False,
+            rollout_id=f"{txn.now:%Y%m%d}-{digest[7:15]}",
+            plan=plan,
+            step=-1,
+            step_started=txn.now,
+            stable=stable,
+            candidate=Snapshot(revision, digest),
+        )
+        return txn.commit(
+            after,
+            kind="stage",
+            summary=f"staged r{revision} (stable r{stable.revision})",
+            validation=validation,
+        )
+
+
+def promote(
+    workspace: Workspace,
+    *,
+    full: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    usage: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> TransitionResult:
+    action = Action.PROMOTE_FULL if full else Action.PROMOTE
+    with workspace.mutation(action.value) as store:
+        txn = _Transition(workspace, store, action, reason or "", now or utc_now())
+        state = txn.before
+        check(state, action)
+        assert state.candidate is not None
+        validation = _validate(
+            _snapshot_files(store, state.candidate),
+            f"candidate r{state.candidate.revision}",
+            force=False,
+            forced=txn.forced,
+        )
+        target = FULL if full else next((s.weight for s in state.plan if s.weight > state.weight), FULL)
+        txn.reason = reason or f"promote to {target}%"
+        report = _guard_increase(txn, usage, force)
+        if target == FULL:
+            after = RolloutState(stage=Stage.STABLE, stable=state.candidate, plan=state.plan)
+            summary = f"r{state.candidate.revision} is the new stable (100%)"
+        else:
+            step = _step_for(state.plan, target)
+            after = state.with_(stage=Stage.CANARY, weight=target, step=step, step_started=txn.now)
+            summary = f"canary {state.weight}% -> {target}%"
+        return txn.commit(
+            after,
+            kind="promote",
+            summary=summary,
+            validation=validation,
+            gates=report,
+            details={"reached_full": target == FULL},
+        )
+
+
+def canary_set(
+    workspace: Workspace,
+    weight: int,
+    *,
+    reason: str,
+    force: bool = False,
+    usage: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> TransitionResult:
+    if not 1 <= weight <= 99:
+        raise UsageError(
+            f"canary weight {weight} is out of range",
+            hint="give 1-99; hybridctl promote --full goes to 100%, rollback to 0",
+        )
+    with workspace.mutation("canary set") as store:
+        txn = _Transition(workspace, store, Action.CANARY_SET, reason, now or utc_now())
+        state = txn.before
+        check(state, Action.CANARY_SET)
+        assert state.candidate is not None
+        if weight == state.weight:
+            return txn.unchanged(f"the candidate already serves {weight}%")
+        validation = _validate(
+            _snapshot_files(store, state.candidate),
+            f"candidate r{state.candidate.revision}",
+            force=False,
+            forced=txn.forced,
+        )
+        report = _guard_increase(txn, usage, force) if weight > state.weight else None
+        after = state.with_(
+            stage=Stage.CANARY, weight=weight, step=_step_for(state.plan, weight), step_started=txn.now
+        )
+        lowered = weight < state.weight
+        summary = f"canary {state.weight}% -> {weight}%" + (" (partial rollback)" if lowered else "")
+        return txn.commit(
+            after,
+            kind="canary-set",
+            summary=summary,
+            validation=validation,
+            gates=report,
+            details={"lowered": lowered},
+        )
+
+
+def set_paused(
+    workspace: Workspace, paused: bool, *, reason: str | None = None, now: datetime | None = None
+) -> TransitionResult:
+    action = Action.PAUSE if paused else Action.RESUME
+    with workspace.mutation(action.value) as store:
+        txn = _Transition(workspace, store, action, reason or action.value, now or utc_now())
+        check(txn.before, action)
+        after = txn.before.with_(paused=paused)
+        return txn.commit(
+            after, kind=action.value, summary=f"{action.value}d: the rollout is {describe(after)}"
+        )
+
+
+def retry(
+    workspace: Workspace, *, reason: str | None = None, now: datetime | None = None
+) -> TransitionResult:
+    with workspace.mutation("retry") as store:
+        txn = _Transition(workspace, store, Action.RETRY, reason or "retry", now or utc_now())
+        state = txn.before
+        check(state, Action.RETRY)
+        assert state.candidate is not None
+        files = _snapshot_files(store, state.candidate)
+        validation = _validate(
+            files, f"candidate r{state.candidate.revision}", force=False, forced=txn.forced
+        )
+        first = state.plan[0].weight if state.plan else 10
+        after = state.with_(
+            stage=Stage.CANARY, weight=first, step=0 if state.plan else -1, step_started=txn.now, paused=False
+        )
+        return txn.commit(
+            after,
+            kind="retry",
+            summary=f"retrying r{state.candidate.revision} at {first}%",
+            configs=files,
+            validation=validation,
+        )
+
+
+def _previous_stable(store: Store, state: RolloutState) -> Record:
+    """The revision that was stable before the current one, skipping aborted candidates."""
+    assert state.stable is not None
+    stables: list[int] = []
+    for record in store.records():  # newest first
+        stable = record.details.get("stable")
+        if stable and stable["revision"] not in stables:
+            stables.append(stable["revision"])
+    start = stables.index(state.stable.revision) + 1 if state.stable.revision in stables else 0
+    for revision in stables[start:]:
+        record = store.at(revision)
+        if record.digest != state.stable.digest:
+            return record
+    raise RefusedError(
+        f"nothing to roll back to: r{state.stable.revision} is the first stable revision",
+        hint="hybridctl rollback --to-revision N picks any revision from hybridctl history",
+    )
+
+
+def _partial_candidate(store: Store, state: RolloutState, roles: list[str]) -> dict[str, bytes]:
+    """The candidate's configs with the given roles' models taken back from stable."""
+    assert state.stable is not None and state.candidate is not None
+    candidate_files = _snapshot_files(store, state.candidate)
+    stable_files = _snapshot_files(store, state.stable)
+    _, candidate = parse_snapshot(candidate_files)
+    _, stable = parse_snapshot(stable_files)
+    stable_strategy = _strategy(stable_files, f"stable r{state.stable.revision}")
+    unknown = [r for r in roles if r not in candidate["roles"] or r not in stable["roles"]]
+    if unknown:
+        raise UsageError(
+            f"no role {', '.join(unknown)} on both sides",
+            hint="roles: " + ", ".join(sorted(set(candidate["roles"]) & set(stable["roles"]))),
+        )
+    for role in roles:
+        candidate["roles"][role] = stable["roles"][role]
+        for model_id in stable_strategy.models_of(role):  # bring along any model the candidate dropped
+            spec = stable["models"].get(model_id)
+            if spec is not None:
+                candidate["models"].setdefault(model_id, spec)
+                provider = spec["provider"]
+                if "providers" in candidate and provider in stable.get("providers", {}):
+                    candidate["providers"].setdefault(provider, stable["providers"][provider])
+    name = next(
+        n for n in candidate_files if n in ("model-config.json", "model-config.yml", "model-config.yaml")
+    )
+    if name.endswith(".json"):
+        candidate_files[name] = (json.dumps(candidate, indent=2, ensure_ascii=False) + "\n").encode()
+    else:
+        import yaml
+
+        candidate_files[name] = yaml.safe_dump(candidate, sort_keys=False, allow_unicode=True).encode()
+    return candidate_files
+
+
+def rollback(
+    workspace: Workspace,
+    *,
+    reason: str,
+    to_revision: int | None = None,
+    roles: Sequence[str] = (),
+    force: bool = False,
+    now: datetime | None = None,
+) -> TransitionResult:
+    """Back to safety from any state, even with corrupt working files."""
+    with workspace.mutation("rollback") as store:
+        txn = _Transition(workspace, store, Action.ROLLBACK, reason, now or utc_now())
+        state = txn.before
+        if roles:
+            if not state.in_flight:
+                raise RefusedError(
+                    f"--roles needs a rollout in flight; the rollout is {describe(state)}",
+                    hint="hybridctl rollback --reason '...' rolls back every role",
+                )
+            files = _partial_candidate(store, state, list(roles))
+            validation = _validate(files, "the partly rolled back candidate", force=force, forced=txn.forced)
+            head = store.head()
+            revision = (head.revision if head else 0) + 1
+            _, digest = digest_files(files)
+            after = state.with_(candidate=Snapshot(revision, digest), step_started=txn.now)
+            return txn.commit(
+                after,
+                kind="rollback",
+                configs=files,
+                validation=validation,
+                summary=f"roles {', '.join(roles)} back on stable models; new candidate r{revision}",
+                details={"roles": list(roles)},
+            )
+        if state.stable is None:
+            raise RefusedError(
+                "nothing to roll back: no rollout has been recorded yet",
+                hint="hybridctl restore restores a backup",
+            )
+        if to_revision is not None:
+            target = store.at(to_revision)
+        elif state.in_flight:
+            target = store.at(state.stable.revision)
+        else:
+            target = _previous_stable(store, state)
+        files = store.configs_at(target)
+        validation = _validate(files, f"r{target.revision}", force=force, forced=txn.forced)
+        snapshot = Snapshot(target.revision, target.digest)
+        if state.in_flight:
+            after = state.with_(stage=Stage.ABORTED, weight=0, paused=False, stable=snapshot)
+            summary = (
+                f"aborted r{state.candidate.revision if state.candidate else '?'}; serving r{target.revision}"
+            )
+        elif state.stage is Stage.ABORTED:  # the aborted candidate stays available to retry
+            after = state.with_(stable=snapshot)
+            summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
+        else:
+            after = RolloutState(stage=Stage.STABLE, stable=snapshot, plan=state.plan)
+            summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
+        return txn.commit(
+            after,
+            kind="rollback",
+            configs=files,
+            validation=validation,
+            summary=summary,
+            details={"target": target.revision},
+        )

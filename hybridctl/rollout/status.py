@@ -1,0 +1,140 @@
+"""What the rollout is doing: status for people and CI, and the plan ahead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hybridctl.config.diff import parse_snapshot, strategy_of
+from hybridctl.config.model import Strategy
+from hybridctl.rollout.gates import GateReport, rollback_reasons
+from hybridctl.rollout.machine import describe, legal_actions
+from hybridctl.rollout.ops import gate_report, load_state, soak_until
+from hybridctl.rollout.state import RolloutState, Snapshot, Stage, Step
+from hybridctl.store.records import format_time
+from hybridctl.workspace import Workspace, utc_now
+
+
+def _roles(strategy: Strategy | None) -> dict[str, dict[str, Any]]:
+    if strategy is None:
+        return {}
+    return {
+        name: {
+            "primary": role.primary,
+            "escalation": role.escalation_model,
+            "fallbacks": strategy.fallback_chain(name),
+        }
+        for name, role in strategy.roles.items()
+    }
+
+
+class StatusResult(NamedTuple):
+    state: RolloutState
+    stable_roles: dict[str, dict[str, Any]]
+    candidate_roles: dict[str, dict[str, Any]]
+    gates: GateReport | None
+    rollback_recommended: list[str]
+    time_in_step: timedelta | None
+    soak_until: datetime | None
+    legal: list[str]
+
+    @property
+    def healthy(self) -> bool:
+        failing = self.gates is not None and self.gates.verdict == "no-go"
+        return self.state.stage is not Stage.ABORTED and not failing and not self.rollback_recommended
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "healthy": self.healthy,
+            "summary": describe(self.state),
+            "state": self.state.to_dict(),
+            "models": {"stable": self.stable_roles, "candidate": self.candidate_roles},
+            "gates": self.gates.to_dict() if self.gates else None,
+            "rollback_recommended": self.rollback_recommended,
+            "time_in_step_s": None if self.time_in_step is None else int(self.time_in_step.total_seconds()),
+            "soak_until": None if self.soak_until is None else format_time(self.soak_until),
+            "legal": self.legal,
+        }
+
+
+def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | None = None) -> StatusResult:
+    now = now or utc_now()
+    store = workspace.open_store()
+    state = load_state(store)
+
+    def strategy(snapshot: Snapshot | None) -> Strategy | None:
+        if snapshot is None:
+            return None
+        return strategy_of(parse_snapshot(store.configs_at(store.at(snapshot.revision)))[1])
+
+    report = None
+    reasons: list[str] = []
+    if state.stage is Stage.CANARY and usage:
+        report = gate_report(store, state, usage)
+        candidate_strategy = strategy(state.candidate)
+        reasons = rollback_reasons(report, candidate_strategy.rollback_triggers if candidate_strategy else {})
+    started = state.step_started if state.in_flight else None
+    return StatusResult(
+        state=state,
+        stable_roles=_roles(strategy(state.stable)),
+        candidate_roles=_roles(strategy(state.candidate)) if state.candidate else {},
+        gates=report,
+        rollback_recommended=reasons,
+        time_in_step=None if started is None else now - started,
+        soak_until=soak_until(state),
+        legal=[a.value for a in legal_actions(state)],
+    )
+
+
+class PlanStep(NamedTuple):
+    weight: int
+    min_soak_hours: float
+    status: str  # done, current, next, pending
+    earliest: datetime | None  # when this step may be entered
+
+
+class PlanResult(NamedTuple):
+    state: RolloutState
+    steps: list[PlanStep]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "summary": describe(self.state),
+            "steps": [
+                {**s._asdict(), "earliest": None if s.earliest is None else format_time(s.earliest)}
+                for s in self.steps
+            ],
+        }
+
+
+def plan(workspace: Workspace, *, now: datetime | None = None) -> PlanResult:
+    """The plan's steps, then 100%, with the earliest time each may be entered
+    if every step is promoted as soon as its soak time allows."""
+    now = now or utc_now()
+    state = load_state(workspace.open_store())
+    steps = list(state.plan)
+    if not steps:  # no rollout yet: the plan the working configs would use
+        config = strategy_of(parse_snapshot(workspace.read_configs())[1])
+        steps = [Step(w, h) for w, h in config.rollout_steps] if config else []
+    weights = [(s.weight, s.min_soak_hours) for s in steps] + [(100, 0.0)]
+    result: list[PlanStep] = []
+    in_flight = state.in_flight
+    earliest: datetime | None = now
+    current_index = state.step if state.stage is Stage.CANARY else -1
+    for index, (weight, soak) in enumerate(weights):
+        if in_flight and index <= current_index:
+            status = "current" if index == current_index else "done"
+            entered = state.step_started if index == current_index else None
+            result.append(PlanStep(weight, soak, status, entered))
+            if index == current_index and state.step_started is not None:
+                earliest = max(now, state.step_started + timedelta(hours=soak))
+            continue
+        status = "next" if in_flight and index == current_index + 1 else "pending"
+        result.append(PlanStep(weight, soak, status, earliest if in_flight else None))
+        if earliest is not None:
+            earliest = earliest + timedelta(hours=soak)
+    return PlanResult(state, result)

@@ -1,0 +1,83 @@
+"""Route a request: which variant, which model, escalate or not, and where to
+fall back. Sticky: a user's bucket depends only on the rollout id and the user
+id, the same for every role, so a user never mixes old and new models, and
+everyone inside 10% stays inside at 50%."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from hybridctl.config.model import EscalationPolicy, Strategy
+
+
+def bucket(rollout_id: str, user_id: str) -> int:
+    """1..100, stable across processes, languages and releases: the first 8 hex
+    digits of sha256("rollout_id:user_id"), modulo 100, plus 1."""
+    digest = hashlib.sha256(f"{rollout_id}:{user_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 100 + 1
+
+
+def escalation_score(
+    policy: EscalationPolicy, counted: tuple[str, ...], task: Mapping[str, Any]
+) -> tuple[float, list[str]]:
+    """The weighted score of the criteria a task meets, and which ones.
+
+    Task keys: affected_services (list or count), security_impact (str),
+    performance_requirement (factor, 1.5 = 50% more), complexity_score (0-1).
+    """
+    services = task.get("affected_services", [])
+    count = services if isinstance(services, int) else len(services)
+    met: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "multiServiceImpact": lambda p: count >= p["minServices"],
+        "securityCritical": lambda p: task.get("security_impact") in p["impactTypes"],
+        "performanceCritical": lambda p: float(task.get("performance_requirement", 1.0)) >= p["minFactor"],
+        "architecturalComplexity": lambda p: float(task.get("complexity_score", 0.0)) >= p["minScore"],
+    }
+    triggered = [
+        name for name in counted if name in policy.criteria and met[name](policy.criteria[name].parameters)
+    ]
+    return round(sum(policy.criteria[name].weight for name in triggered), 10), triggered
+
+
+class Route(NamedTuple):
+    variant: str  # "stable" or "candidate"
+    model: str  # catalog id
+    provider_model_id: str
+    escalated: bool
+    score: float
+    criteria: list[str]  # the escalation criteria the task met
+    fallbacks: list[str]  # catalog ids to try, in order, if the model fails
+
+
+class Router:
+    def __init__(self, bundle: Mapping[str, Any]) -> None:
+        self.rollout_id = bundle.get("rollout_id") or ""
+        self.weight = int(bundle.get("weight", 0))
+        self.stable = Strategy.from_dict(bundle["stable"]["modelConfig"])
+        candidate = bundle.get("candidate")
+        self.candidate = Strategy.from_dict(candidate["modelConfig"]) if candidate else None
+
+    def variant(self, user_id: str) -> str:
+        if self.candidate is None or self.weight <= 0:
+            return "stable"
+        return "candidate" if bucket(self.rollout_id, user_id) <= self.weight else "stable"
+
+    def route(self, role: str, user_id: str, task: Mapping[str, Any] | None = None) -> Route:
+        variant = self.variant(user_id)
+        strategy = self.candidate if variant == "candidate" and self.candidate else self.stable
+        spec = strategy.roles[role]
+        score, criteria = 0.0, list[str]()
+        if spec.escalation_model and strategy.escalation and task:
+            score, criteria = escalation_score(strategy.escalation, strategy.criteria_of(role), task)
+        escalated = (
+            bool(spec.escalation_model)
+            and strategy.escalation is not None
+            and (score >= strategy.escalation.threshold)
+        )
+        model = spec.escalation_model if escalated and spec.escalation_model else spec.primary
+        fallbacks = strategy.linked_chain(model)[0] if escalated else strategy.fallback_chain(role)
+        return Route(
+            variant, model, strategy.models[model].provider_model_id, escalated, score, criteria, fallbacks
+        )

@@ -1,0 +1,97 @@
+"""Simulated usage: requests routed through a bundle exactly as an application
+would route them (sticky split, escalation scoring), written as usage events.
+
+For dry runs of a strategy, demos and benchmarks; deterministic for a seed.
+The workload mix below is illustrative, not measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import IO, Any, NamedTuple
+
+from hybridctl.routing import Router
+
+# role -> (share of requests, mean input tokens, mean output tokens)
+ROLE_MIX = {
+    "orchestrator": (0.25, 2_000, 400),
+    "implementer": (0.35, 4_000, 1_200),
+    "critic": (0.20, 3_000, 600),
+    "architect": (0.10, 6_000, 1_500),
+    "integrator": (0.10, 5_000, 1_000),
+}
+# model tier -> median latency in seconds
+TIER_LATENCY = {"primary": 1.2, "premium": 2.6, "fallback": 1.0, "free": 0.9, "economy": 0.6}
+SECURITY_IMPACTS = ("none", "none", "none", "local", "system-wide", "data_breach", "auth_bypass")
+
+
+class Workload(NamedTuple):
+    requests: int
+    users: int
+    start: datetime
+    duration: timedelta
+    error_rate: float = 0.01
+    candidate_error_rate: float | None = None  # None: same as error_rate
+    candidate_latency_factor: float = 1.0
+    seed: int = 1
+
+
+def _task(rng: random.Random) -> dict[str, Any]:
+    """A task context for escalation scoring: most tasks are routine."""
+    return {
+        "affected_services": min(int(rng.expovariate(0.9)) + 1, 8),
+        "security_impact": rng.choice(SECURITY_IMPACTS) if rng.random() < 0.15 else "none",
+        "performance_requirement": 1.0 + (rng.random() if rng.random() < 0.1 else 0.0),
+        "complexity_score": rng.random() ** 3,
+    }
+
+
+def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str, Any]]:
+    router = Router(bundle)
+    rng = random.Random(workload.seed)
+    roles = [r for r in ROLE_MIX if r in router.stable.roles]
+    shares = [ROLE_MIX[r][0] for r in roles]
+    step = workload.duration / max(workload.requests, 1)
+    for index in range(workload.requests):
+        user = f"user-{rng.randrange(workload.users):05d}"
+        role = rng.choices(roles, shares)[0]
+        route = router.route(role, user, _task(rng))
+        strategy = router.candidate if route.variant == "candidate" and router.candidate else router.stable
+        tier = strategy.models[route.model].tier
+        _, mean_in, mean_out = ROLE_MIX[role]
+        input_tokens = max(1, int(rng.gauss(mean_in, mean_in / 4)))
+        error_rate = workload.error_rate
+        latency = TIER_LATENCY.get(tier, 1.0) * math.exp(rng.gauss(0, 0.35))
+        if route.variant == "candidate":
+            if workload.candidate_error_rate is not None:
+                error_rate = workload.candidate_error_rate
+            latency *= workload.candidate_latency_factor
+        failed = rng.random() < error_rate
+        yield {
+            "time": (workload.start + step * index).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "request_id": f"req-{workload.seed}-{index:08d}",
+            "user": user,
+            "role": role,
+            "model": route.model,
+            "provider": strategy.models[route.model].provider,
+            "variant": route.variant,
+            "escalated": route.escalated,
+            "input_tokens": input_tokens,
+            "output_tokens": 0 if failed else max(1, int(rng.gauss(mean_out, mean_out / 4))),
+            "cached_tokens": int(input_tokens * rng.uniform(0, 0.3)),
+            "latency_ms": round(latency * 1000, 1),
+            "status": "error" if failed else "ok",
+            "error_type": "provider_error" if failed else None,
+        }
+
+
+def write_events(events: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for event in events:
+        out.write(json.dumps(event) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,120 @@
+"""Aggregates every report and gate is built from, in memory bounded by the
+number of groups, not the number of events.
+
+Latency percentiles come from a log-bucket sketch (the DDSketch idea): values
+fall into buckets whose bounds grow by a factor of (1+a)/(1-a), and a
+percentile is read back as its bucket's midpoint, within a relative error a
+(1%) of the exact value. A sketch holds at most a few thousand buckets
+whatever the number of events.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hybridctl.usage.events import UsageEvent
+
+RELATIVE_ACCURACY = 0.01
+_GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
+_LOG_GAMMA = math.log(_GAMMA)
+_MIN_VALUE = 1e-6  # seconds; anything faster is counted as this
+
+
+@dataclass
+class LatencySketch:
+    buckets: dict[int, int] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, value: float) -> None:
+        key = math.ceil(math.log(max(value, _MIN_VALUE)) / _LOG_GAMMA)
+        self.buckets[key] = self.buckets.get(key, 0) + 1
+        self.count += 1
+
+    def merge(self, other: LatencySketch) -> None:
+        for key, n in other.buckets.items():
+            self.buckets[key] = self.buckets.get(key, 0) + n
+        self.count += other.count
+
+    def quantile(self, q: float) -> float | None:
+        """The q-quantile (0..1) by the nearest-rank method, within 1%."""
+        if not self.count:
+            return None
+        rank = max(1, math.ceil(q * self.count))
+        seen = 0
+        for key in sorted(self.buckets):
+            seen += self.buckets[key]
+            if seen >= rank:
+                return 2 * _GAMMA**key / (_GAMMA + 1)  # the bucket's midpoint, by relative error
+        raise AssertionError("unreachable: ranks never exceed the count")
+
+
+@dataclass
+class Totals:
+    """Everything reported about a group of events (a role, a model, a variant, a day)."""
+
+    requests: int = 0
+    errors: int = 0
+    escalated: int = 0
+    premium: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost: float = 0.0
+    priced: int = 0  # requests whose cost is known
+    quality_sum: float = 0.0
+    quality_count: int = 0
+    latency: LatencySketch = field(default_factory=LatencySketch)
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.requests if self.requests else None
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return self.escalated / self.requests if self.requests else None
+
+    @property
+    def cost_per_request(self) -> float | None:
+        return self.cost / self.priced if self.priced else None
+
+    @property
+    def quality(self) -> float | None:
+        return self.quality_sum / self.quality_count if self.quality_count else None
+
+    def add(self, event: UsageEvent, cost: float | None, *, premium: bool = False) -> None:
+        """Count one request; ``cost`` None means its model has no known price."""
+        self.requests += 1
+        self.errors += not event.ok
+        self.escalated += event.escalated
+        self.premium += premium
+        self.input_tokens += event.input_tokens
+        self.output_tokens += event.output_tokens
+        self.cached_tokens += event.cached_tokens
+        if event.latency_s is not None:
+            self.latency.add(event.latency_s)
+        if cost is not None:
+            self.cost += cost
+            self.priced += 1
+        if event.quality is not None:
+            self.quality_sum += event.quality
+            self.quality_count += 1
+
+    def merge(self, other: Totals) -> None:
+        for name in (
+            "requests",
+            "errors",
+            "escalated",
+            "premium",
+            "input_tokens",
+            "output_tokens",
+            "cached_tokens",
+            "cost",
+            "priced",
+            "quality_sum",
+            "quality_count",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.latency.merge(other.latency)

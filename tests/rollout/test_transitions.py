@@ -1,0 +1,331 @@
+"""Transitions against a real store: gates on usage with known rates, soak
+times, pause, canary set, stage, retry, and a full rollout to 100% and back."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.rollout import ops
+from hybridctl.rollout.gates import GateReport
+from hybridctl.rollout.state import Stage
+from tests.helpers import Project, snapshot, usage_events, write_usage
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+CHEAP = "gemini-2.5-flash-lite"
+
+
+def git(store: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(store), *args], capture_output=True, text=True, check=True).stdout
+
+
+def critic_on_flash_lite(config: dict[str, Any]) -> None:
+    config["roles"]["critic"]["primary"] = CHEAP
+
+
+@pytest.fixture
+def canary(project: Project) -> Project:
+    """A candidate (the critic on Gemini Flash Lite) at canary 10% since T0."""
+    project.edit_config(critic_on_flash_lite)
+    ops.stage(project.workspace(), reason="critic on flash lite", now=T0 - timedelta(minutes=5))
+    ops.promote(project.workspace(), now=T0)
+    return project
+
+
+def good_usage(project: Project, start: datetime, **candidate: Any) -> Path:
+    """300 stable and 300 candidate requests after `start`; the candidate as asked."""
+    stable = usage_events("stable", 300, start=start, errors=3)
+    return write_usage(
+        project.root / f"usage-{start:%H%M}.jsonl",
+        stable,
+        usage_events("candidate", 300, start=start, model=CHEAP, **candidate),
+    )
+
+
+def test_full_rollout_staged_10_50_100_then_rollback(canary: Project) -> None:
+    workspace = canary.workspace()
+    first_stable = json.loads(git(canary.store, "show", "backup/1:configs/model-config.json"))
+
+    step_1 = good_usage(canary, T0)
+    at_50 = ops.promote(workspace, usage=[step_1], now=T0 + timedelta(hours=25))
+    assert (at_50.after.stage, at_50.after.weight, at_50.after.step) == (Stage.CANARY, 50, 1)
+    assert at_50.gates is not None and at_50.gates.verdict == "go"
+
+    step_2 = good_usage(canary, T0 + timedelta(hours=25))
+    done = ops.promote(workspace, usage=[step_2], now=T0 + timedelta(hours=74))
+    assert done.after.stage is Stage.STABLE and done.after.candidate is None
+    assert done.after.stable == at_50.after.candidate  # the candidate is the new stable
+
+    undone = ops.rollback(workspace, reason="quality dropped after go-live", now=T0 + timedelta(hours=80))
+    assert undone.after.stage is Stage.STABLE and undone.after.stable is not None
+    assert undone.after.stable.revision == 1
+    assert json.loads((canary.configs / "model-config.json").read_text()) == first_stable
+
+    kinds = [line.split(" r")[0] for line in reversed(git(canary.store, "log", "--format=%s").splitlines())]
+    assert kinds == ["backup", "stage", "promote", "promote", "promote", "rollback"]
+    state = json.loads((canary.configs / "rollout.json").read_text())
+    assert (
+        state["last"]["action"] == "rollback" and state["last"]["reason"] == "quality dropped after go-live"
+    )
+
+
+def test_gate_figures_match_an_independent_computation(canary: Project) -> None:
+    stable = usage_events("stable", 400, start=T0, errors=8, latency_s=1.2, slow=30, slow_latency_s=2.5)
+    candidate = usage_events(
+        "candidate",
+        250,
+        start=T0,
+        errors=5,
+        model=CHEAP,
+        latency_s=0.7,
+        slow=20,
+        slow_latency_s=2.9,
+        escalated=5,
+    )
+    usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
+
+    report = ops.gate_report(
+        canary.workspace().open_store(), ops.load_state(canary.workspace().open_store()), [usage]
+    )
+
+    observed = {g.name: g.observed for g in report.results}
+    latencies = sorted(e["latency_ms"] / 1000 for e in candidate)
+    exact_p95 = latencies[math.ceil(0.95 * len(latencies)) - 1]
+    assert observed["sample size"] == 250
+    assert observed["error rate"] == pytest.approx(5 / 250)
+    assert observed["error rate vs stable"] == pytest.approx(5 / 250 - 8 / 400)
+    assert observed["p95 latency"] == pytest.approx(exact_p95, rel=0.01)
+    glm = (1000 * 0.6 + 200 * 2.2) / 1e6
+    lite = (1000 * 0.1 + 200 * 0.4) / 1e6
+    assert observed["cost savings"] == pytest.approx(1 - lite / glm)
+    assert observed["escalation rate"] == pytest.approx(5 / 250)
+    assert report.verdict == "go"
+
+
+@pytest.mark.parametrize(
+    "candidate, failing",
+    [
+        ({"errors": 24}, {"error rate", "error rate vs stable"}),
+        ({"slow": 30, "slow_latency_s": 4.0}, {"p95 latency"}),
+        ({"escalated": 30}, {"escalation rate"}),
+        ({"model": "glm-4.5"}, {"cost savings"}),
+    ],
+)
+def test_a_failing_gate_refuses_promotion_and_changes_nothing(
+    canary: Project, candidate: dict[str, Any], failing: set[str]
+) -> None:
+    usage = write_usage(
+        canary.root / "usage.jsonl",
+        usage_events("stable", 300, start=T0, errors=3),
+        usage_events("candidate", 300, start=T0, **{"model": CHEAP, **candidate}),
+    )
+    before = snapshot(canary.root)
+
+    with pytest.raises(CheckFailed) as refused:
+        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+
+    report = cast(GateReport, refused.value.report)
+    assert report.verdict == "no-go"
+    assert {g.name for g in report.results if g.status == "fail"} == failing
+    assert snapshot(canary.root) == before
+
+
+def test_too_few_requests_is_inconclusive_and_refused(canary: Project) -> None:
+    usage = write_usage(
+        canary.root / "usage.jsonl",
+        usage_events("stable", 300, start=T0),
+        usage_events("candidate", 50, start=T0, model=CHEAP),
+    )
+
+    with pytest.raises(CheckFailed, match="gave no verdict") as refused:
+        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+
+    report = cast(GateReport, refused.value.report)
+    assert report.verdict == "inconclusive"
+    assert report.results[0].status == "inconclusive"
+
+
+def test_usage_before_the_step_began_does_not_count(canary: Project) -> None:
+    early = usage_events("candidate", 300, start=T0 - timedelta(hours=2), model=CHEAP, errors=300)
+    usage = write_usage(
+        canary.root / "usage.jsonl",
+        early,
+        usage_events("stable", 300, start=T0),
+        usage_events("candidate", 300, start=T0, model=CHEAP),
+    )
+
+    result = ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+
+    assert result.gates is not None and result.gates.verdict == "go"
+
+
+def test_force_overrides_gates_and_is_recorded(canary: Project) -> None:
+    usage = write_usage(
+        canary.root / "usage.jsonl",
+        usage_events("stable", 300, start=T0),
+        usage_events("candidate", 300, start=T0, model=CHEAP, errors=60),
+    )
+
+    result = ops.promote(
+        canary.workspace(),
+        usage=[usage],
+        force=True,
+        reason="known provider blip",
+        now=T0 + timedelta(hours=25),
+    )
+
+    assert result.after.weight == 50
+    record = json.loads(
+        git(canary.store, "log", "-1", "--format=%B").strip().splitlines()[-1].split(": ", 1)[1]
+    )
+    assert record["details"]["forced"] == ["gates (no-go)"]
+    assert record["details"]["gates"]["verdict"] == "no-go"
+    assert record["reason"] == "known provider blip"
+
+
+def test_soak_time_holds_a_step_until_it_has_passed(canary: Project) -> None:
+    usage = good_usage(canary, T0)
+
+    with pytest.raises(RefusedError, match="must soak until 2026-03-03 09:00 UTC"):
+        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=23))
+    assert ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=24)).after.weight == 50
+
+
+def test_pause_blocks_promotion_and_canary_set_until_resume(canary: Project) -> None:
+    workspace = canary.workspace()
+    usage = good_usage(canary, T0)
+    ops.set_paused(workspace, True, reason="investigating", now=T0 + timedelta(hours=1))
+
+    with pytest.raises(RefusedError, match="paused"):
+        ops.promote(workspace, usage=[usage], now=T0 + timedelta(hours=25))
+    with pytest.raises(RefusedError, match="paused"):
+        ops.canary_set(workspace, 20, reason="x", now=T0 + timedelta(hours=25))
+    ops.set_paused(workspace, False, now=T0 + timedelta(hours=2))
+    assert ops.promote(workspace, usage=[usage], now=T0 + timedelta(hours=25)).after.weight == 50
+
+
+def test_canary_set_raises_through_gates_and_lowers_as_a_partial_rollback(canary: Project) -> None:
+    workspace = canary.workspace()
+    bad = write_usage(
+        canary.root / "bad.jsonl",
+        usage_events("stable", 300, start=T0),
+        usage_events("candidate", 300, start=T0, model=CHEAP, errors=40),
+    )
+    with pytest.raises(CheckFailed):
+        ops.canary_set(workspace, 30, reason="more", usage=[bad], now=T0 + timedelta(hours=25))
+
+    raised = ops.canary_set(
+        workspace, 30, reason="more", usage=[good_usage(canary, T0)], now=T0 + timedelta(hours=25)
+    )
+    lowered = ops.canary_set(workspace, 5, reason="errors in one region", now=T0 + timedelta(hours=26))
+    same = ops.canary_set(workspace, 5, reason="again", now=T0 + timedelta(hours=27))
+
+    assert (raised.after.weight, raised.after.step) == (30, 0)  # past step 1 (10%), short of step 2 (50%)
+    assert (lowered.after.weight, lowered.gates) == (5, None)
+    assert "partial rollback" in lowered.summary
+    assert same.status == "unchanged" and same.record is None
+    with pytest.raises(UsageError):
+        ops.canary_set(workspace, 100, reason="x")
+
+
+def test_stage_refuses_identical_configs_and_an_in_flight_candidate(project: Project) -> None:
+    with pytest.raises(RefusedError, match="identical to stable"):
+        ops.stage(project.workspace(), reason="nothing changed")
+    project.edit_config(critic_on_flash_lite)
+    ops.stage(project.workspace(), reason="first")
+    project.edit_config(lambda c: c["budgets"].update(daily=70))
+
+    with pytest.raises(RefusedError, match="in flight"):
+        ops.stage(project.workspace(), reason="second")
+    replaced = ops.stage(project.workspace(), reason="second", force=True)
+
+    assert replaced.after.candidate is not None and replaced.after.candidate.revision == 3
+    assert replaced.forced == ["replaced candidate r2"]
+
+
+def test_stage_refuses_an_invalid_candidate(project: Project) -> None:
+    project.edit_config(lambda c: c["roles"]["critic"].update(primary="nope"))
+
+    with pytest.raises(CheckFailed, match="does not validate"):
+        ops.stage(project.workspace(), reason="broken")
+
+
+def test_abort_then_retry_restarts_at_the_first_step_with_the_candidate_configs(canary: Project) -> None:
+    workspace = canary.workspace()
+    candidate_files = canary.files()
+
+    aborted = ops.rollback(workspace, reason="errors", now=T0 + timedelta(hours=1))
+    assert (aborted.after.stage, aborted.after.weight) == (Stage.ABORTED, 0)
+    assert json.loads(canary.files()["model-config.json"])["roles"]["critic"]["primary"] == "glm-4.5"
+
+    retried = ops.retry(workspace, reason="provider fixed", now=T0 + timedelta(hours=2))
+    assert (retried.after.stage, retried.after.weight, retried.after.step) == (Stage.CANARY, 10, 0)
+    assert retried.after.candidate == aborted.after.candidate
+    assert canary.files() == candidate_files
+
+
+def test_partial_rollback_takes_only_the_named_roles_back(canary: Project) -> None:
+    workspace = canary.workspace()
+    ops.rollback(workspace, reason="abort first", now=T0)  # the working configs are stable's again
+    canary.edit_config(critic_on_flash_lite)
+    canary.edit_config(lambda c: c["roles"]["architect"].update(primary=CHEAP))
+    ops.stage(workspace, reason="architect and critic on flash lite", force=True, now=T0 + timedelta(hours=1))
+    ops.promote(workspace, now=T0 + timedelta(hours=2))
+
+    result = ops.rollback(
+        workspace, reason="architect quality issues", roles=["architect"], now=T0 + timedelta(hours=3)
+    )
+
+    config = json.loads(canary.files()["model-config.json"])
+    assert config["roles"]["architect"]["primary"] == "glm-4.5"
+    assert config["roles"]["critic"]["primary"] == CHEAP
+    assert (result.after.stage, result.after.weight) == (Stage.CANARY, 10)
+    assert result.after.candidate != result.before.candidate
+    assert result.after.candidate is not None and result.record is not None
+    assert result.after.candidate.revision == result.record.revision
+    with pytest.raises(UsageError, match="no role reviewer"):
+        ops.rollback(workspace, reason="x", roles=["reviewer"])
+
+
+def test_rollback_to_a_chosen_revision(canary: Project) -> None:
+    workspace = canary.workspace()
+    ops.promote(workspace, full=True, force=True, reason="go", now=T0 + timedelta(hours=1))
+
+    result = ops.rollback(workspace, reason="known good", to_revision=1, now=T0 + timedelta(hours=2))
+
+    assert result.after.stable is not None and result.after.stable.revision == 1
+    assert (
+        canary.files()["model-config.json"]
+        == git(canary.store, "show", "backup/1:configs/model-config.json").encode()
+    )
+
+
+def test_cost_savings_compare_the_same_workload_not_the_traffic_each_side_drew(canary: Project) -> None:
+    # No price changes for the architect; the candidate just drew more architect
+    # requests and a few escalations. The critic moved to a model 83% cheaper.
+    stable = usage_events("stable", 300, start=T0) + usage_events("stable", 30, start=T0, role="architect")
+    candidate = usage_events("candidate", 200, start=T0, model=CHEAP) + usage_events(
+        "candidate", 120, start=T0, role="architect", escalated=4
+    )
+    for event in candidate:
+        if event["escalated"]:
+            event["model"] = "claude-4.1-opus"
+    usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
+
+    report = ops.gate_report(
+        canary.workspace().open_store(), ops.load_state(canary.workspace().open_store()), [usage]
+    )
+
+    glm, lite = (1000 * 0.6 + 200 * 2.2) / 1e6, (1000 * 0.1 + 200 * 0.4) / 1e6
+    # same-workload weights: critic 300 + 200 requests, architect (not escalated) 30 + 116;
+    # escalated architect requests have no stable counterpart and are left out
+    expected = 1 - (500 * lite + 146 * glm) / (500 * glm + 146 * glm)
+    savings = next(g.observed for g in report.results if g.name == "cost savings")
+    assert savings == pytest.approx(expected)
