@@ -32,6 +32,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/report.py
 
 ## smoke: build the wheel, install it in a fresh venv, run it from another directory
 smoke: $(STAMP)

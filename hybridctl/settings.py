@@ -29,6 +29,7 @@ class Settings(NamedTuple):
     lock_timeout: float = 10.0
     actor: str | None = None
     usage: tuple[Path, ...] = ()  # usage event files read by gates, status and reports
+    cache_dir: Path | None = None  # where reports keep their per-file cubes; None: the user cache
 
 
 # key in the file -> (environment variable, parser)
@@ -40,6 +41,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "lock-timeout": ("HYBRIDCTL_LOCK_TIMEOUT", "float"),
     "actor": ("HYBRIDCTL_ACTOR", "str"),
     "usage": ("HYBRIDCTL_USAGE", "paths"),
+    "cache-dir": ("HYBRIDCTL_CACHE_DIR", "path"),
 }
 
 

@@ -7,6 +7,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hybridctl-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 export HYBRIDCTL_ACTOR="${HYBRIDCTL_ACTOR:-demo}"
+# The demo's canary steps last seconds, not hours: each simulated hour of
+# traffic is stamped at the moment it is simulated (--minutes 0), so the
+# rollout report attributes it to the step it belongs to.
 
 step() {
     printf '\n== %s\n' "$1"
@@ -64,9 +67,9 @@ hybridctl diff
 hybridctl stage --reason "routine roles on flash lite"
 
 step "6. Canary 10%, traffic routed through the bundle, gates judge it" \
-    hybridctl promote ';' hybridctl simulate --requests 4000 --out usage.jsonl ';' hybridctl gate check --usage usage.jsonl
+    hybridctl promote ';' hybridctl simulate --requests 4000 --minutes 0 --out usage.jsonl ';' hybridctl gate check --usage usage.jsonl
 hybridctl promote
-hybridctl simulate --requests 4000 --out usage.jsonl
+hybridctl simulate --requests 4000 --minutes 0 --out usage.jsonl
 hybridctl gate check --usage usage.jsonl
 
 step "7. The gates pass: 50%" \
@@ -75,7 +78,7 @@ hybridctl promote --usage usage.jsonl
 
 step "8. The provider degrades: the candidate fails 9% of requests; the gates block promotion" \
     hybridctl promote --usage usage.jsonl
-hybridctl simulate --requests 4000 --candidate-error-rate 0.09 --seed 2 --out usage.jsonl --append
+hybridctl simulate --requests 4000 --minutes 0 --candidate-error-rate 0.09 --seed 2 --out usage.jsonl --append
 expect_failure hybridctl promote --usage usage.jsonl
 
 step "9. status says so (exit 1), and recommends a rollback" \
@@ -90,3 +93,16 @@ hybridctl rollout plan
 step "11. Every step is in the history" \
     hybridctl history
 hybridctl history
+
+step "12. Is the hybrid strategy paying off? Savings against all-Claude, and the targets" \
+    hybridctl report savings usage.jsonl
+hybridctl report savings usage.jsonl
+
+step "13. Spend against the budgets (exit 1 would mean over budget)" \
+    hybridctl report budget usage.jsonl
+hybridctl report budget usage.jsonl
+
+step "14. Usage by role and model, and the rollout report for stakeholders" \
+    hybridctl report usage usage.jsonl --by role,model ';' hybridctl report rollout usage.jsonl --format markdown
+hybridctl report usage usage.jsonl --by role,model
+hybridctl report rollout usage.jsonl --format markdown

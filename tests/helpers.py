@@ -114,3 +114,22 @@ def usage_events(
 def write_usage(path: Path, *groups: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(e) + "\n" for group in groups for e in group))
     return path
+
+
+def simulated_events(count: int, *, seed: int = 7, start: datetime | None = None) -> list[dict[str, Any]]:
+    """Events from the simulator, routed through a bundle of the default configs
+    with a candidate (the critic on Flash Lite) at 30%."""
+    from hybridctl.usage.simulate import Workload, simulate
+
+    stable = json.loads((CONFIGS / "model-config.json").read_text())
+    candidate = json.loads(json.dumps(stable))
+    candidate["roles"]["critic"]["primary"] = "gemini-2.5-flash-lite"
+    side = {"revision": 1, "digest": "sha256:" + "0" * 64, "modes": None}
+    bundle = {
+        "rollout_id": "r-test",
+        "weight": 30,
+        "stable": {**side, "modelConfig": stable},
+        "candidate": {**side, "revision": 2, "modelConfig": candidate},
+    }
+    begin = start or datetime(2026, 11, 20, 22, 0, tzinfo=timezone.utc)
+    return list(simulate(bundle, Workload(count, 300, begin, timedelta(hours=4), 0.02, None, 1.0, seed)))

@@ -35,7 +35,7 @@ def create(
 
     An unchanged config makes no duplicate: it names the backup that holds it.
     """
-    from hybridctl.output import render_backup
+    from hybridctl.output.store import render_backup
     from hybridctl.store.backup import create_backup
 
     render_backup(
@@ -52,7 +52,7 @@ def list_(
     as_json: Json = False,
 ) -> None:
     """List backups, newest first."""
-    from hybridctl.output import render_backup_list
+    from hybridctl.output.store import render_backup_list
     from hybridctl.store.backup import list_backups
 
     render_backup_list(list_backups(workspace(config_dir, store, None), limit=limit), as_json)
@@ -67,7 +67,7 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show a backup: its metadata and files."""
-    from hybridctl.output import render_backup_show
+    from hybridctl.output.store import render_backup_show
     from hybridctl.store.backup import show_backup
 
     render_backup_show(show_backup(workspace(config_dir, store, None), backup_id), as_json, file_name)
@@ -87,7 +87,7 @@ def prune(
 
     Never drops the backup that is stable in a rollout, or the one matching the working configs.
     """
-    from hybridctl.output import render_prune
+    from hybridctl.output.store import render_prune
     from hybridctl.store.backup import prune_backups
 
     result = prune_backups(

@@ -45,7 +45,7 @@ def history(
     as_json: Json = False,
 ) -> None:
     """One row per recorded change: backups, restores and rollout steps."""
-    from hybridctl.output import render_history
+    from hybridctl.output.store import render_history
     from hybridctl.store.history import history as run_history
 
     render_history(run_history(workspace(config_dir, store, None), limit=limit), as_json)
@@ -63,7 +63,7 @@ def diff(
     store: StorePath = None,
 ) -> None:
     """What changed between two snapshots, role by role and price by price."""
-    from hybridctl.output import render_diff
+    from hybridctl.output.store import render_diff
     from hybridctl.store.history import diff as run_diff
 
     result, stats = run_diff(

@@ -34,7 +34,7 @@ def init(
 
     Refuses to overwrite anything that exists.
     """
-    from hybridctl.output import render_init
+    from hybridctl.output.store import render_init
     from hybridctl.scaffold import init_project, init_store
     from hybridctl.settings import load_settings
 

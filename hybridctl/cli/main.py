@@ -20,6 +20,7 @@ from hybridctl import __version__
 from hybridctl.cli import backup as backup_cmd
 from hybridctl.cli import history as history_cmd
 from hybridctl.cli import init as init_cmd
+from hybridctl.cli import report as report_cmd
 from hybridctl.cli import restore as restore_cmd
 from hybridctl.cli import rollout as rollout_cmd
 from hybridctl.cli import simulate as simulate_cmd
@@ -60,7 +61,14 @@ def root(
 
 
 # Command groups get the error handler once, here.
-for _group in (backup_cmd.app, rollout_cmd.canary_app, rollout_cmd.rollout_app, rollout_cmd.gate_app):
+for _group in (
+    backup_cmd.app,
+    rollout_cmd.canary_app,
+    rollout_cmd.rollout_app,
+    rollout_cmd.gate_app,
+    report_cmd.report_app,
+    report_cmd.prices_app,
+):
     for _command in _group.registered_commands:
         if _command.callback is not None:
             _command.callback = handle_errors(_command.callback)
@@ -85,6 +93,8 @@ COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
     "render": (rollout_cmd.render, rollout_cmd.OTHER_EXAMPLES),
     "gate": rollout_cmd.gate_app,
     "simulate": (simulate_cmd.simulate, simulate_cmd.EXAMPLES),
+    "report": report_cmd.report_app,
+    "prices": report_cmd.prices_app,
 }
 
 

@@ -37,7 +37,7 @@ def restore(
 
     Refuses an invalid backup (exit 1) and working changes no backup holds (exit 3) unless --force.
     """
-    from hybridctl.output import render_restore
+    from hybridctl.output.store import render_restore
     from hybridctl.store.restore import restore as run_restore
 
     result = run_restore(

@@ -97,7 +97,7 @@ def stage(
     as_json: Json = False,
 ) -> None:
     """Make the working configs the candidate: validated, recorded, weight 0, ready for staging."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import stage as run
 
     render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason, force=force), as_json)
@@ -114,7 +114,7 @@ def promote(
     as_json: Json = False,
 ) -> None:
     """Move the candidate to the next step of the plan (or 100%), if its soak time and gates allow."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import promote as run
 
     _forced_reason(force, reason)
@@ -139,7 +139,7 @@ def canary_set(
     as_json: Json = False,
 ) -> None:
     """Set the production weight; raising it runs the gates, lowering it is a partial rollback."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import canary_set as run
 
     result = run(
@@ -156,7 +156,7 @@ def pause(
     as_json: Json = False,
 ) -> None:
     """Freeze an in-flight rollout: promote and canary set refuse until resume."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import set_paused
 
     render_transition(set_paused(workspace(config_dir, store, lock_timeout), True, reason=reason), as_json)
@@ -170,7 +170,7 @@ def resume(
     as_json: Json = False,
 ) -> None:
     """Unfreeze a paused rollout."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import set_paused
 
     render_transition(set_paused(workspace(config_dir, store, lock_timeout), False, reason=reason), as_json)
@@ -195,7 +195,7 @@ def rollback(
     In flight: abort (weight 0, stable configs back, candidate kept for retry). Otherwise: undo the last
     promotion to 100%. --roles takes only those roles back to stable models, as a new candidate.
     """
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import rollback as run
 
     role_list = [r.strip() for r in (roles or "").split(",") if r.strip()]
@@ -217,7 +217,7 @@ def retry(
     as_json: Json = False,
 ) -> None:
     """Restart an aborted candidate at the first step, its configs back in the working directory."""
-    from hybridctl.output import render_transition
+    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import retry as run
 
     render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason), as_json)
@@ -238,7 +238,7 @@ def status(
     """
     import time
 
-    from hybridctl.output import render_status
+    from hybridctl.output.rollout import render_status
     from hybridctl.rollout.status import status as run
 
     space = workspace(config_dir, store, None)
@@ -260,7 +260,7 @@ rollout_app = typer.Typer(help="The rollout plan.", no_args_is_help=True)
 @rollout_app.command("plan", epilog=OTHER_EXAMPLES)
 def rollout_plan(config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False) -> None:
     """The plan's steps and the earliest time each next step is allowed (its minimum soak time)."""
-    from hybridctl.output import render_plan
+    from hybridctl.output.rollout import render_plan
     from hybridctl.rollout.status import plan
 
     render_plan(plan(workspace(config_dir, store, None)), as_json)
@@ -297,7 +297,7 @@ def gate_check(
     usage: Usage = None, config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False
 ) -> None:
     """The go/no-go matrix for CI: exit 0 go, 1 no-go, 2 inconclusive."""
-    from hybridctl.output import render_gates
+    from hybridctl.output.rollout import render_gates
     from hybridctl.rollout.ops import gate_report, load_state
 
     space = workspace(config_dir, store, None)

@@ -75,7 +75,8 @@ def validate(
     """
     from hybridctl.config.validate import ValidateRequest
     from hybridctl.config.validate import validate as run_validate
-    from hybridctl.output import OutputFormat, render_rules, render_validation
+    from hybridctl.output import OutputFormat
+    from hybridctl.output.validate import render_rules, render_validation
     from hybridctl.settings import load_settings
 
     fmt = (

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.model import Strategy
 from hybridctl.usage.events import UsageEvent
 from hybridctl.usage.prices import PriceBook
-from hybridctl.usage.stats import Totals
+from hybridctl.usage.stats import Totals, same_workload_savings
 
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 
@@ -79,23 +79,6 @@ def collect(
     return usage["stable"], usage["candidate"]
 
 
-def mix_adjusted_savings(stable: VariantUsage, candidate: VariantUsage) -> float | None:
-    """1 - candidate cost / stable cost for the same workload.
-
-    Each cell (role, escalated or not) is priced per request on each side and
-    weighted by its share of all requests, so neither a random difference in
-    the variants' role mix nor a few rare, expensive escalations (their rate
-    has a gate of its own) read as savings or losses.
-    """
-    cells = [
-        c for c, t in stable.cells.items() if t.priced and c in candidate.cells and candidate.cells[c].priced
-    ]
-    weights = {c: stable.cells[c].requests + candidate.cells[c].requests for c in cells}
-    stable_cost = sum(weights[c] * (stable.cells[c].cost_per_request or 0.0) for c in cells)
-    candidate_cost = sum(weights[c] * (candidate.cells[c].cost_per_request or 0.0) for c in cells)
-    return 1 - candidate_cost / stable_cost if stable_cost else None
-
-
 def evaluate(
     stable_usage: VariantUsage, candidate_usage: VariantUsage, gates: dict[str, Any], since: datetime | None
 ) -> GateReport:
@@ -114,7 +97,7 @@ def evaluate(
     enough = results[0].status == PASS
     error_rate = candidate.error_rate
     delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
-    savings = mix_adjusted_savings(stable_usage, candidate_usage)
+    savings = same_workload_savings(stable_usage.cells, candidate_usage.cells)
     checks: list[tuple[str, float | None, str, Callable[[float, float], bool], str]] = [
         ("error rate", error_rate, "maxErrorRate", operator.le, "candidate errors / requests"),
         (

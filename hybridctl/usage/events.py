@@ -87,7 +87,7 @@ def parse_time(value: Any) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _int(value: Any, field: str) -> int:
+def as_int(value: Any, field: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -101,7 +101,7 @@ def _int(value: Any, field: str) -> int:
     return int(number)
 
 
-def _float(value: Any, field: str) -> float | None:
+def as_float(value: Any, field: str) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -112,13 +112,13 @@ def _float(value: Any, field: str) -> float | None:
         raise ValueError(f"{field} must be a number, got {value!r}") from None
 
 
-def _bool(value: Any) -> bool:
+def as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "y")
     return bool(value)
 
 
-def _text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
@@ -126,31 +126,32 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
     """Normalize one record; raise ValueError naming the field that is wrong."""
     record = _flatten_attributes(raw)
     time_value = _pick(record, "time")
-    latency_ms = _float(_pick(record, "latency_ms"), "latency_ms")
-    latency_s = _float(_pick(record, "latency_s"), "latency_s")
+    latency_ms = as_float(_pick(record, "latency_ms"), "latency_ms")
+    latency_s = as_float(_pick(record, "latency_s"), "latency_s")
     status = _pick(record, "status")
-    error_type = _text(_pick(record, "error_type"))
+    error_type = as_text(_pick(record, "error_type"))
+    input_tokens = as_int(_pick(record, "input_tokens"), "input_tokens")
     if status is None:
-        ok = error_type is None and not _bool(record.get("error", False))
+        ok = error_type is None and not as_bool(record.get("error", False))
     else:
         ok = str(status).strip().lower() in _OK_STATUSES
     return UsageEvent(
         time=None if time_value is None else parse_time(time_value),
-        request_id=_text(_pick(record, "request_id")),
-        user=_text(_pick(record, "user")),
-        role=_text(_pick(record, "role")),
-        model=_text(_pick(record, "model")),
-        provider=_text(_pick(record, "provider")),
-        variant=_text(_pick(record, "variant")),
-        escalated=_bool(_pick(record, "escalated")),
-        input_tokens=_int(_pick(record, "input_tokens"), "input_tokens"),
-        output_tokens=_int(_pick(record, "output_tokens"), "output_tokens"),
-        cached_tokens=_int(_pick(record, "cached_tokens"), "cached_tokens"),
+        request_id=as_text(_pick(record, "request_id")),
+        user=as_text(_pick(record, "user")),
+        role=as_text(_pick(record, "role")),
+        model=as_text(_pick(record, "model")),
+        provider=as_text(_pick(record, "provider")),
+        variant=as_text(_pick(record, "variant")),
+        escalated=as_bool(_pick(record, "escalated")),
+        input_tokens=input_tokens,
+        output_tokens=as_int(_pick(record, "output_tokens"), "output_tokens"),
+        cached_tokens=min(as_int(_pick(record, "cached_tokens"), "cached_tokens"), input_tokens),
         latency_s=latency_ms / 1000 if latency_ms is not None else latency_s,
         ok=ok,
         error_type=error_type,
-        cost=_float(_pick(record, "cost"), "cost"),
-        quality=_float(_pick(record, "quality"), "quality"),
+        cost=as_float(_pick(record, "cost"), "cost"),
+        quality=as_float(_pick(record, "quality"), "quality"),
     )
 
 

@@ -11,16 +11,21 @@ whatever the number of events.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hybridctl.usage.events import UsageEvent
 
 RELATIVE_ACCURACY = 0.01
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
-_LOG_GAMMA = math.log(_GAMMA)
-_MIN_VALUE = 1e-6  # seconds; anything faster is counted as this
+LOG_GAMMA = math.log(_GAMMA)
+MIN_LATENCY = 1e-6  # seconds; anything faster is counted as this
+
+
+def latency_bucket(value: float) -> int:
+    return math.ceil(math.log(max(value, MIN_LATENCY)) / LOG_GAMMA)
 
 
 @dataclass
@@ -29,7 +34,7 @@ class LatencySketch:
     count: int = 0
 
     def add(self, value: float) -> None:
-        key = math.ceil(math.log(max(value, _MIN_VALUE)) / _LOG_GAMMA)
+        key = latency_bucket(value)
         self.buckets[key] = self.buckets.get(key, 0) + 1
         self.count += 1
 
@@ -118,3 +123,18 @@ class Totals:
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.latency.merge(other.latency)
+
+
+def same_workload_savings(stable: Mapping[Any, Totals], candidate: Mapping[Any, Totals]) -> float | None:
+    """1 - candidate cost / stable cost for the same workload.
+
+    The keys are workload cells, (role, escalated) in hybridctl. Each cell is
+    priced per request on each side and weighted by its share of all requests,
+    so neither a random difference in the two sides' role mix nor a few rare,
+    expensive escalations (their rate is judged on its own) read as savings.
+    """
+    cells = [c for c, t in stable.items() if t.priced and c in candidate and candidate[c].priced]
+    weights = {c: stable[c].requests + candidate[c].requests for c in cells}
+    stable_cost = sum(weights[c] * (stable[c].cost_per_request or 0.0) for c in cells)
+    candidate_cost = sum(weights[c] * (candidate[c].cost_per_request or 0.0) for c in cells)
+    return 1 - candidate_cost / stable_cost if stable_cost else None

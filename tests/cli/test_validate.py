@@ -72,7 +72,7 @@ def test_github_annotations_are_automatic_in_actions(cli: RunFn) -> None:
 
 def test_github_annotation_escapes_newlines_and_separators() -> None:
     from hybridctl.config.diagnostics import diagnostic
-    from hybridctl.output import github_annotation
+    from hybridctl.output.validate import github_annotation
 
     line = github_annotation(diagnostic("schema", "a\nb 100%", file="dir,x/a:b.yml", line=3, column=4))
 

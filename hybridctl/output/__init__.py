@@ -1,0 +1,150 @@
+"""The one place results become text: rich for people; JSON, SARIF, CSV, Markdown
+and GitHub annotations for machines.
+
+Machine formats are written straight to stdout (never through rich, which
+would wrap or colour them); their shapes are documented in the README and
+carry a ``version`` so scripts can rely on them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from hybridctl.errors import HybridctlError
+
+
+class OutputFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console; rich itself honours NO_COLOR, FORCE_COLOR and non-TTY output."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    # soft_wrap: never break a file:line:col line at the terminal width; and when
+    # piped, size tables for a log line rather than rich's 80-column default.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def write_json(data: Any) -> None:
+    write(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def render_error(error: HybridctlError) -> None:
+    from rich.text import Text
+
+    from hybridctl.config.validate import ValidationResult
+    from hybridctl.rollout.gates import GateReport
+
+    if isinstance(error.report, ValidationResult):
+        from hybridctl.output.validate import validation_text
+
+        validation_text(error.report)
+    elif isinstance(error.report, GateReport):
+        from hybridctl.output.rollout import gate_table
+
+        gate_table(error.report, console())
+    out = console(stderr=True)
+    out.print(Text.assemble(("error: ", "bold red"), error.message))
+    if error.hint:
+        out.print(Text.assemble(("  hint: ", "dim"), error.hint))
+
+
+# -- shared helpers --------------------------------------------------------------------
+
+
+def table(*headers: str) -> Any:
+    """A plain table; only the last column (free text) may be shortened to fit."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for index, header in enumerate(headers):
+        last = index == len(headers) - 1
+        table.add_column(header, no_wrap=True, overflow="ellipsis" if last else "fold")
+    return table
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def short(value: Any, width: int = 60) -> str:
+    if value is None:
+        return "-"
+    text = " ".join(str(value).split()) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def say(*parts: Any) -> None:
+    from rich.text import Text
+
+    console().print(Text.assemble(*parts))
+
+
+def render_json_or(result: Any, as_json: bool, text: Callable[[Any], None]) -> None:
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        text(result)
+
+
+@contextmanager
+def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """A callback that advances a progress bar on stderr, shown only on a terminal
+    and only once the work has taken more than a second."""
+    import time
+
+    if total <= 0 or not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    started = time.monotonic()
+    done = 0
+    bar: Progress | None = None
+    task = None
+
+    def advance(amount: int) -> None:
+        nonlocal done, bar, task
+        done += amount
+        if bar is None:
+            if time.monotonic() - started < 1.0:
+                return
+            bar = Progress(
+                "{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task(description, total=total)
+        assert task is not None
+        bar.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.stop()

@@ -1,0 +1,151 @@
+"""Rendering of rollout transitions, status, plan and gates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hybridctl.output import console, render_json_or, say, table, when, write_json
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from rich.console import Console
+
+# -- rollout ---------------------------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _gate_value(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name in ("sample size",):
+        return f"{value:,.0f}"
+    if name == "p95 latency":
+        return f"{value:.3g} s"
+    return _percent(value)
+
+
+_GATE_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
+
+
+def gate_table(report: Any, out: Console) -> None:
+    from rich.text import Text
+
+    grid = table("GATE", "STATUS", "OBSERVED", "THRESHOLD", "DETAIL")
+    for gate in report.results:
+        grid.add_row(
+            gate.name,
+            Text(gate.status, style=_GATE_STYLE[gate.status]),
+            _gate_value(gate.name, gate.observed),
+            _gate_value(gate.name, gate.threshold),
+            gate.detail,
+        )
+    out.print(grid)
+    verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
+    out.print(Text.assemble("verdict: ", (report.verdict, verdict_style)))
+
+
+def render_gates(report: Any, as_json: bool) -> None:
+    if as_json:
+        write_json({"version": 1, **report.to_dict()})
+    else:
+        gate_table(report, console())
+
+
+def render_transition(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        if r.status == "unchanged":
+            say(("unchanged: ", "yellow"), r.summary)
+            return
+        if r.gates is not None:
+            gate_table(r.gates, console())
+        for forced in r.forced:
+            say(("forced: ", "yellow"), forced)
+        say((f"{r.action}: ", "bold green"), r.summary, f"  (revision {r.record.revision})")
+
+    render_json_or(result, as_json, text)
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return (
+        f"{minutes // 1440}d {minutes % 1440 // 60}h {minutes % 60}m"
+        if minutes >= 1440
+        else f"{minutes // 60}h {minutes % 60}m"
+    )
+
+
+def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
+    if as_json:
+        write_json(result.to_dict())
+        return
+    from rich.text import Text
+
+    from hybridctl.rollout.machine import describe
+
+    out = console()
+    if refresh:
+        out.print()
+    state = result.state
+    health = Text("healthy", style="green") if result.healthy else Text("unhealthy", style="bold red")
+    out.print(Text.assemble(("rollout: ", "bold"), describe(state), "  ", health))
+    if state.stable:
+        out.print(
+            Text.assemble(
+                "stable:     ", (f"r{state.stable.revision}", "bold"), f"  {state.stable.digest[:19]}"
+            )
+        )
+    if state.candidate:
+        out.print(
+            Text.assemble(
+                "candidate:  ",
+                (f"r{state.candidate.revision}", "bold"),
+                f"  {state.candidate.digest[:19]}  rollout id {state.rollout_id}",
+            )
+        )
+    if result.time_in_step is not None:
+        soak = f" (soak until {when(result.soak_until)} UTC)" if result.soak_until else ""
+        out.print(f"time in step: {_duration(result.time_in_step)}{soak}")
+    if state.last:
+        last = state.last
+        out.print(
+            f"last: {last.action} by {last.actor} at {when(last.time)} UTC (r{last.revision})"
+            + (f": {last.reason}" if last.reason else "")
+        )
+    roles = sorted(set(result.stable_roles) | set(result.candidate_roles))
+    if roles:
+        grid = table("ROLE", "STABLE", "CANDIDATE")
+
+        def models(info: dict[str, Any] | None) -> str:
+            if not info:
+                return "-"
+            escalation = f" (escalates to {info['escalation']})" if info["escalation"] else ""
+            return f"{info['primary']}{escalation}"
+
+        for role in roles:
+            grid.add_row(
+                role, models(result.stable_roles.get(role)), models(result.candidate_roles.get(role))
+            )
+        out.print(grid)
+    if result.gates is not None:
+        gate_table(result.gates, out)
+    for reason in result.rollback_recommended:
+        out.print(Text.assemble(("rollback recommended: ", "bold red"), reason))
+    out.print(Text.assemble(("legal now: ", "dim"), ", ".join(result.legal)))
+
+
+def render_plan(result: Any, as_json: bool) -> None:
+    def text(r: Any) -> None:
+        from hybridctl.rollout.machine import describe
+
+        say(("rollout: ", "bold"), describe(r.state))
+        grid = table("STEP", "WEIGHT", "MIN SOAK", "STATUS", "EARLIEST (UTC)")
+        for index, step in enumerate(r.steps, 1):
+            earliest = "-" if step.earliest is None else when(step.earliest)
+            grid.add_row(str(index), f"{step.weight}%", f"{step.min_soak_hours:g} h", step.status, earliest)
+        console().print(grid)
+
+    render_json_or(result, as_json, text)

@@ -1,0 +1,181 @@
+"""Rendering of validation results: text, JSON, GitHub annotations, SARIF."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hybridctl.output import OutputFormat, console, write, write_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hybridctl.config.diagnostics import Diagnostic, Rule
+    from hybridctl.config.validate import ValidationResult
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def render_validation(result: ValidationResult, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.JSON:
+        write_json(result.to_dict())
+    elif fmt is OutputFormat.SARIF:
+        write_json(sarif(result))
+    elif fmt is OutputFormat.GITHUB:
+        for diag in result.diagnostics:
+            write(github_annotation(diag))
+        write(_summary_line(result))
+    else:
+        validation_text(result)
+
+
+def _summary_line(result: ValidationResult) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    verdict = "ok" if result.ok else "failed"
+    strict = " (strict: warnings fail)" if result.strict and result.warnings else ""
+    return (
+        f"{verdict}: {plural(len(result.files), 'file')} checked, {plural(result.errors, 'error')}, "
+        f"{plural(result.warnings, 'warning')}{strict}"
+    )
+
+
+def validation_text(result: ValidationResult) -> None:
+    from rich.text import Text
+
+    out = console()
+    by_file: dict[str, list[Diagnostic]] = {}
+    for diag in result.diagnostics:
+        by_file.setdefault(diag.file, []).append(diag)
+    for checked in result.files:
+        found = by_file.pop(checked.path, [])
+        kind = f"{checked.kind}, {checked.format}" if checked.format else checked.kind
+        status = Text(_counts(found) or "ok", style="bold" if found else "green")
+        out.print(Text.assemble((checked.path, "bold cyan"), f" ({kind}): ", status))
+        for diag in found:
+            _diagnostic_text(out, diag)
+    for leftover in by_file.values():  # diagnostics of files that are not listed (none expected)
+        for diag in leftover:
+            _diagnostic_text(out, diag)
+    for note in result.notes:
+        out.print(Text.assemble(("note: ", "bold"), note))
+    style = "bold green" if result.ok else "bold red"
+    out.print(Text(_summary_line(result), style=style))
+
+
+def _counts(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.severity.value == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
+    parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    return ", ".join(parts)
+
+
+def _diagnostic_text(out: Console, diag: Diagnostic) -> None:
+    from rich.text import Text
+
+    where = diag.file + (f":{diag.line}:{diag.column}" if diag.line else "")
+    out.print(
+        Text.assemble(
+            "  ",
+            (where, "cyan"),
+            ": ",
+            (diag.severity.value, SEVERITY_STYLE[diag.severity.value]),
+            " ",
+            (f"[{diag.rule}]", "magenta"),
+            " ",
+            diag.message,
+            (f"  at {diag.json_path}", "dim"),
+        )
+    )
+    if diag.hint:
+        out.print(Text.assemble("      ", ("hint: ", "dim"), diag.hint))
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(diag: Diagnostic) -> str:
+    """A GitHub Actions workflow command that annotates the line in the PR diff."""
+    level = "error" if diag.severity.value == "error" else "warning"
+    props = [f"file={_escape_property(diag.file)}"]
+    if diag.line:
+        props += [f"line={diag.line}", f"col={diag.column}"]
+    props.append(f"title={_escape_property('hybridctl ' + diag.rule)}")
+    message = diag.message + (f" ({diag.hint})" if diag.hint else "")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def sarif(result: ValidationResult) -> dict[str, Any]:
+    """SARIF 2.1.0, the format GitHub code scanning and most CI dashboards ingest."""
+    from hybridctl import __version__
+    from hybridctl.config.diagnostics import RULES
+
+    rule_ids = list(RULES)
+    results = []
+    for diag in result.diagnostics:
+        location: dict[str, Any] = {"artifactLocation": {"uri": diag.file.replace("\\", "/")}}
+        if diag.line:
+            location["region"] = {"startLine": diag.line, "startColumn": diag.column}
+        results.append(
+            {
+                "ruleId": diag.rule,
+                "ruleIndex": rule_ids.index(diag.rule),
+                "level": diag.severity.value,
+                "message": {"text": diag.message + (f" ({diag.hint})" if diag.hint else "")},
+                "locations": [
+                    {
+                        "physicalLocation": location,
+                        "logicalLocations": [{"fullyQualifiedName": diag.json_path}],
+                    }
+                ],
+            }
+        )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hybridctl",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/hybridctl/",
+                        "rules": [
+                            {
+                                "id": rule.id,
+                                "name": rule.id,
+                                "shortDescription": {"text": rule.summary},
+                                "defaultConfiguration": {"level": rule.severity.value},
+                            }
+                            for rule in RULES.values()
+                        ],
+                    }
+                },
+                "artifacts": [{"location": {"uri": f.path.replace("\\", "/")}} for f in result.files],
+                "results": results,
+            }
+        ],
+    }
+
+
+def render_rules(rules: list[Rule], fmt: OutputFormat) -> None:
+    if fmt is not OutputFormat.TEXT:
+        write_json(
+            {
+                "version": 1,
+                "rules": [{"id": r.id, "severity": r.severity.value, "summary": r.summary} for r in rules],
+            }
+        )
+        return
+    from rich.table import Table
+
+    table = Table("rule", "severity", "what it finds", box=None, pad_edge=False)
+    for rule in rules:
+        table.add_row(rule.id, rule.severity.value, rule.summary)
+    console().print(table)

@@ -1,0 +1,588 @@
+"""The reports: usage, savings, budget and rollout, computed from the cube."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hybridctl.config.model import Pricing, Strategy
+from hybridctl.errors import UsageError
+from hybridctl.usage.cube import (
+    CACHED,
+    INPUT,
+    OPEN_CACHED,
+    OPEN_INPUT,
+    OPEN_OUTPUT,
+    OUTPUT,
+    CellKey,
+    Cube,
+    Priced,
+)
+from hybridctl.usage.prices import PriceBook
+from hybridctl.usage.scan import ScanSpec, ScanStats, Source
+from hybridctl.usage.stats import Totals, same_workload_savings
+
+DIMENSION = {"day": 1, "role": 2, "model": 3, "provider": 4, "variant": 5, "escalated": 6}
+
+
+class UsageData(NamedTuple):
+    cube: Cube
+    stats: ScanStats
+    sources: list[str]
+    reads: list[str]  # per source: cache, appended, scan or uncached
+
+
+def read_usage(
+    sources: Sequence[Source],
+    spec: ScanSpec,
+    cache_directory: Path | None,
+    progress: Callable[[int], None] | None = None,
+) -> UsageData:
+    from hybridctl.usage.cache import cached_scan
+
+    cube = Cube.empty()
+    stats = ScanStats()
+    reads = []
+    for source in sources:
+        scanned, how = cached_scan(source, spec, cache_directory, progress)
+        cube.merge(scanned.cube)
+        stats.merge(scanned.stats)
+        reads.append(how)
+    return UsageData(cube, stats, [s.label for s in sources], reads)
+
+
+class Window(NamedTuple):
+    """--since / --until, as segment cut points."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def boundaries(self) -> tuple[datetime, ...]:
+        if self.since and self.until and self.until <= self.since:
+            raise UsageError("--until must be after --since")
+        return tuple(m for m in (self.since, self.until) if m is not None)
+
+    def inside(self, segment: int) -> bool:
+        return segment == (1 if self.since else 0)
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+def _filter(window: Window, filters: dict[str, frozenset[str]]) -> Callable[[CellKey], bool]:
+    checks = [(DIMENSION[dim], values) for dim, values in filters.items() if values]
+
+    def keep(key: CellKey) -> bool:
+        return window.inside(key[0]) and all(str(key[i]) in values for i, values in checks)
+
+    return keep
+
+
+def _label(key: CellKey, dimension: str) -> str:
+    value = key[DIMENSION[dimension]]
+    if dimension == "escalated":
+        return "escalated" if value else "primary"
+    return str(value) or "(none)"
+
+
+class Row(NamedTuple):
+    group: tuple[str, ...]
+    totals: Totals
+    unpriced: dict[str, int]
+
+    def to_dict(self, by: Sequence[str]) -> dict[str, Any]:
+        t = self.totals
+        return {
+            **dict(zip(by, self.group, strict=True)),
+            "requests": t.requests,
+            "input_tokens": t.input_tokens,
+            "output_tokens": t.output_tokens,
+            "cached_tokens": t.cached_tokens,
+            "cost": round(t.cost, 6),
+            "unpriced_requests": sum(self.unpriced.values()),
+            "error_rate": t.error_rate,
+            "p50_latency_s": t.latency.quantile(0.50),
+            "p95_latency_s": t.latency.quantile(0.95),
+            "p99_latency_s": t.latency.quantile(0.99),
+            "escalation_rate": t.escalation_rate,
+            "premium_share": t.premium / t.requests if t.requests else None,
+        }
+
+
+def _row(group: tuple[str, ...], priced: Priced) -> Row:
+    return Row(group, priced.totals, priced.unpriced)
+
+
+def _total(rows: Sequence[Row]) -> Row:
+    totals = Totals()
+    unpriced: dict[str, int] = {}
+    for row in rows:
+        totals.merge(row.totals)
+        for model, n in row.unpriced.items():
+            unpriced[model] = unpriced.get(model, 0) + n
+    return Row(("total",), totals, unpriced)
+
+
+class UsageReport(NamedTuple):
+    by: tuple[str, ...]
+    rows: list[Row]
+    total: Row
+    daily: list[tuple[str, float]]  # day, cost
+    window: Window
+    filters: dict[str, frozenset[str]]
+    data: UsageData
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "report": "usage",
+            "by": list(self.by),
+            "window": self.window.to_dict(),
+            "filters": {k: sorted(v) for k, v in self.filters.items() if v},
+            "rows": [row.to_dict(self.by) for row in self.rows],
+            "total": {
+                "requests": self.total.totals.requests,
+                **{k: v for k, v in self.total.to_dict(["_"]).items() if k != "_"},
+            },
+            "daily_cost": [{"day": d, "cost": round(c, 6)} for d, c in self.daily],
+            "unpriced_models": self.total.unpriced,
+            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+        }
+
+
+def usage_report(
+    data: UsageData,
+    prices: PriceBook,
+    *,
+    by: Sequence[str] = ("role",),
+    window: Window = Window(),
+    filters: dict[str, frozenset[str]] | None = None,
+    premium: frozenset[str] = frozenset(),
+    recompute: bool = False,
+) -> UsageReport:
+    unknown = [d for d in by if d not in DIMENSION]
+    if unknown:
+        raise UsageError(f"cannot group by {', '.join(unknown)}", hint="use any of: " + ", ".join(DIMENSION))
+    filters = filters or {}
+    keep = _filter(window, filters)
+    groups = data.cube.rollup(
+        prices, lambda k: tuple(_label(k, d) for d in by), where=keep, premium=premium, recompute=recompute
+    )
+    rows = [_row(group, groups[group]) for group in sorted(groups)]
+    daily_groups = data.cube.rollup(prices, lambda k: k[1], where=keep, recompute=recompute)
+    daily = [(day, daily_groups[day].totals.cost) for day in sorted(daily_groups) if day]
+    return UsageReport(tuple(by), rows, _total(rows), daily, window, filters, data)
+
+
+# -- savings ----------------------------------------------------------------------------
+
+
+class SavingsRow(NamedTuple):
+    role: str
+    requests: int
+    actual: float
+    baseline: float
+
+    @property
+    def savings(self) -> float | None:
+        return 1 - self.actual / self.baseline if self.baseline else None
+
+
+class Check(NamedTuple):
+    name: str
+    observed: float | None
+    target: str
+    ok: bool | None  # None: no data or no target
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+
+class SavingsReport(NamedTuple):
+    baseline_model: str
+    roles: list[SavingsRow]
+    total: SavingsRow
+    checks: list[Check]
+    variants: dict[str, Any] | None
+    unpriced: dict[str, int]
+    window: Window
+    data: UsageData
+
+    def to_dict(self) -> dict[str, Any]:
+        def row(r: SavingsRow) -> dict[str, Any]:
+            return {
+                "role": r.role,
+                "requests": r.requests,
+                "actual_cost": round(r.actual, 6),
+                "baseline_cost": round(r.baseline, 6),
+                "savings": r.savings,
+            }
+
+        return {
+            "version": 1,
+            "report": "savings",
+            "baseline_model": self.baseline_model,
+            "window": self.window.to_dict(),
+            "total": row(self.total),
+            "roles": [row(r) for r in self.roles],
+            "checks": [c.to_dict() for c in self.checks],
+            "variants": self.variants,
+            "unpriced_models": self.unpriced,
+            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+        }
+
+
+def _baseline_cost(cell: list[Any], model_priced: bool, baseline: Pricing, recompute: bool) -> float:
+    """What the cell's priced requests would have cost on the premium model."""
+    if recompute:
+        return baseline.cost(cell[INPUT], cell[OUTPUT], cell[CACHED]) if model_priced else 0.0
+    recorded = baseline.cost(
+        cell[INPUT] - cell[OPEN_INPUT], cell[OUTPUT] - cell[OPEN_OUTPUT], cell[CACHED] - cell[OPEN_CACHED]
+    )
+    return recorded + (
+        baseline.cost(cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED]) if model_priced else 0
+    )
+
+
+def savings_report(
+    data: UsageData,
+    prices: PriceBook,
+    strategy: Strategy,
+    *,
+    baseline_model: str | None = None,
+    window: Window = Window(),
+    premium: frozenset[str] = frozenset(),
+    recompute: bool = False,
+) -> SavingsReport:
+    """Actual cost against every request going to the premium model, the
+    targets it promises, and (in a rollout) the candidate against stable."""
+    from hybridctl.usage.cube import add_cell
+
+    premium_ids = [m for m, spec in strategy.models.items() if spec.tier == "premium"]
+    model_id = baseline_model or (premium_ids[0] if premium_ids else None)
+    if model_id is None or prices.pricing(model_id) is None:
+        raise UsageError(
+            f"no price for the baseline model {model_id or '(none: no premium-tier model)'}",
+            hint="pass --baseline MODEL, a model the catalog or prices.json prices",
+        )
+    baseline = prices.pricing(model_id)
+    assert baseline is not None
+    keep = _filter(window, {})
+    per_role: dict[str, list[float]] = {}  # requests, actual, baseline
+    overall = Priced(Totals(), {})
+    variant_cells: dict[str, dict[tuple[str, bool], Totals]] = {"stable": {}, "candidate": {}}
+    for key, cell in data.cube.cells.items():
+        if not keep(key):
+            continue
+        before_cost, before_priced = overall.totals.cost, overall.totals.priced
+        add_cell(overall, key, cell, prices, premium, recompute)
+        actual = overall.totals.cost - before_cost
+        priced_requests = overall.totals.priced - before_priced
+        model_priced = prices.pricing(key[3]) is not None
+        entry = per_role.setdefault(_label(key, "role"), [0, 0.0, 0.0])
+        entry[0] += priced_requests
+        entry[1] += actual
+        entry[2] += _baseline_cost(cell, model_priced, baseline, recompute)
+        if key[5] in variant_cells:
+            cells = variant_cells[key[5]]
+            add_cell(
+                Priced(cells.setdefault((key[2], key[6]), Totals()), {}),
+                key,
+                cell,
+                prices,
+                premium,
+                recompute,
+            )
+    roles = [SavingsRow(role, int(v[0]), v[1], v[2]) for role, v in sorted(per_role.items())]
+    total = SavingsRow(
+        "total", sum(r.requests for r in roles), sum(r.actual for r in roles), sum(r.baseline for r in roles)
+    )
+    totals = overall.totals
+    savings_target = strategy.targets.get("costSavings", {})
+    low, high = savings_target.get("min"), savings_target.get("max")
+    target_text = (
+        f">= {low:.0%}" + (f" and <= {high:.0%}" if high is not None else "") if low is not None else "-"
+    )
+    saved = total.savings
+    above = saved is not None and high is not None and saved > high
+    checks = [
+        Check(
+            "cost savings vs all-premium",
+            saved,
+            target_text,
+            None if saved is None or low is None else saved >= low,
+            "above the range: is the premium model used where it should be?" if above else "",
+        )
+    ]
+    share_limit = strategy.targets.get("maxPremiumShare")
+    share = totals.premium / totals.requests if totals.requests else None
+    checks.append(
+        Check(
+            "premium share",
+            share,
+            "-" if share_limit is None else f"<= {share_limit:.0%}",
+            None if share is None or share_limit is None else share <= share_limit,
+        )
+    )
+    rate_limit = strategy.escalation.max_rate if strategy.escalation else None
+    rate = totals.escalation_rate
+    checks.append(
+        Check(
+            "escalation rate",
+            rate,
+            "-" if rate_limit is None else f"<= {rate_limit:.0%}",
+            None if rate is None or rate_limit is None else rate <= rate_limit,
+        )
+    )
+    variants = None
+    stable, candidate = variant_cells["stable"], variant_cells["candidate"]
+    if stable and candidate:
+
+        def per_request(cells: dict[tuple[str, bool], Totals]) -> float | None:
+            cost = sum(t.cost for t in cells.values())
+            priced = sum(t.priced for t in cells.values())
+            return cost / priced if priced else None
+
+        variants = {
+            "stable_cost_per_request": per_request(stable),
+            "candidate_cost_per_request": per_request(candidate),
+            "savings_same_workload": same_workload_savings(stable, candidate),
+        }
+    return SavingsReport(model_id, roles, total, checks, variants, overall.unpriced, window, data)
+
+
+# -- budget -----------------------------------------------------------------------------
+
+
+class Period(NamedTuple):
+    name: str  # day, week, month
+    start: date
+    end: date  # inclusive
+    spend: float
+    budget: float | None
+
+    @property
+    def used(self) -> float | None:
+        return self.spend / self.budget if self.budget else None
+
+    @property
+    def status(self) -> str:
+        if self.budget is None:
+            return "no budget"
+        used = self.used or 0.0
+        return "over" if used > 1 else "warning" if used >= 0.8 else "ok"
+
+
+class BudgetReport(NamedTuple):
+    as_of: datetime
+    periods: list[Period]
+    projected_month: float
+    monthly_budget: float | None
+    daily: list[tuple[str, float]]  # this month, day by day
+    unpriced: dict[str, int]
+    data: UsageData
+
+    @property
+    def over(self) -> bool:
+        return any(p.status == "over" for p in self.periods)
+
+    @property
+    def alerts(self) -> list[str]:
+        alerts = [
+            f"{p.name} spend ${p.spend:,.2f} is {p.used:.0%} of the ${p.budget:,.2f} budget"
+            for p in self.periods
+            if p.status in ("over", "warning") and p.budget and p.used is not None
+        ]
+        if self.monthly_budget and self.projected_month > self.monthly_budget:
+            alerts.append(
+                f"month-end projection ${self.projected_month:,.2f} exceeds the "
+                f"${self.monthly_budget:,.2f} monthly budget"
+            )
+        if self.unpriced:
+            alerts.append(
+                f"{sum(self.unpriced.values()):,} requests on unpriced models are not counted: "
+                + ", ".join(sorted(self.unpriced))
+            )
+        return alerts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "report": "budget",
+            "as_of": self.as_of.isoformat(),
+            "over_budget": self.over,
+            "periods": [
+                {
+                    "period": p.name,
+                    "start": p.start.isoformat(),
+                    "end": p.end.isoformat(),
+                    "spend": round(p.spend, 6),
+                    "budget": p.budget,
+                    "used": p.used,
+                    "status": p.status,
+                }
+                for p in self.periods
+            ],
+            "projected_month_end": round(self.projected_month, 6),
+            "monthly_budget": self.monthly_budget,
+            "alerts": self.alerts,
+            "daily_cost": [{"day": d, "cost": round(c, 6)} for d, c in self.daily],
+            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+        }
+
+
+def budget_report(
+    data: UsageData, prices: PriceBook, strategy: Strategy, *, as_of: datetime, recompute: bool = False
+) -> BudgetReport:
+    """Spend today, this ISO week and this month (UTC) against the budgets."""
+    as_of = as_of.astimezone(timezone.utc)
+    today = as_of.date()
+    week_start = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    by_day = data.cube.rollup(prices, lambda k: k[1], recompute=recompute)
+    spend = {day: priced.totals.cost for day, priced in by_day.items() if day}
+    unpriced: dict[str, int] = {}
+    for priced in by_day.values():
+        for model, n in priced.unpriced.items():
+            unpriced[model] = unpriced.get(model, 0) + n
+
+    def between(start: date) -> float:
+        return sum(cost for day, cost in spend.items() if start.isoformat() <= day <= today.isoformat())
+
+    budgets = strategy.budgets
+    periods = [
+        Period("day", today, today, between(today), budgets.get("daily")),
+        Period("week", week_start, today, between(week_start), budgets.get("weekly")),
+        Period("month", month_start, today, between(month_start), budgets.get("monthly")),
+    ]
+    elapsed = max(
+        (as_of - datetime.combine(month_start, datetime.min.time(), timezone.utc)).total_seconds() / 86400,
+        1 / 24,
+    )
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
+    projected = periods[2].spend / elapsed * days_in_month
+    daily = [
+        (day, cost)
+        for day, cost in sorted(spend.items())
+        if month_start.isoformat() <= day <= today.isoformat()
+    ]
+    return BudgetReport(as_of, periods, projected, budgets.get("monthly"), daily, unpriced, data)
+
+
+# -- rollout ----------------------------------------------------------------------------
+
+ROLLOUT_KINDS = ("stage", "promote", "canary-set", "pause", "resume", "rollback", "retry")
+
+
+class Step(NamedTuple):
+    revision: int
+    time: datetime
+    action: str
+    actor: str
+    reason: str
+    source: dict[str, Any]  # stage, weight before
+    target: dict[str, Any]  # stage, weight after
+    gates: dict[str, Any] | None
+    forced: list[str]
+    usage: dict[str, Totals]  # variant -> usage while this step lasted
+
+
+class RolloutReport(NamedTuple):
+    steps: list[Step]
+    candidate: int | None
+    stable: int | None
+    data: UsageData | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def variant(t: Totals) -> dict[str, Any]:
+            return {
+                "requests": t.requests,
+                "cost_per_request": t.cost_per_request,
+                "error_rate": t.error_rate,
+                "p95_latency_s": t.latency.quantile(0.95),
+                "quality": t.quality,
+            }
+
+        return {
+            "version": 1,
+            "report": "rollout",
+            "candidate_revision": self.candidate,
+            "stable_revision": self.stable,
+            "steps": [
+                {
+                    "revision": s.revision,
+                    "time": s.time.isoformat(),
+                    "action": s.action,
+                    "actor": s.actor,
+                    "reason": s.reason,
+                    "from": s.source,
+                    "to": s.target,
+                    "forced": s.forced,
+                    "gates": s.gates,
+                    "usage": {v: variant(t) for v, t in s.usage.items()},
+                }
+                for s in self.steps
+            ],
+        }
+
+
+def rollout_transitions(records: Sequence[Any]) -> list[Any]:
+    """The transitions of the latest rollout, oldest first: back to its stage."""
+    picked = []
+    for record in records:  # newest first
+        if record.kind not in ROLLOUT_KINDS:
+            continue
+        picked.append(record)
+        if record.kind == "stage":
+            break
+    return list(reversed(picked))
+
+
+def rollout_report(
+    transitions: Sequence[Any],
+    data: UsageData | None,
+    prices: PriceBook,
+    premium: frozenset[str] = frozenset(),
+) -> RolloutReport:
+    """Each step of the rollout with who, when, why, its gates, and how each
+    variant did while it lasted (segments cut at the transitions)."""
+    steps = []
+    by_step: dict[tuple[int, str], Priced] = {}
+    if data is not None:  # the cube was cut at every transition: segment i+1 is step i
+        by_step = data.cube.rollup(prices, lambda k: (k[0], k[5]), premium=premium)
+    for index, record in enumerate(transitions):
+        usage = {
+            variant: priced.totals
+            for (segment, variant), priced in by_step.items()
+            if segment == index + 1 and variant
+        }
+        details = record.details
+        steps.append(
+            Step(
+                record.revision,
+                record.time,
+                details.get("action", record.kind),
+                record.actor,
+                record.reason,
+                details.get("from", {}),
+                details.get("to", {}),
+                details.get("gates"),
+                details.get("forced", []),
+                usage,
+            )
+        )
+    last = transitions[-1].details if transitions else {}
+    candidate = (last.get("candidate") or {}).get("revision")
+    stable = (last.get("stable") or {}).get("revision")
+    return RolloutReport(steps, candidate, stable, data)
+
+
+def boundaries_of(transitions: Sequence[Any]) -> tuple[datetime, ...]:
+    return tuple(record.time for record in transitions)

@@ -1,0 +1,185 @@
+"""Reading usage: both paths agree, every format reads, bad lines are counted
+with their line numbers, time windows cut exactly, and the cache is exact."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hybridctl.usage import scan
+from hybridctl.usage.cache import cached_scan
+from hybridctl.usage.scan import ScanSpec, Source
+from tests.helpers import CORPUS, simulated_events
+
+ODD_LINES = [
+    '{"time": "2026-11-21T01:00:00+05:30", "role": "critic", "model": "glm-4.5", "input_tokens": 10}',
+    '{"timestamp": "2026-11-21T02:00:00Z", "gen_ai.agent.name": "architect",'
+    ' "gen_ai.request.model": "glm-4.5", "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20}',
+    '{"time": "2026-11-21T03:00:00Z", "attributes": {"gen_ai.request.model": "claude-opus-4-1",'
+    ' "gen_ai.usage.input_tokens": 5}}',
+    '{"time": "2026-11-21T04:00:00Z", "model": "glm-4.5", "input_tokens": "12", "output_tokens": 3.0}',
+    "{not json",
+    "[1, 2]",
+    '{"time": "2026-11-21T05:00:00Z", "model": "glm-4.5", "input_tokens": -1}',
+    '{"time": "yesterday", "model": "glm-4.5"}',
+    '{"model": "glm-4.5", "input_tokens": 7, "output_tokens": 1}',
+    "",
+    '{"time": "2026-11-21T06:00:00Z", "model": "glm-4.5", "status": "200", "latency": 0.5}',
+    '{"time": "2026-11-21T07:00:00Z", "model": "glm-4.5", "error": true, "cost": 0.5, "quality": 4}',
+    '{"time": "2026-11-21T08:00:00Z", "model": "glm-4.5", "cached_tokens": 50, "input_tokens": 10}',
+    '{"time": "2026-11-21T09:00:00+01:00Z", "model": "glm-4.5"}',
+]
+
+
+def write_mixed(path: Path) -> Path:
+    events = [json.dumps(e) for e in simulated_events(3000)]
+    lines = events[:1000] + ODD_LINES + events[1000:2000] + ODD_LINES + events[2000:]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def both_paths(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
+    source = Source(path, path.name)
+    with path.open("rb") as handle:
+        fast, fast_stats, _ = scan.scan_fast(handle, source, spec)
+    with path.open("rb") as handle:
+        general, general_stats = scan.scan_general(handle, source, "jsonl", spec)
+    return (fast, fast_stats), (general, general_stats)
+
+
+@pytest.mark.parametrize("boundaries", [(), (datetime(2026, 11, 21, 0, 0, tzinfo=timezone.utc),)])
+def test_fast_and_general_paths_build_identical_cubes(
+    tmp_path: Path, boundaries: tuple[datetime, ...]
+) -> None:
+    path = write_mixed(tmp_path / "mixed.jsonl")
+
+    (fast, fast_stats), (general, general_stats) = both_paths(path, ScanSpec(boundaries))
+
+    assert fast.cells == general.cells
+    assert fast_stats == general_stats
+    assert fast_stats.bad == 10  # five bad kinds, twice
+    assert [line for _, line, _ in fast_stats.first_bad] == [1005, 1006, 1007, 1008, 1014]
+
+
+def test_parallel_ranges_match_one_pass_and_number_bad_lines_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_mixed(tmp_path / "mixed.jsonl")
+    one_pass = scan.scan_source(Source(path, "m"), ScanSpec())
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(scan, "CHUNK", 64 << 10)  # many chunks per range too
+
+    parallel = scan.scan_source(Source(path, "m"), ScanSpec())
+
+    assert parallel.cube.cells == one_pass.cube.cells
+    assert parallel.stats == one_pass.stats
+    assert parallel.lines == one_pass.lines == 3000 + 2 * len(ODD_LINES)
+
+
+EXPECTED = {  # file: (requests, input tokens, output tokens, errors)
+    "openrouter-generations.json": (3, 1710, 360, 1),
+    "openrouter-sdk.jsonl": (1, 800, 100, 0),
+    "litellm-spendlogs.json": (2, 1050, 200, 1),
+    "litellm-spendlogs.csv": (2, 1050, 200, 1),
+    "events.csv": (3, 4000, 800, 1),
+    "otel.jsonl": (2, 3500, 700, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_input_format_reads_into_the_same_figures(name: str, tmp_path: Path) -> None:
+    path = CORPUS / "usage" / name
+    compressed = tmp_path / f"{name}.gz"
+    compressed.write_bytes(gzip.compress(path.read_bytes()))
+
+    for source in (Source(path, name), Source(compressed, compressed.name)):
+        result = scan.scan_source(source, ScanSpec())
+        cells = result.cube.cells.values()
+        figures = (
+            sum(c[0] for c in cells),
+            sum(c[2] for c in cells),
+            sum(c[3] for c in cells),
+            sum(c[1] for c in cells),
+        )
+        assert figures == EXPECTED[name]
+        assert result.stats.bad == 0
+
+
+def test_openrouter_and_litellm_fields_land_where_they_belong() -> None:
+    from hybridctl.usage.formats import from_litellm, from_openrouter
+
+    generation = json.loads((CORPUS / "usage" / "openrouter-generations.json").read_text())[0]
+    spend = json.loads((CORPUS / "usage" / "litellm-spendlogs.json").read_text())
+
+    event = from_openrouter(generation)
+    assert (event.model, event.provider, event.input_tokens, event.cached_tokens, event.cost) == (
+        "z-ai/glm-4.5",
+        "Z.AI",
+        1010,
+        300,
+        0.0015,
+    )
+    assert event.latency_s == 1.25 and event.user == "user-1" and event.ok
+    first, failed = from_litellm(spend[0]), from_litellm(spend[1])
+    assert (first.role, first.variant, first.cached_tokens, first.latency_s, first.user) == (
+        "implementer",
+        "candidate",
+        100,
+        1.5,
+        "alice",
+    )
+    assert (failed.ok, failed.error_type, failed.escalated, failed.role) == (
+        False,
+        "RateLimitError",
+        True,
+        "architect",
+    )
+
+
+def test_since_and_until_cut_exactly_and_days_are_utc(tmp_path: Path) -> None:
+    path = tmp_path / "midnight.jsonl"
+    times = [
+        "2026-11-20T23:59:59Z",
+        "2026-11-21T00:00:00Z",
+        "2026-11-21T01:30:00+02:00",
+        "2026-11-21T00:30:00-01:00",
+        "2026-11-22T00:00:00Z",
+    ]
+    path.write_text(
+        "".join(json.dumps({"time": t, "model": "glm-4.5", "input_tokens": 1}) + "\n" for t in times)
+    )
+    since = datetime(2026, 11, 21, 0, 0, tzinfo=timezone.utc)
+    until = datetime(2026, 11, 22, 0, 0, tzinfo=timezone.utc)
+
+    cube = scan.scan_source(Source(path, "m"), ScanSpec((since, until))).cube
+
+    by_segment_day = {(k[0], k[1]): c[0] for k, c in cube.cells.items()}
+    # 01:30+02:00 is 23:30 UTC the day before; 00:30-01:00 is 01:30 UTC
+    assert by_segment_day == {(0, "2026-11-20"): 2, (1, "2026-11-21"): 2, (2, "2026-11-22"): 1}
+
+
+def test_the_cache_is_used_resumed_on_append_and_dropped_on_rewrite(tmp_path: Path) -> None:
+    path = write_mixed(tmp_path / "log.jsonl")
+    cache = tmp_path / "cache"
+    first, how_first = cached_scan(Source(path, "log"), ScanSpec(), cache)
+    again, how_again = cached_scan(Source(path, "log"), ScanSpec(), cache)
+    assert (how_first, how_again) == ("scan", "cache")
+    assert again.cube.cells == first.cube.cells and again.stats == first.stats
+
+    with path.open("a") as handle:  # the log grows, with one more bad line
+        handle.write("\n".join(json.dumps(e) for e in simulated_events(500, seed=9)) + "\n{bad\n")
+    grown, how_grown = cached_scan(Source(path, "log"), ScanSpec(), cache)
+    fresh = scan.scan_source(Source(path, "log"), ScanSpec())
+    assert how_grown == "appended"
+    assert grown.cube.cells == fresh.cube.cells
+    assert grown.stats.bad == fresh.stats.bad == 11 and grown.lines == fresh.lines
+
+    path.write_text(path.read_text().replace('"critic"', '"reviewer"', 1))  # an edit, not an append
+    edited, how_edited = cached_scan(Source(path, "log"), ScanSpec(), cache)
+    assert how_edited == "scan"
+    assert edited.cube.cells == scan.scan_source(Source(path, "log"), ScanSpec()).cube.cells
