@@ -152,20 +152,20 @@ def add_cell(
     totals.quality_sum += cell[QUALITY_SUM]
     totals.quality_count += cell[QUALITY_N]
     totals.latency.merge(LatencySketch(dict(cell[LATENCY]), sum(cell[LATENCY].values())))
-    pricing = prices.pricing(model)
-    if recompute:
-        if pricing is None:
-            priced.unpriced[model] = priced.unpriced.get(model, 0) + requests
-        else:
-            totals.cost += pricing.cost(cell[INPUT], cell[OUTPUT], cell[CACHED])
-            totals.priced += requests
+    if recompute:  # every request at the price list's price
+        unrecorded, tokens = requests, (cell[INPUT], cell[OUTPUT], cell[CACHED])
+    else:  # recorded costs as they are; the price list for the rest
+        totals.cost += cell[RECORDED_COST]
+        totals.priced += cell[RECORDED_N]
+        unrecorded, tokens = (
+            requests - cell[RECORDED_N],
+            (cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED]),
+        )
+    if not unrecorded:
         return
-    totals.cost += cell[RECORDED_COST]
-    totals.priced += cell[RECORDED_N]
-    open_requests = requests - cell[RECORDED_N]
-    if open_requests:
-        if pricing is None:
-            priced.unpriced[model] = priced.unpriced.get(model, 0) + open_requests
-        else:
-            totals.cost += pricing.cost(cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED])
-            totals.priced += open_requests
+    pricing = prices.pricing(model)
+    if pricing is None:
+        priced.unpriced[model] = priced.unpriced.get(model, 0) + unrecorded
+    else:
+        totals.cost += pricing.cost(*tokens)
+        totals.priced += unrecorded

@@ -204,6 +204,15 @@ class Check(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         return self._asdict()
 
+    @classmethod
+    def at_most(cls, name: str, observed: float | None, limit: float | None) -> Check:
+        return cls(
+            name,
+            observed,
+            "-" if limit is None else f"<= {limit:.0%}",
+            None if observed is None or limit is None else observed <= limit,
+        )
+
 
 class SavingsReport(NamedTuple):
     baseline_model: str
@@ -321,26 +330,10 @@ def savings_report(
             "above the range: is the premium model used where it should be?" if above else "",
         )
     ]
-    share_limit = strategy.targets.get("maxPremiumShare")
     share = totals.premium / totals.requests if totals.requests else None
-    checks.append(
-        Check(
-            "premium share",
-            share,
-            "-" if share_limit is None else f"<= {share_limit:.0%}",
-            None if share is None or share_limit is None else share <= share_limit,
-        )
-    )
+    checks.append(Check.at_most("premium share", share, strategy.targets.get("maxPremiumShare")))
     rate_limit = strategy.escalation.max_rate if strategy.escalation else None
-    rate = totals.escalation_rate
-    checks.append(
-        Check(
-            "escalation rate",
-            rate,
-            "-" if rate_limit is None else f"<= {rate_limit:.0%}",
-            None if rate is None or rate_limit is None else rate <= rate_limit,
-        )
-    )
+    checks.append(Check.at_most("escalation rate", totals.escalation_rate, rate_limit))
     variants = None
     stable, candidate = variant_cells["stable"], variant_cells["candidate"]
     if stable and candidate:

@@ -231,6 +231,26 @@ def parse_line(line: bytes) -> dict[str, Any] | str:
     return record if isinstance(record, dict) else "expected a JSON object"
 
 
+def _take(
+    cells: dict[CellKey, list[Any]],
+    record: dict[str, Any] | str,
+    number: int,
+    source: Source,
+    spec: ScanSpec,
+    stats: ScanStats,
+) -> None:
+    """Add one record, or count it as bad: ``record`` is the reason it is not one."""
+    if isinstance(record, str):
+        stats.add_bad(source.label, number, record, spec.strict)
+        return
+    try:
+        event = to_usage_event(record, spec.dialect)
+    except (ValueError, TypeError, KeyError) as exc:
+        stats.add_bad(source.label, number, str(exc), spec.strict)
+        return
+    _add(cells, event, spec.boundaries, stats)
+
+
 def scan_general(
     handle: io.BufferedIOBase, source: Source, container: str, spec: ScanSpec
 ) -> tuple[Cube, ScanStats]:
@@ -238,15 +258,7 @@ def scan_general(
     stats = ScanStats()
     for number, record in _records(handle, container):
         stats.lines += 1
-        if isinstance(record, str):
-            stats.add_bad(source.label, number, record, spec.strict)
-            continue
-        try:
-            event = to_usage_event(record, spec.dialect)
-        except (ValueError, TypeError, KeyError) as exc:
-            stats.add_bad(source.label, number, str(exc), spec.strict)
-            continue
-        _add(cells, event, spec.boundaries, stats)
+        _take(cells, record, number, source, spec, stats)
     return Cube(cells), stats
 
 
@@ -509,16 +521,7 @@ def _general_lines(
             continue
         if wanted is None:
             stats.lines += 1
-        record = parse_line(line)
-        if isinstance(record, str):
-            stats.add_bad(source.label, number, record, spec.strict)
-            continue
-        try:
-            event = to_usage_event(record, spec.dialect)
-        except (ValueError, TypeError, KeyError) as exc:
-            stats.add_bad(source.label, number, str(exc), spec.strict)
-            continue
-        _add(cells, event, spec.boundaries, stats)
+        _take(cells, parse_line(line), number, source, spec, stats)
 
 
 # -- choosing a path, and parallel ranges ---------------------------------------------
