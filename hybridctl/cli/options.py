@@ -26,6 +26,11 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (docu
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded in history.")]
 
 
+def comma_list(*texts: str | None) -> list[str]:
+    """The values of comma-separated options (``--roles a,b``, repeated ``--ignore``), trimmed."""
+    return [part.strip() for text in texts if text for part in text.split(",") if part.strip()]
+
+
 def workspace(config_dir: Path | None, store: Path | None, lock_timeout: float | None) -> Workspace:
     from hybridctl.settings import load_settings
     from hybridctl.workspace import Workspace

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, StorePath
+from hybridctl.cli.options import ConfigDir, Json, StorePath, comma_list
 
 if TYPE_CHECKING:
     from hybridctl.settings import Settings
@@ -173,20 +173,16 @@ def usage(
     priced, settings = _context(config_dir)
     window = Window(_when(since, "--since"), _when(until, "--until"))
     data = _read(inputs, input_format, window, strict, no_cache, settings)
-
-    def values(text: str | None) -> frozenset[str]:
-        return frozenset(v.strip() for v in (text or "").split(",") if v.strip())
-
     filters = {
-        "role": values(role),
-        "model": values(model),
-        "provider": values(provider),
-        "variant": values(variant),
+        "role": frozenset(comma_list(role)),
+        "model": frozenset(comma_list(model)),
+        "provider": frozenset(comma_list(provider)),
+        "variant": frozenset(comma_list(variant)),
     }
     report = usage_report(
         data,
         priced.prices,
-        by=[d.strip() for d in by.split(",") if d.strip()],
+        by=comma_list(by),
         window=window,
         filters=filters,
         premium=priced.premium,
@@ -335,7 +331,7 @@ def prices_import(
         catalog=frozenset(n.lower() for spec in priced.strategy.models.values() for n in spec.names),
         lock_timeout=settings.lock_timeout,
         imported_at=utc_now().isoformat(),
-        only=None if only is None else frozenset(n.strip() for n in only.split(",") if n.strip()),
+        only=None if only is None else frozenset(comma_list(only)),
         include_catalog=include_catalog,
         accept_suspicious=accept_suspicious,
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePath, workspace
+from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePath, comma_list, workspace
 
 Usage = Annotated[
     list[Path] | None,
@@ -198,7 +198,7 @@ def rollback(
     from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import rollback as run
 
-    role_list = [r.strip() for r in (roles or "").split(",") if r.strip()]
+    role_list = comma_list(roles)
     result = run(
         workspace(config_dir, store, lock_timeout),
         reason=reason,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from hybridctl.cli.options import comma_list
+
 EXAMPLES = """\
 [bold]Examples[/bold]
 
@@ -96,7 +98,7 @@ def validate(
         targets: tuple[Path, ...] = (default_config_dir(),)
     else:
         targets = tuple(paths) if paths else (config_dir or settings.config_dir,)
-    ignored = {part.strip() for item in (ignore or ()) for part in item.split(",") if part.strip()}
+    ignored = set(comma_list(*(ignore or ())))
     request = ValidateRequest(
         paths=targets,
         kind=kind.value if kind else None,
