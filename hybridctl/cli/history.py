@@ -57,7 +57,9 @@ def diff(
     output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format."),
     raw: bool = typer.Option(False, "--raw", help="Add a unified diff of the files."),
     usage: list[Path] | None = typer.Option(
-        None, "--usage", help="Usage events (JSONL): estimate the cost per 1,000 requests of each side."
+        None,
+        "--usage",
+        help="Usage files (as report reads them): estimate the cost per 1,000 requests of each side.",
     ),
     config_dir: ConfigDir = None,
     store: StorePath = None,

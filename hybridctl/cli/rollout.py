@@ -12,7 +12,11 @@ from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePat
 
 Usage = Annotated[
     list[Path] | None,
-    typer.Option("--usage", help="Usage events (JSONL) the gates judge.", show_default="usage in settings"),
+    typer.Option(
+        "--usage",
+        help="Usage files (as report reads them) the gates judge.",
+        show_default="usage in settings",
+    ),
 ]
 Force = Annotated[
     bool, typer.Option("--force", help="Override gates and soak time; needs --reason; recorded.")

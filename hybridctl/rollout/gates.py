@@ -4,13 +4,13 @@ against the stable variant since the current step began."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from hybridctl.config.model import Strategy
-from hybridctl.usage.events import UsageEvent
+from hybridctl.usage.cube import Cube, Priced, add_cell
 from hybridctl.usage.prices import PriceBook
 from hybridctl.usage.stats import Totals, same_workload_savings
 
@@ -61,21 +61,23 @@ class VariantUsage:
     total: Totals = field(default_factory=Totals)
     cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
 
-    def add(self, event: UsageEvent, cost: float | None) -> None:
-        self.total.add(event, cost)
-        self.cells.setdefault((event.role or "", event.escalated), Totals()).add(event, cost)
-
 
 def collect(
-    events: Iterable[UsageEvent], since: datetime | None, stable: Strategy, candidate: Strategy
+    cube: Cube, since: datetime | None, stable: Strategy, candidate: Strategy
 ) -> tuple[VariantUsage, VariantUsage]:
-    """Per-variant usage since the step began; each request priced by its own side's catalog."""
+    """Per-variant usage since the step began; each request priced by its own side's
+    catalog. ``cube`` was read with ``since`` as its one boundary (segment 1: after it)."""
     usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
     books = {"stable": PriceBook.from_strategy(stable), "candidate": PriceBook.from_strategy(candidate)}
-    for event in events:
-        if event.variant not in usage or (since is not None and (event.time is None or event.time < since)):
+    segment = 0 if since is None else 1
+    for key, cell in cube.cells.items():
+        side = usage.get(key[5])
+        if side is None or key[0] != segment:
             continue
-        usage[event.variant].add(event, books[event.variant].cost(event))
+        book = books[key[5]]
+        add_cell(Priced(side.total, {}), key, cell, book, frozenset(), False)
+        workload = side.cells.setdefault((key[2], key[6]), Totals())
+        add_cell(Priced(workload, {}), key, cell, book, frozenset(), False)
     return usage["stable"], usage["candidate"]
 
 

@@ -21,6 +21,7 @@ from hybridctl.rollout.gates import GateReport, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
 from hybridctl.rollout.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
 from hybridctl.store.records import Record, digest_files
+from hybridctl.usage.cube import Cube
 from hybridctl.workspace import Workspace, utc_now
 
 if TYPE_CHECKING:
@@ -186,10 +187,12 @@ class _Transition:
         )
 
 
-def _usage_events(paths: Sequence[Path]) -> Any:
-    from hybridctl.usage.read import ReadStats, iter_usage
+def _usage_since(paths: Sequence[Path], since: datetime | None) -> Cube:
+    from hybridctl.usage.reports import read_usage
+    from hybridctl.usage.scan import ScanSpec, resolve_sources
 
-    return iter_usage(paths, ReadStats())
+    spec = ScanSpec(() if since is None else (since,))
+    return read_usage(resolve_sources([str(p) for p in paths]), spec, None).cube
 
 
 def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> GateReport:
@@ -201,9 +204,8 @@ def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> Gat
         )
     stable = _strategy(_snapshot_files(store, state.stable), f"stable r{state.stable.revision}")
     candidate = _strategy(_snapshot_files(store, state.candidate), f"candidate r{state.candidate.revision}")
-    stable_usage, candidate_usage = collect(
-        _usage_events(usage) if usage else [], state.step_started, stable, candidate
-    )
+    cube = _usage_since(usage, state.step_started) if usage else Cube.empty()
+    stable_usage, candidate_usage = collect(cube, state.step_started, stable, candidate)
     return evaluate(stable_usage, candidate_usage, candidate.gates, state.step_started)
 
 

@@ -69,10 +69,11 @@ def diff(
     usage = stats = None
     if usage_paths:
         from hybridctl.usage.profile import role_usage
-        from hybridctl.usage.read import ReadStats, iter_usage
+        from hybridctl.usage.reports import read_usage
+        from hybridctl.usage.scan import ScanSpec, resolve_sources
 
-        read = ReadStats()
-        usage = role_usage(iter_usage(usage_paths, read))
-        stats = read.to_dict()
+        data = read_usage(resolve_sources([str(p) for p in usage_paths]), ScanSpec(), None)
+        usage = role_usage(data.cube)
+        stats = data.stats.to_dict()
     result = semantic_diff(old, new, before_label=old_label, after_label=new_label, usage=usage, raw=raw)
     return result, stats

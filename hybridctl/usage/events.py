@@ -8,7 +8,6 @@ OpenTelemetry conventions define them.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -153,13 +152,3 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
         cost=as_float(_pick(record, "cost"), "cost"),
         quality=as_float(_pick(record, "quality"), "quality"),
     )
-
-
-def parse_json_line(line: str) -> UsageEvent:
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(raw, dict):
-        raise ValueError("expected a JSON object")
-    return to_event(raw)

@@ -3,12 +3,11 @@ by a strategy's models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from hybridctl.config.model import Strategy
-from hybridctl.usage.events import UsageEvent
+from hybridctl.usage.cube import CACHED, INPUT, OUTPUT, REQUESTS, Cube
 
 
 @dataclass
@@ -17,12 +16,6 @@ class Tokens:
     input: int = 0
     output: int = 0
     cached: int = 0
-
-    def add(self, event: UsageEvent) -> None:
-        self.requests += 1
-        self.input += event.input_tokens
-        self.output += event.output_tokens
-        self.cached += event.cached_tokens
 
 
 @dataclass
@@ -35,11 +28,16 @@ class RoleUsage:
         return self.normal.requests + self.escalated.requests
 
 
-def role_usage(events: Iterable[UsageEvent]) -> dict[str, RoleUsage]:
+def role_usage(cube: Cube) -> dict[str, RoleUsage]:
+    """Requests and tokens per role, escalated or not."""
     usage: dict[str, RoleUsage] = {}
-    for event in events:
-        role = usage.setdefault(event.role or "(no role)", RoleUsage(Tokens(), Tokens()))
-        (role.escalated if event.escalated else role.normal).add(event)
+    for key, cell in cube.cells.items():
+        role = usage.setdefault(key[2] or "(no role)", RoleUsage(Tokens(), Tokens()))
+        tokens = role.escalated if key[6] else role.normal
+        tokens.requests += cell[REQUESTS]
+        tokens.input += cell[INPUT]
+        tokens.output += cell[OUTPUT]
+        tokens.cached += cell[CACHED]
     return usage
 
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from hybridctl.usage.events import UsageEvent
+from typing import Any
 
 RELATIVE_ACCURACY = 0.01
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
@@ -88,24 +85,6 @@ class Totals:
     @property
     def quality(self) -> float | None:
         return self.quality_sum / self.quality_count if self.quality_count else None
-
-    def add(self, event: UsageEvent, cost: float | None, *, premium: bool = False) -> None:
-        """Count one request; ``cost`` None means its model has no known price."""
-        self.requests += 1
-        self.errors += not event.ok
-        self.escalated += event.escalated
-        self.premium += premium
-        self.input_tokens += event.input_tokens
-        self.output_tokens += event.output_tokens
-        self.cached_tokens += event.cached_tokens
-        if event.latency_s is not None:
-            self.latency.add(event.latency_s)
-        if cost is not None:
-            self.cost += cost
-            self.priced += 1
-        if event.quality is not None:
-            self.quality_sum += event.quality
-            self.quality_count += 1
 
     def merge(self, other: Totals) -> None:
         for name in (

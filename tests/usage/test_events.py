@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hybridctl.errors import CheckFailed
-from hybridctl.usage.events import parse_json_line, to_event
-from hybridctl.usage.read import ReadStats, iter_usage
+from hybridctl.usage.events import to_event
+from hybridctl.usage.scan import ScanSpec, Source, scan_source
 
 
 def test_flat_and_opentelemetry_names_give_the_same_event() -> None:
@@ -66,20 +66,25 @@ def test_nested_otel_attributes_and_error_status() -> None:
         ('{"time": "yesterday"}', "Invalid isoformat"),
     ],
 )
-def test_bad_records_say_what_is_wrong(line: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_json_line(line)
+def test_bad_records_say_what_is_wrong(line: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_text(line + "\n")
+
+    stats = scan_source(Source(path, "usage.jsonl"), ScanSpec()).stats
+
+    assert stats.bad == 1 and message in stats.first_bad[0][2]
 
 
 def test_bad_lines_are_counted_with_positions_and_strict_makes_them_fatal(tmp_path: Path) -> None:
     path = tmp_path / "usage.jsonl"
     path.write_text('{"role": "critic"}\n\n{broken\n{"role": "critic", "input_tokens": "x"}\n{"role": "a"}\n')
-    stats = ReadStats()
 
-    events = list(iter_usage([path], stats))
+    scanned = scan_source(Source(path, "usage.jsonl"), ScanSpec())
 
-    assert [e.role for e in events] == ["critic", "a"]
+    roles = {key[2]: cell[0] for key, cell in scanned.cube.cells.items()}
+    assert roles == {"critic": 1, "a": 1}
+    stats = scanned.stats
     assert (stats.lines, stats.events, stats.bad) == (4, 2, 2)
-    assert [(b.line, b.message[:8]) for b in stats.first_bad] == [(3, "not JSON"), (4, "input_to")]
+    assert [(line, message[:8]) for _, line, message in stats.first_bad] == [(3, "not JSON"), (4, "input_to")]
     with pytest.raises(CheckFailed, match=r"usage.jsonl:3: not JSON"):
-        list(iter_usage([path], ReadStats(), strict=True))
+        scan_source(Source(path, "usage.jsonl"), ScanSpec(strict=True))
