@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test lint unit bench smoke clean
 
-$(STAMP): pyproject.toml
+# The editable install compiles the usage reader in place: rebuild when its source changes.
+$(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -21,8 +22,8 @@ demo: $(STAMP)
 test: lint unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check hybridctl tests benchmarks
-	$(BIN)/ruff format --check hybridctl tests benchmarks
+	$(BIN)/ruff check hybridctl tests benchmarks hatch_build.py
+	$(BIN)/ruff format --check hybridctl tests benchmarks hatch_build.py
 	$(BIN)/mypy
 
 unit: $(STAMP)
@@ -44,4 +45,4 @@ smoke: $(STAMP)
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
 
 clean:
-	rm -rf $(VENV) .venv-smoke dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-smoke dist build .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so

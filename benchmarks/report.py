@@ -19,6 +19,7 @@ children (hybridctl scans big files with one worker per CPU), sampled from
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -147,6 +148,9 @@ def main() -> None:
     if not usage.exists():
         print(f"generating {args.events:,} events into {usage} ...", flush=True)
         generate(usage, args.events)
+    compileall.compile_dir(
+        ROOT / "hybridctl", quiet=1
+    )  # as an install has it, whatever PYTHONDONTWRITEBYTECODE says
     hybridctl = str(Path(sys.executable).parent / "hybridctl")
     cache = Path(tempfile.mkdtemp(prefix="hybridctl-bench-cache-"))
     env = {**os.environ, "HYBRIDCTL_CACHE_DIR": str(cache)}

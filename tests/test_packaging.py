@@ -32,6 +32,8 @@ def test_wheel_ships_schemas_and_configs_and_uses_them_outside_the_checkout(tmp_
         "configs/model-config.json",
     ):
         assert f"hybridctl/data/{shipped}" in names
+    assert any(re.fullmatch(r"hybridctl/usage/_scanner\..+\.so", name) for name in names), names
+    assert "hybridctl/usage/_scanner.c" not in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
@@ -59,7 +61,20 @@ def test_wheel_ships_schemas_and_configs_and_uses_them_outside_the_checkout(tmp_
         check=False,
     )
 
+    reader = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hybridctl.usage.scan import available_reader; print(available_reader())",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert Path(located.stdout.strip()).is_relative_to(target)
+    assert reader.stdout.strip() == "compiled"
     assert validated.returncode == 0, validated.stderr
     assert '"errors": 0' in validated.stdout
 

@@ -8,6 +8,7 @@ OpenTelemetry conventions define them.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -76,7 +77,10 @@ def _flatten_attributes(record: dict[str, Any]) -> dict[str, Any]:
 def parse_time(value: Any) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"time {value!r} is out of range for an epoch time") from None
     if not isinstance(value, str):
         raise ValueError(f"time {value!r} is neither an ISO 8601 string nor an epoch number")
     text = value.strip().replace(" ", "T", 1)
@@ -106,9 +110,12 @@ def as_float(value: Any, field: str) -> float | None:
     if isinstance(value, bool):
         raise ValueError(f"{field} must be a number, got {value!r}")
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{field} must be a number, got {value!r}") from None
+    if not math.isfinite(number):  # json.loads reads NaN and Infinity, which JSON does not have
+        raise ValueError(f"{field} must be a finite number, got {value!r}")
+    return number
 
 
 def as_bool(value: Any) -> bool:

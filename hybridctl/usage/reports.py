@@ -34,6 +34,16 @@ class UsageData(NamedTuple):
     sources: list[str]
     reads: list[str]  # per source: cache, appended, scan or uncached
 
+    def to_dict(self) -> dict[str, Any]:
+        from hybridctl.usage.scan import available_reader
+
+        return {
+            "sources": self.sources,
+            "reads": self.reads,
+            "reader": available_reader(),  # compiled, or msgspec where no C compiler was found
+            **self.stats.to_dict(),
+        }
+
 
 def read_usage(
     sources: Sequence[Source],
@@ -152,7 +162,7 @@ class UsageReport(NamedTuple):
             },
             "daily_cost": [{"day": d, "cost": round(c, 6)} for d, c in self.daily],
             "unpriced_models": self.total.unpriced,
-            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+            "input": self.data.to_dict(),
         }
 
 
@@ -244,7 +254,7 @@ class SavingsReport(NamedTuple):
             "checks": [c.to_dict() for c in self.checks],
             "variants": self.variants,
             "unpriced_models": self.unpriced,
-            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+            "input": self.data.to_dict(),
         }
 
 
@@ -427,7 +437,7 @@ class BudgetReport(NamedTuple):
             "monthly_budget": self.monthly_budget,
             "alerts": self.alerts,
             "daily_cost": [{"day": d, "cost": round(c, 6)} for d, c in self.daily],
-            "input": {"sources": self.data.sources, "reads": self.data.reads, **self.data.stats.to_dict()},
+            "input": self.data.to_dict(),
         }
 
 

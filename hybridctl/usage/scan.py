@@ -6,16 +6,21 @@ Two paths lead every record to the same cell:
   gzip; hybridctl events, OpenTelemetry names, OpenRouter, LiteLLM) through
   ``formats.to_usage_event``, one record at a time, with the record's line
   number when it is bad;
-- the fast path, for JSON lines: msgspec decodes a 4 MiB chunk at a time
-  into a struct holding only the known field names, and one loop adds them
-  up. Struct and loop are generated from ``events.ALIASES``, the table the
-  general path reads, so both resolve names alike; the test suite checks
-  they build identical cubes. Any line the fast path cannot take whole (a
-  type it would have to coerce, nested OpenTelemetry attributes, a bad
-  value) goes down the general path, which also reports it if it is bad.
+- the fast path, for JSON lines, 4 MiB at a time, by one of two readers:
+  the compiled one (``_scanner.c``, built at install when a C compiler is
+  there) parses and adds up each line in C; the msgspec one decodes a chunk
+  into a struct holding only the known field names, and a generated loop
+  adds them up. Both take their field names from ``events.ALIASES``, the
+  table the general path reads, so all resolve names alike; the test suite
+  checks they build identical cubes. Any line a fast reader cannot take
+  whole (a type it would have to coerce, nested OpenTelemetry attributes,
+  another record type, a bad value) goes down the general path, which also
+  reports it if it is bad.
 
-Large plain files are cut into byte ranges at line ends and scanned by one
-worker process per CPU (up to 4); their cubes merge exactly.
+Large plain files are cut into byte ranges at line ends and scanned in
+parallel, one range per CPU (up to 4): by threads with the compiled reader
+(it runs without the GIL), by processes with msgspec. Their cubes merge
+exactly.
 """
 
 from __future__ import annotations
@@ -32,14 +37,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells
 from hybridctl.usage.events import ALIASES, parse_time
-from hybridctl.usage.formats import DIALECTS, to_usage_event
+from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, to_usage_event
 
 CHUNK = 4 << 20
 PARALLEL_MIN_BYTES = 32 << 20
@@ -218,8 +223,8 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
             yield reader.line_num, {k: v for k, v in row.items() if k is not None and v not in (None, "")}
         return
     for number, line in enumerate(handle, 1):
-        if line.strip():
-            yield number, parse_line(line)
+        if line.strip():  # without its newline, a message's "line 1 column N" is the column
+            yield number, parse_line(line.removesuffix(b"\n"))
 
 
 def parse_line(line: bytes) -> dict[str, Any] | str:
@@ -398,6 +403,117 @@ else:  # pragma: no cover - 3.10's fromisoformat knows only the 'T' separator
         return datetime.fromisoformat(text.replace(" ", "T", 1))
 
 
+# The compiled reader's fields, in the order _scanner.c numbers them.
+COMPILED_FIELDS = (
+    "time",
+    "role",
+    "model",
+    "provider",
+    "variant",
+    "escalated",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "latency_ms",
+    "latency_s",
+    "status",
+    "error_type",
+    "cost",
+    "quality",
+)
+# Keys that make a line something the general path must read: nested
+# OpenTelemetry attributes, or another tool's record (formats.dialect_of).
+OTHER_RECORD_KEYS = ("attributes", "data", "spend", "startTime", *sorted(_OPENROUTER_KEYS))
+READERS = ("compiled", "msgspec")
+
+
+def available_reader() -> str:
+    """The fast reader reports use: the compiled one when it was built, unless
+    HYBRIDCTL_READER=msgspec asks for the other."""
+    if os.environ.get("HYBRIDCTL_READER") == "msgspec":
+        return "msgspec"
+    try:
+        from hybridctl.usage import _scanner  # noqa: F401
+    except ImportError:
+        return "msgspec"
+    return "compiled"
+
+
+class _ChunkReader:
+    """Adds up what it can of a chunk of whole lines: returns the indexes of
+    the records it hands back, the number of records, of untimed events and
+    of lines; None hands back the whole chunk."""
+
+    def take(
+        self, data: memoryview, cells: dict[CellKey, list[Any]]
+    ) -> tuple[list[int], int, int, int] | None:
+        raise TypeError("a reader implements take")  # pragma: no cover
+
+    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+        return cells
+
+
+class _MsgspecReader(_ChunkReader):
+    def __init__(self, boundaries: tuple[datetime, ...]) -> None:
+        import msgspec
+
+        from hybridctl.usage.cube import new_cell
+        from hybridctl.usage.events import _OK_STATUSES
+        from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
+
+        struct, self.loop = _fast()
+        self.decoder = msgspec.json.Decoder(struct)
+        self.errors = (msgspec.DecodeError, msgspec.ValidationError)
+        self.arguments = (
+            _naive_utc(boundaries),
+            new_cell,
+            math.log,
+            math.ceil,
+            LOG_GAMMA,
+            MIN_LATENCY,
+            _fromiso,
+            parse_time,
+            bisect.bisect_right,
+            _OK_STATUSES,
+        )
+
+    def take(
+        self, data: memoryview, cells: dict[CellKey, list[Any]]
+    ) -> tuple[list[int], int, int, int] | None:
+        raw = bytes(data)
+        try:
+            events = self.decoder.decode_lines(raw)
+        except self.errors:
+            return None
+        failed, untimed = self.loop(events, cells, *self.arguments)
+        return failed, len(events), untimed, raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+
+
+class _CompiledReader(_ChunkReader):
+    def __init__(self, boundaries: tuple[datetime, ...]) -> None:
+        from hybridctl.usage import _scanner
+        from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
+
+        epoch = datetime(1970, 1, 1)
+        self.aggregator = _scanner.Aggregator(
+            fields=[*(ALIASES[name] for name in COMPILED_FIELDS), ("error",)],
+            punt=OTHER_RECORD_KEYS,
+            boundaries=[(moment - epoch) // timedelta(microseconds=1) for moment in _naive_utc(boundaries)],
+            log_gamma=LOG_GAMMA,
+            min_latency=MIN_LATENCY,
+        )
+
+    def take(
+        self, data: memoryview, cells: dict[CellKey, list[Any]]
+    ) -> tuple[list[int], int, int, int] | None:
+        return self.aggregator.feed(data)
+
+    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+        merged = self.aggregator.cells()
+        merge_cells(merged, cells)
+        return merged
+
+
 def scan_fast(
     handle: io.BufferedIOBase,
     source: Source,
@@ -405,28 +521,18 @@ def scan_fast(
     *,
     stop: int | None = None,
     progress: Callable[[int], None] | None = None,
+    reader: str | None = None,
 ) -> tuple[Cube, ScanStats, int]:
     """JSON lines from the handle's position (to ``stop`` bytes further, if given);
     also returns the number of lines read, to number bad lines across ranges."""
-    import msgspec
-
-    struct, loop = _fast()
-    # The loop makes no reference cycles; the collector would only rescan its short-lived tuples.
+    reader = reader or available_reader()
+    if reader == "compiled":
+        return _fast_chunks(handle, source, spec, _CompiledReader(spec.boundaries), stop, progress)
+    # The msgspec loop makes no reference cycles; the collector would only rescan its short-lived tuples.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _fast_chunks(
-            handle,
-            source,
-            spec,
-            msgspec.json.Decoder(struct),
-            loop,
-            {},
-            ScanStats(),
-            _naive_utc(spec.boundaries),
-            stop,
-            progress,
-        )
+        return _fast_chunks(handle, source, spec, _MsgspecReader(spec.boundaries), stop, progress)
     finally:
         if collecting:
             gc.enable()
@@ -436,68 +542,51 @@ def _fast_chunks(
     handle: io.BufferedIOBase,
     source: Source,
     spec: ScanSpec,
-    decoder: Any,
-    loop: Callable[..., tuple[list[int], int]],
-    cells: dict[CellKey, list[Any]],
-    stats: ScanStats,
-    boundaries: tuple[datetime, ...],
+    reader: _ChunkReader,
     remaining: int | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[Cube, ScanStats, int]:
-    import msgspec
-
-    from hybridctl.usage.cube import new_cell
-    from hybridctl.usage.events import _OK_STATUSES
-    from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
-
+    cells: dict[CellKey, list[Any]] = {}
+    stats = ScanStats()
     line_base = 0
-    tail = b""
+    # One buffer, read into and reused: a fresh 4 MiB object per chunk costs page faults and copies.
+    buffer = bytearray(CHUNK)
+    kept = 0  # bytes at the start of the buffer: a line not yet whole
     while True:
-        size = CHUNK if remaining is None else min(CHUNK, remaining)
-        block = handle.read(size) if size > 0 else b""
+        if kept == len(buffer):  # a line longer than the buffer
+            buffer.extend(bytes(len(buffer)))
+        size = len(buffer) - kept if remaining is None else min(len(buffer) - kept, remaining)
+        with memoryview(buffer) as view:
+            got = (handle.readinto(view[kept : kept + size]) or 0) if size > 0 else 0
         if remaining is not None:
-            remaining -= len(block)
-        data = tail + block
-        if not data:
+            remaining -= got
+        filled = kept + got
+        if filled == 0:
             break
-        if block and (remaining is None or remaining > 0):
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                tail = data
-                continue
-            data, tail = data[:cut], data[cut:]
-        else:
-            tail = b""
+        last = got == 0 or (remaining is not None and remaining <= 0)
+        cut = filled if last else buffer.rfind(b"\n", 0, filled) + 1
+        if cut == 0:
+            kept = filled
+            continue
         if progress is not None:
-            progress(len(block))
-        try:
-            events = decoder.decode_lines(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):  # a line it cannot take: line by line
-            _general_lines(data, None, cells, source, spec, stats, line_base)
-        else:
-            failed, untimed = loop(
-                events,
-                cells,
-                boundaries,
-                new_cell,
-                math.log,
-                math.ceil,
-                LOG_GAMMA,
-                MIN_LATENCY,
-                _fromiso,
-                parse_time,
-                bisect.bisect_right,
-                _OK_STATUSES,
-            )
-            stats.lines += len(events)
-            stats.events += len(events) - len(failed)
-            stats.untimed += untimed
-            if failed:
-                _general_lines(data, failed, cells, source, spec, stats, line_base)
-        line_base += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if not block:
+            progress(got)
+        with memoryview(buffer) as view, view[:cut] as data:
+            taken = reader.take(data, cells)
+            if taken is None:  # a line it cannot take: line by line
+                lines = _general_lines(bytes(data), None, cells, source, spec, stats, line_base)
+            else:
+                failed, records, untimed, lines = taken
+                stats.lines += records
+                stats.events += records - len(failed)
+                stats.untimed += untimed
+                if failed:
+                    _general_lines(bytes(data), failed, cells, source, spec, stats, line_base)
+        line_base += lines
+        buffer[: filled - cut] = buffer[cut:filled]
+        kept = filled - cut
+        if last:
             break
-    return Cube(cells), stats, line_base
+    return Cube(reader.finish(cells)), stats, line_base
 
 
 def _general_lines(
@@ -508,12 +597,14 @@ def _general_lines(
     spec: ScanSpec,
     stats: ScanStats,
     line_base: int,
-) -> None:
-    """Lines of a chunk the fast path could not take, the general way.
+) -> int:
+    """Lines of a chunk the fast path could not take, the general way; returns
+    the number of lines in the chunk.
     ``only``: indexes among the chunk's non-blank lines; None: every line."""
     wanted = None if only is None else set(only)
     record_index = -1
-    for number, line in enumerate(data.split(b"\n"), line_base + 1):
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines, line_base + 1):
         if not line.strip():
             continue
         record_index += 1
@@ -522,6 +613,7 @@ def _general_lines(
         if wanted is None:
             stats.lines += 1
         _take(cells, parse_line(line), number, source, spec, stats)
+    return len(lines) - (1 if data.endswith(b"\n") else 0)
 
 
 # -- choosing a path, and parallel ranges ---------------------------------------------
@@ -584,23 +676,34 @@ def _ranges(path: Path, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def _scan_range(path: str, label: str, start: int, stop: int, spec: ScanSpec) -> tuple[Any, ScanStats, int]:
+def _scan_range(
+    path: str, label: str, start: int, stop: int, spec: ScanSpec, reader: str
+) -> tuple[Any, ScanStats, int]:
     with open(path, "rb") as handle:
         handle.seek(start)
-        cube, stats, lines = scan_fast(handle, Source(Path(path), label), spec, stop=stop - start)
+        cube, stats, lines = scan_fast(
+            handle, Source(Path(path), label), spec, stop=stop - start, reader=reader
+        )
     return cube.cells, stats, lines
 
 
 def _scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], None] | None) -> Scanned:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
     assert source.path is not None
     parts = max(1, min(4, os.cpu_count() or 1))
     ranges = _ranges(source.path, parts)
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
-    with ProcessPoolExecutor(max_workers=len(ranges)) as pool:
-        futures = [pool.submit(_scan_range, str(source.path), source.label, a, b, spec) for a, b in ranges]
+    reader = available_reader()
+    # The compiled reader lets go of the GIL, so threads suffice and cost no start-up.
+    pool: Executor = (ThreadPoolExecutor if reader == "compiled" else ProcessPoolExecutor)(
+        max_workers=len(ranges)
+    )
+    with pool:
+        futures = [
+            pool.submit(_scan_range, str(source.path), source.label, a, b, spec, reader) for a, b in ranges
+        ]
         line_offset = 0
         for future, (a, b) in zip(futures, ranges, strict=True):
             part_cells, part_stats, lines = future.result()

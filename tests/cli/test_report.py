@@ -17,6 +17,7 @@ import pytest
 
 from hybridctl.rollout import ops
 from tests.helpers import Project, RunFn, simulated_events, usage_events, write_usage
+from tests.usage.test_scan import READERS
 
 # USD per million tokens (input, output, cache read) of the default catalog
 PRICES = {
@@ -48,11 +49,22 @@ def usage(project: Project) -> tuple[Path, list[dict[str, Any]]]:
     return path, events
 
 
-def test_usage_report_by_role_and_model(cli: RunFn, project: Project, usage: tuple[Path, list[Any]]) -> None:
+@pytest.mark.parametrize("reader", READERS)
+def test_usage_report_by_role_and_model(
+    cli: RunFn, project: Project, usage: tuple[Path, list[Any]], reader: str
+) -> None:
     path, events = usage
 
     report = cli(
-        "report", "usage", str(path), "--by", "role,model", "--format", "json", cwd=project.root
+        "report",
+        "usage",
+        str(path),
+        "--by",
+        "role,model",
+        "--format",
+        "json",
+        cwd=project.root,
+        env={"HYBRIDCTL_READER": reader},
     ).json()
 
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -73,6 +85,7 @@ def test_usage_report_by_role_and_model(cli: RunFn, project: Project, usage: tup
     assert report["total"]["requests"] == 3000
     assert report["total"]["cost"] == pytest.approx(sum(price(e["model"], e) for e in events), abs=1e-5)
     assert report["input"]["events"] == 3000 and report["input"]["bad_lines"] == 0
+    assert report["input"]["reader"] == reader
 
 
 def test_format_shortcut_flags(cli: RunFn, project: Project, usage: tuple[Path, list[Any]]) -> None:

@@ -64,6 +64,10 @@ def test_nested_otel_attributes_and_error_status() -> None:
         ('{"input_tokens": "many"}', "input_tokens must be a number"),
         ('{"output_tokens": -3}', "output_tokens must be zero or more"),
         ('{"time": "yesterday"}', "Invalid isoformat"),
+        ('{"latency": NaN}', "latency_s must be a finite number"),
+        ('{"cost": Infinity}', "cost must be a finite number"),
+        ('{"time": -67768042695688190}', "out of range for an epoch time"),
+        ('{"role": "critic"', "not JSON: Expecting ',' delimiter: line 1 column 18"),
     ],
 )
 def test_bad_records_say_what_is_wrong(line: str, message: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from hybridctl.usage import scan
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.scan import ScanSpec, Source
 from tests.helpers import CORPUS, simulated_events
+
+# The compiled reader is built by the dev install; HYBRIDCTL_READER=msgspec runs the suite without it.
+READERS = ["msgspec"] if os.environ.get("HYBRIDCTL_READER") == "msgspec" else ["compiled", "msgspec"]
 
 ODD_LINES = [
     '{"time": "2026-11-21T01:00:00+05:30", "role": "critic", "model": "glm-4.5", "input_tokens": 10}',
@@ -43,22 +47,23 @@ def write_mixed(path: Path) -> Path:
     return path
 
 
-def both_paths(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
+def both_paths(path: Path, spec: ScanSpec, reader: str) -> tuple[Any, Any]:
     source = Source(path, path.name)
     with path.open("rb") as handle:
-        fast, fast_stats, _ = scan.scan_fast(handle, source, spec)
+        fast, fast_stats, _ = scan.scan_fast(handle, source, spec, reader=reader)
     with path.open("rb") as handle:
         general, general_stats = scan.scan_general(handle, source, "jsonl", spec)
     return (fast, fast_stats), (general, general_stats)
 
 
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("boundaries", [(), (datetime(2026, 11, 21, 0, 0, tzinfo=timezone.utc),)])
 def test_fast_and_general_paths_build_identical_cubes(
-    tmp_path: Path, boundaries: tuple[datetime, ...]
+    tmp_path: Path, boundaries: tuple[datetime, ...], reader: str
 ) -> None:
     path = write_mixed(tmp_path / "mixed.jsonl")
 
-    (fast, fast_stats), (general, general_stats) = both_paths(path, ScanSpec(boundaries))
+    (fast, fast_stats), (general, general_stats) = both_paths(path, ScanSpec(boundaries), reader)
 
     assert fast.cells == general.cells
     assert fast_stats == general_stats
@@ -66,9 +71,12 @@ def test_fast_and_general_paths_build_identical_cubes(
     assert [line for _, line, _ in fast_stats.first_bad] == [1005, 1006, 1007, 1008, 1014]
 
 
+@pytest.mark.parametrize("reader", READERS)  # threads, processes
 def test_parallel_ranges_match_one_pass_and_number_bad_lines_in_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
+    monkeypatch.setenv("HYBRIDCTL_READER", reader)
+    assert scan.available_reader() == reader
     path = write_mixed(tmp_path / "mixed.jsonl")
     one_pass = scan.scan_source(Source(path, "m"), ScanSpec())
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)

@@ -1,0 +1,1266 @@
+/* The compiled reader for usage logs in JSON lines.
+ *
+ * It takes the lines that are plainly in hybridctl's own event shape and adds
+ * them into cells, the same cells scan.py's Python paths build; every other
+ * line it hands back by number, and the general path (json.loads and the
+ * field aliases) reads it, or counts it as bad. So it never decides that a
+ * line is bad, and it never guesses: a line goes back when it has
+ *
+ *   - a string with an escape or a byte outside ASCII, in a field it reads;
+ *   - a value of another type than the field's (a token count as a float or
+ *     a string, a role as a number, an error flag that is not true/false);
+ *   - a negative token count, a number it cannot convert exactly, a time not
+ *     of the form YYYY-MM-DD[T ]HH:MM:SS[.fff[fff]]Z;
+ *   - a key that makes the record something else (nested attributes, an
+ *     OpenRouter or LiteLLM record), a field given twice, bad JSON.
+ *
+ * Field names, and which names send a line back, come from the Python side
+ * (events.ALIASES), so both read the same names. The parsing loop holds no
+ * Python object and runs without the GIL: threads scan byte ranges in
+ * parallel. Cells go back to Python as the dict scan.py's loop would have
+ * built: {(segment, day, role, model, provider, variant, escalated): [...]}.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Fields, in the order the Python side passes their names. */
+enum {
+    F_TIME,
+    F_ROLE,
+    F_MODEL,
+    F_PROVIDER,
+    F_VARIANT,
+    F_ESCALATED,
+    F_INPUT,
+    F_OUTPUT,
+    F_CACHED,
+    F_LATENCY_MS,
+    F_LATENCY_S,
+    F_STATUS,
+    F_ERROR_TYPE,
+    F_COST,
+    F_QUALITY,
+    F_ERROR,
+    N_FIELDS
+};
+enum { K_STR, K_BOOL, K_INT, K_NUM };
+static const int FIELD_KIND[N_FIELDS] = {
+    K_STR, K_STR, K_STR, K_STR, K_STR, K_BOOL, K_INT, K_INT,
+    K_INT, K_NUM, K_NUM, K_STR, K_STR, K_NUM, K_NUM, K_BOOL,
+};
+
+#define MAX_NAMES 128   /* field names and names that send a line back */
+#define NAME_SLOTS 512  /* open-addressing table of names, a power of two */
+#define PUNT_FIELD (-1)
+#define MAX_DEPTH 64
+#define MAX_KEY_TEXT 255
+#define MAX_INT_DIGITS 15
+
+typedef struct {
+    const char *text;
+    Py_ssize_t len;
+    int field; /* PUNT_FIELD: the line goes back */
+    int rank;  /* position among the field's names: the first one present wins */
+} Name;
+
+typedef struct {
+    uint64_t stamp; /* the line this value belongs to */
+    int is_null;
+    const char *str;
+    Py_ssize_t len;
+    int64_t i;
+    double d;
+} Slot;
+
+typedef struct {
+    int64_t requests, errors, input, output, cached;
+    double recorded_cost;
+    int64_t recorded_n, open_input, open_output, open_cached;
+    double quality_sum;
+    int64_t quality_n;
+    int64_t *histogram; /* counts of buckets low .. low + span - 1 */
+    long low;
+    long span;
+} Cell;
+
+typedef struct {
+    uint64_t hash;
+    char *key;
+    size_t key_len;
+    Cell *cell;
+} Entry;
+
+typedef struct {
+    PyObject_HEAD
+    Name names[MAX_NAMES];
+    int n_names;
+    int name_slots[NAME_SLOTS]; /* index into names, or -1 */
+    int rank_count[N_FIELDS];
+    int field_names[N_FIELDS][MAX_NAMES]; /* name indexes per field, by rank */
+    PyObject *keep;                       /* the name strings, kept alive */
+    int64_t *boundaries;                  /* microseconds since 1970, UTC, ascending */
+    Py_ssize_t n_boundaries;
+    double log_gamma;
+    double min_latency;
+    Entry *entries;
+    size_t capacity;
+    size_t used;
+    Slot slots[MAX_NAMES];
+    uint64_t line_stamp;
+    int busy;
+} Aggregator;
+
+/* -- small helpers ------------------------------------------------------------ */
+
+/* A cell key's hash, eight bytes at a time (the mixing steps of splitmix64). */
+static uint64_t
+hash_key(const char *data, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    uint64_t word;
+    for (; len >= 8; data += 8, len -= 8) {
+        memcpy(&word, data, 8);
+        h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    word = 0;
+    memcpy(&word, data, len);
+    h = (h ^ word) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 29);
+}
+
+/* Names are few and short: their length and three of their characters spread them well. */
+static inline size_t
+name_hash(const char *text, Py_ssize_t len)
+{
+    if (len == 0) {
+        return 0;
+    }
+    return (size_t)len * 131u + (unsigned char)text[0] * 31u + (unsigned char)text[len / 2] * 7u +
+           (unsigned char)text[len - 1];
+}
+
+static inline int
+same_text(const char *a, const char *b, Py_ssize_t len)
+{
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+find_name(const Aggregator *self, const char *text, Py_ssize_t len)
+{
+    size_t h = name_hash(text, len);
+    for (size_t probe = 0; probe < NAME_SLOTS; probe++) {
+        int index = self->name_slots[(h + probe) & (NAME_SLOTS - 1)];
+        if (index < 0) {
+            return -1;
+        }
+        const Name *name = &self->names[index];
+        if (name->len == len && same_text(name->text, text, len)) {
+            return index;
+        }
+    }
+    return -1;
+}
+
+static inline const char *
+skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) {
+        p++;
+    }
+    return p;
+}
+
+static inline int
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A JSON number's extent, by its grammar; NULL if it is not one. */
+static const char *
+number_end(const char *p, const char *end)
+{
+    if (p < end && *p == '-') {
+        p++;
+    }
+    if (p >= end || !is_digit(*p)) {
+        return NULL;
+    }
+    if (*p == '0') {
+        p++;
+    }
+    else {
+        while (p < end && is_digit(*p)) {
+            p++;
+        }
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || !is_digit(*p)) {
+            return NULL;
+        }
+        while (p < end && is_digit(*p)) {
+            p++;
+        }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+        if (p >= end || !is_digit(*p)) {
+            return NULL;
+        }
+        while (p < end && is_digit(*p)) {
+            p++;
+        }
+    }
+    return p;
+}
+
+static const double POW10[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* A JSON number [p, q) as the nearest double, when that is one exact operation
+ * (at most 15 significant digits and a power of ten up to 22: both are exact
+ * doubles, so one multiply or divide rounds correctly, as float() does). */
+static int
+to_double(const char *p, const char *q, double *out)
+{
+    int negative = 0;
+    uint64_t mantissa = 0;
+    int digits = 0;
+    long exponent = 0;
+    if (*p == '-') {
+        negative = 1;
+        p++;
+    }
+    for (; p < q && is_digit(*p); p++) {
+        if (digits || *p != '0') {
+            if (++digits > MAX_INT_DIGITS) {
+                return 0;
+            }
+        }
+        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < q && *p == '.') {
+        for (p++; p < q && is_digit(*p); p++) {
+            if (digits || *p != '0') {
+                if (++digits > MAX_INT_DIGITS) {
+                    return 0;
+                }
+            }
+            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+            exponent--;
+        }
+    }
+    if (p < q && (*p == 'e' || *p == 'E')) {
+        int sign = 1;
+        long e = 0;
+        p++;
+        if (*p == '+' || *p == '-') {
+            sign = *p == '-' ? -1 : 1;
+            p++;
+        }
+        for (; p < q; p++) {
+            if (e > 1000) {
+                return 0;
+            }
+            e = e * 10 + (*p - '0');
+        }
+        exponent += sign * e;
+    }
+    double value = (double)mantissa;
+    if (mantissa == 0) {
+        value = 0.0;
+    }
+    else if (exponent < 0) {
+        if (exponent < -22) {
+            return 0;
+        }
+        value /= POW10[-exponent];
+    }
+    else if (exponent > 0) {
+        if (exponent > 22) {
+            return 0;
+        }
+        value *= POW10[exponent];
+    }
+    *out = negative ? -value : value;
+    return 1;
+}
+
+/* Bytes a string can hold as they are: printable ASCII but the quote and the backslash. */
+static unsigned char PLAIN[256];
+
+static void
+fill_plain(void)
+{
+    for (int c = 0x20; c < 0x80; c++) {
+        PLAIN[c] = c != '"' && c != '\\';
+    }
+}
+
+/* The closing quote of a string body with plain bytes only; NULL otherwise. */
+static inline const char *
+plain_string_end(const char *p, const char *end)
+{
+    while (p < end && PLAIN[(unsigned char)*p]) {
+        p++;
+    }
+    return p < end && *p == '"' ? p : NULL;
+}
+
+/* Skip a JSON string body after its opening quote; NULL if bad or not ASCII. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && PLAIN[(unsigned char)*p]) {
+            p++;
+        }
+        if (p >= end) {
+            return NULL;
+        }
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            return p + 1;
+        }
+        if (c < 0x20 || c >= 0x80) {
+            return NULL;
+        }
+        if (c == '\\') {
+            p++;
+            if (p >= end) {
+                return NULL;
+            }
+            if (*p == 'u') {
+                if (end - p < 5) {
+                    return NULL;
+                }
+                for (int k = 1; k <= 4; k++) {
+                    char h = p[k];
+                    if (!(is_digit(h) || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
+                        return NULL;
+                    }
+                }
+                p += 5;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", *p) || *p == '\0') {
+                return NULL;
+            }
+        }
+        p++;
+    }
+    return NULL;
+}
+
+static const char *
+skip_literal(const char *p, const char *end, const char *word, size_t len)
+{
+    if ((size_t)(end - p) < len || memcmp(p, word, len) != 0) {
+        return NULL;
+    }
+    return p + len;
+}
+
+/* Skip any JSON value; NULL if it is not one (or not one this reader takes). */
+static const char *
+skip_value(const char *p, const char *end, int depth)
+{
+    if (p >= end || depth > MAX_DEPTH) {
+        return NULL;
+    }
+    switch (*p) {
+    case '"':
+        return skip_string(p + 1, end);
+    case 't':
+        return skip_literal(p, end, "true", 4);
+    case 'f':
+        return skip_literal(p, end, "false", 5);
+    case 'n':
+        return skip_literal(p, end, "null", 4);
+    case '{':
+        p = skip_ws(p + 1, end);
+        if (p < end && *p == '}') {
+            return p + 1;
+        }
+        for (;;) {
+            if (p >= end || *p != '"') {
+                return NULL;
+            }
+            p = skip_string(p + 1, end);
+            if (p == NULL) {
+                return NULL;
+            }
+            p = skip_ws(p, end);
+            if (p >= end || *p != ':') {
+                return NULL;
+            }
+            p = skip_value(skip_ws(p + 1, end), end, depth + 1);
+            if (p == NULL) {
+                return NULL;
+            }
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == '}') {
+                return p + 1;
+            }
+            return NULL;
+        }
+    case '[':
+        p = skip_ws(p + 1, end);
+        if (p < end && *p == ']') {
+            return p + 1;
+        }
+        for (;;) {
+            p = skip_value(p, end, depth + 1);
+            if (p == NULL) {
+                return NULL;
+            }
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == ']') {
+                return p + 1;
+            }
+            return NULL;
+        }
+    default:
+        return number_end(p, end);
+    }
+}
+
+/* -- times -------------------------------------------------------------------- */
+
+static int
+two(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static int
+all_digits(const char *p, int n)
+{
+    for (int k = 0; k < n; k++) {
+        if (!is_digit(p[k])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}]Z to microseconds since 1970 UTC; 0 if not
+ * exactly that form (3 or 6 digits of fraction), or not a real date and time. */
+static int
+parse_utc(const char *t, Py_ssize_t len, int64_t *micros)
+{
+    static const int MONTH_DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (len < 20 || t[len - 1] != 'Z' || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+        t[13] != ':' || t[16] != ':') {
+        return 0;
+    }
+    if (!all_digits(t, 4) || !all_digits(t + 5, 2) || !all_digits(t + 8, 2) || !all_digits(t + 11, 2) ||
+        !all_digits(t + 14, 2) || !all_digits(t + 17, 2)) {
+        return 0;
+    }
+    int year = two(t) * 100 + two(t + 2);
+    int month = two(t + 5), day = two(t + 8), hour = two(t + 11), minute = two(t + 14),
+        second = two(t + 17);
+    long fraction = 0;
+    Py_ssize_t rest = len - 20; /* characters between the seconds and the Z */
+    if (rest > 0) {
+        /* milli- or microseconds: Python 3.10's fromisoformat reads no other fraction */
+        if (t[19] != '.' || (rest != 4 && rest != 7) || !all_digits(t + 20, (int)rest - 1)) {
+            return 0;
+        }
+        for (Py_ssize_t k = 0; k < 6; k++) {
+            fraction = fraction * 10 + (k < rest - 1 ? t[20 + k] - '0' : 0);
+        }
+    }
+    if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) {
+        return 0;
+    }
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int month_days = MONTH_DAYS[month - 1] + (month == 2 && leap);
+    if (day < 1 || day > month_days) {
+        return 0;
+    }
+    *micros = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60000000LL +
+              (int64_t)second * 1000000LL + fraction;
+    return 1;
+}
+
+/* -- cells -------------------------------------------------------------------- */
+
+static Cell *
+new_cell(void)
+{
+    return (Cell *)calloc(1, sizeof(Cell));
+}
+
+static void
+free_cell(Cell *cell)
+{
+    if (cell) {
+        free(cell->histogram);
+        free(cell);
+    }
+}
+
+static int
+grow_table(Aggregator *self)
+{
+    size_t capacity = self->capacity ? self->capacity * 2 : 256;
+    Entry *entries = (Entry *)calloc(capacity, sizeof(Entry));
+    if (entries == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < self->capacity; i++) {
+        Entry *old = &self->entries[i];
+        if (old->cell == NULL) {
+            continue;
+        }
+        size_t at = old->hash & (capacity - 1);
+        while (entries[at].cell != NULL) {
+            at = (at + 1) & (capacity - 1);
+        }
+        entries[at] = *old;
+    }
+    free(self->entries);
+    self->entries = entries;
+    self->capacity = capacity;
+    return 1;
+}
+
+/* The cell for a key, made if new; NULL when out of memory. */
+static Cell *
+find_cell(Aggregator *self, const char *key, size_t key_len)
+{
+    if ((self->used + 1) * 2 > self->capacity && !grow_table(self)) {
+        return NULL;
+    }
+    uint64_t h = hash_key(key, key_len);
+    size_t at = h & (self->capacity - 1);
+    for (;;) {
+        Entry *entry = &self->entries[at];
+        if (entry->cell == NULL) {
+            char *copy = (char *)malloc(key_len);
+            Cell *cell = new_cell();
+            if (copy == NULL || cell == NULL) {
+                free(copy);
+                free(cell);
+                return NULL;
+            }
+            memcpy(copy, key, key_len);
+            entry->hash = h;
+            entry->key = copy;
+            entry->key_len = key_len;
+            entry->cell = cell;
+            self->used++;
+            return cell;
+        }
+        if (entry->hash == h && entry->key_len == key_len && memcmp(entry->key, key, key_len) == 0) {
+            return entry->cell;
+        }
+        at = (at + 1) & (self->capacity - 1);
+    }
+}
+
+static int
+count_latency(Cell *cell, long bucket)
+{
+    if (cell->span == 0) {
+        cell->histogram = (int64_t *)calloc(16, sizeof(int64_t));
+        if (cell->histogram == NULL) {
+            return 0;
+        }
+        cell->low = bucket - 8;
+        cell->span = 16;
+    }
+    else if (bucket < cell->low || bucket >= cell->low + cell->span) {
+        long low = bucket < cell->low ? bucket - 8 : cell->low;
+        long high = bucket >= cell->low + cell->span ? bucket + 9 : cell->low + cell->span;
+        int64_t *histogram = (int64_t *)calloc((size_t)(high - low), sizeof(int64_t));
+        if (histogram == NULL) {
+            return 0;
+        }
+        memcpy(histogram + (cell->low - low), cell->histogram, (size_t)cell->span * sizeof(int64_t));
+        free(cell->histogram);
+        cell->histogram = histogram;
+        cell->low = low;
+        cell->span = high - low;
+    }
+    cell->histogram[bucket - cell->low]++;
+    return 1;
+}
+
+/* -- one line ----------------------------------------------------------------- */
+
+enum { TAKEN, PUNTED, NO_MEMORY };
+
+static const Slot *
+pick(const Aggregator *self, int field)
+{
+    for (int r = 0; r < self->rank_count[field]; r++) {
+        const Slot *slot = &self->slots[self->field_names[field][r]];
+        if (slot->stamp == self->line_stamp && !slot->is_null) {
+            return slot;
+        }
+    }
+    return NULL;
+}
+
+/* Read one field's value into its slot; the position after it, or NULL to punt. */
+static const char *
+read_value(Slot *slot, int kind, const char *p, const char *end)
+{
+    if (p < end && *p == 'n') {
+        slot->is_null = 1;
+        return skip_literal(p, end, "null", 4);
+    }
+    slot->is_null = 0;
+    switch (kind) {
+    case K_STR: {
+        if (p >= end || *p != '"') {
+            return NULL;
+        }
+        const char *start = ++p;
+        p = plain_string_end(p, end);
+        if (p == NULL || p - start > MAX_KEY_TEXT) {
+            return NULL;
+        }
+        slot->str = start;
+        slot->len = p - start;
+        return p + 1;
+    }
+    case K_BOOL:
+        if (p < end && *p == 't') {
+            slot->i = 1;
+            return skip_literal(p, end, "true", 4);
+        }
+        slot->i = 0;
+        return skip_literal(p, end, "false", 5);
+    case K_INT: {
+        const char *q = number_end(p, end);
+        if (q == NULL) {
+            return NULL;
+        }
+        int negative = *p == '-';
+        const char *d = p + negative;
+        if (q - d > MAX_INT_DIGITS) {
+            return NULL;
+        }
+        int64_t value = 0;
+        for (; d < q; d++) {
+            if (!is_digit(*d)) {
+                return NULL; /* a fraction or an exponent: Python coerces it */
+            }
+            value = value * 10 + (*d - '0');
+        }
+        if (negative && value != 0) {
+            return NULL; /* the general path reports it */
+        }
+        slot->i = value;
+        return q;
+    }
+    default: {
+        const char *q = number_end(p, end);
+        if (q == NULL || !to_double(p, q, &slot->d)) {
+            return NULL;
+        }
+        return q;
+    }
+    }
+}
+
+static inline int
+add_overflows(int64_t *sum, int64_t value)
+{
+    return __builtin_add_overflow(*sum, value, sum);
+}
+
+static int
+is_ok_status(const char *s, Py_ssize_t len)
+{
+    static const char *const OK[] = {"ok", "success", "succeeded", "completed", "200"};
+    while (len > 0 && *s == ' ') {
+        s++;
+        len--;
+    }
+    while (len > 0 && s[len - 1] == ' ') {
+        len--;
+    }
+    for (size_t k = 0; k < sizeof(OK) / sizeof(OK[0]); k++) {
+        if ((Py_ssize_t)strlen(OK[k]) != len) {
+            continue;
+        }
+        Py_ssize_t i = 0;
+        while (i < len) {
+            char c = s[i];
+            if (c >= 'A' && c <= 'Z') {
+                c = (char)(c - 'A' + 'a');
+            }
+            if (c != OK[k][i]) {
+                break;
+            }
+            i++;
+        }
+        if (i == len) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+put_text(char **w, const Slot *slot)
+{
+    Py_ssize_t len = slot ? slot->len : 0;
+    *(*w)++ = (char)len;
+    if (len) {
+        memcpy(*w, slot->str, (size_t)len);
+        *w += len;
+    }
+}
+
+static int
+take_line(Aggregator *self, const char *p, const char *end, int *untimed)
+{
+    self->line_stamp++;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{') {
+        return PUNTED;
+    }
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
+        p++;
+    }
+    else {
+        for (;;) {
+            if (p >= end || *p != '"') {
+                return PUNTED;
+            }
+            const char *key = ++p;
+            p = plain_string_end(p, end);
+            if (p == NULL) {
+                return PUNTED;
+            }
+            int index = find_name(self, key, p - key);
+            p = skip_ws(p + 1, end);
+            if (p >= end || *p != ':') {
+                return PUNTED;
+            }
+            p = skip_ws(p + 1, end);
+            if (index < 0) {
+                p = skip_value(p, end, 0);
+            }
+            else {
+                const Name *name = &self->names[index];
+                Slot *slot = &self->slots[index];
+                if (name->field == PUNT_FIELD || slot->stamp == self->line_stamp) {
+                    return PUNTED; /* another record type, or a field given twice */
+                }
+                slot->stamp = self->line_stamp;
+                p = read_value(slot, FIELD_KIND[name->field], p, end);
+            }
+            if (p == NULL) {
+                return PUNTED;
+            }
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            return PUNTED;
+        }
+    }
+    if (skip_ws(p, end) != end) {
+        return PUNTED;
+    }
+
+    const Slot *s;
+    int64_t input = (s = pick(self, F_INPUT)) ? s->i : 0;
+    int64_t output = (s = pick(self, F_OUTPUT)) ? s->i : 0;
+    int64_t cached = (s = pick(self, F_CACHED)) ? s->i : 0;
+    if (cached > input) {
+        cached = input;
+    }
+    int ok;
+    const Slot *status = pick(self, F_STATUS);
+    if (status) {
+        ok = (status->len == 2 && status->str[0] == 'o' && status->str[1] == 'k') ||
+             is_ok_status(status->str, status->len);
+    }
+    else {
+        const Slot *error_type = pick(self, F_ERROR_TYPE);
+        const Slot *error = pick(self, F_ERROR);
+        ok = (error_type == NULL || error_type->len == 0) && !(error && error->i);
+    }
+    int32_t segment = 0;
+    const Slot *time = pick(self, F_TIME);
+    if (time) {
+        int64_t micros;
+        if (!parse_utc(time->str, time->len, &micros)) {
+            return PUNTED; /* another form of time, or not a time: Python decides */
+        }
+        Py_ssize_t lo = 0, hi = self->n_boundaries;
+        while (lo < hi) { /* bisect_right */
+            Py_ssize_t mid = (lo + hi) / 2;
+            if (micros < self->boundaries[mid]) {
+                hi = mid;
+            }
+            else {
+                lo = mid + 1;
+            }
+        }
+        segment = (int32_t)lo;
+    }
+    else {
+        segment = self->n_boundaries ? -1 : 0;
+    }
+    const Slot *escalated = pick(self, F_ESCALATED);
+
+    /* the key: segment, escalated, then day, role, model, provider, variant as length + text */
+    char key[5 + 5 * (1 + MAX_KEY_TEXT)];
+    char *w = key;
+    memcpy(w, &segment, 4);
+    w += 4;
+    *w++ = (char)(escalated && escalated->i);
+    Slot day = {0};
+    if (time) {
+        day.str = time->str;
+        day.len = 10;
+    }
+    put_text(&w, time ? &day : NULL);
+    put_text(&w, pick(self, F_ROLE));
+    put_text(&w, pick(self, F_MODEL));
+    put_text(&w, pick(self, F_PROVIDER));
+    put_text(&w, pick(self, F_VARIANT));
+
+    Cell *cell = find_cell(self, key, (size_t)(w - key));
+    if (cell == NULL) {
+        return NO_MEMORY;
+    }
+    const Slot *cost = pick(self, F_COST);
+    Cell next = *cell;
+    if (add_overflows(&next.input, input) || add_overflows(&next.output, output) ||
+        add_overflows(&next.cached, cached) ||
+        (cost == NULL && (add_overflows(&next.open_input, input) || add_overflows(&next.open_output, output) ||
+                          add_overflows(&next.open_cached, cached)))) {
+        return PUNTED; /* sums past 2**63: Python's integers take them */
+    }
+    next.requests++;
+    next.errors += !ok;
+    if (cost) {
+        next.recorded_cost += cost->d;
+        next.recorded_n++;
+    }
+    const Slot *quality = pick(self, F_QUALITY);
+    if (quality) {
+        next.quality_sum += quality->d;
+        next.quality_n++;
+    }
+    const Slot *latency_ms = pick(self, F_LATENCY_MS);
+    const Slot *latency_s = latency_ms ? NULL : pick(self, F_LATENCY_S);
+    if (latency_ms || latency_s) {
+        double latency = latency_ms ? latency_ms->d / 1000 : latency_s->d;
+        double clamped = latency > self->min_latency ? latency : self->min_latency;
+        if (!count_latency(&next, (long)ceil(log(clamped) / self->log_gamma))) {
+            return NO_MEMORY;
+        }
+    }
+    *cell = next;
+    if (!time) {
+        (*untimed)++;
+    }
+    return TAKEN;
+}
+
+/* -- the Python type ---------------------------------------------------------- */
+
+static void
+Aggregator_dealloc(Aggregator *self)
+{
+    for (size_t i = 0; i < self->capacity; i++) {
+        if (self->entries[i].cell) {
+            free(self->entries[i].key);
+            free_cell(self->entries[i].cell);
+        }
+    }
+    free(self->entries);
+    free(self->boundaries);
+    Py_XDECREF(self->keep);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+add_name(Aggregator *self, PyObject *text, int field, int rank)
+{
+    Py_ssize_t len;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &len);
+    if (utf8 == NULL) {
+        return -1;
+    }
+    if (self->n_names >= MAX_NAMES) {
+        PyErr_SetString(PyExc_ValueError, "too many field names");
+        return -1;
+    }
+    if (find_name(self, utf8, len) >= 0) {
+        PyErr_Format(PyExc_ValueError, "field name %R given twice", text);
+        return -1;
+    }
+    if (PyList_Append(self->keep, text) < 0) {
+        return -1;
+    }
+    int index = self->n_names++;
+    self->names[index] = (Name){utf8, len, field, rank};
+    size_t at = name_hash(utf8, len) & (NAME_SLOTS - 1);
+    while (self->name_slots[at] >= 0) {
+        at = (at + 1) & (NAME_SLOTS - 1);
+    }
+    self->name_slots[at] = index;
+    if (field != PUNT_FIELD) {
+        self->field_names[field][rank] = index;
+        self->rank_count[field] = rank + 1;
+    }
+    return 0;
+}
+
+static int
+Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"fields", "punt", "boundaries", "log_gamma", "min_latency", NULL};
+    PyObject *fields, *punt, *boundaries;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd", keywords, &fields, &punt, &boundaries,
+                                     &self->log_gamma, &self->min_latency)) {
+        return -1;
+    }
+    if (self->keep != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "an Aggregator is set up once");
+        return -1;
+    }
+    self->keep = PyList_New(0);
+    if (self->keep == NULL) {
+        return -1;
+    }
+    for (int k = 0; k < NAME_SLOTS; k++) {
+        self->name_slots[k] = -1;
+    }
+    PyObject *field_seq = PySequence_Fast(fields, "fields must be a sequence");
+    if (field_seq == NULL) {
+        return -1;
+    }
+    if (PySequence_Fast_GET_SIZE(field_seq) != N_FIELDS) {
+        PyErr_Format(PyExc_ValueError, "expected names for %d fields", N_FIELDS);
+        Py_DECREF(field_seq);
+        return -1;
+    }
+    for (int f = 0; f < N_FIELDS; f++) {
+        PyObject *names = PySequence_Fast(PySequence_Fast_GET_ITEM(field_seq, f), "names must be a sequence");
+        if (names == NULL) {
+            Py_DECREF(field_seq);
+            return -1;
+        }
+        for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(names); r++) {
+            if (add_name(self, PySequence_Fast_GET_ITEM(names, r), f, (int)r) < 0) {
+                Py_DECREF(names);
+                Py_DECREF(field_seq);
+                return -1;
+            }
+        }
+        Py_DECREF(names);
+    }
+    Py_DECREF(field_seq);
+    PyObject *punt_seq = PySequence_Fast(punt, "punt must be a sequence");
+    if (punt_seq == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(punt_seq); k++) {
+        if (add_name(self, PySequence_Fast_GET_ITEM(punt_seq, k), PUNT_FIELD, 0) < 0) {
+            Py_DECREF(punt_seq);
+            return -1;
+        }
+    }
+    Py_DECREF(punt_seq);
+    PyObject *bound_seq = PySequence_Fast(boundaries, "boundaries must be a sequence");
+    if (bound_seq == NULL) {
+        return -1;
+    }
+    self->n_boundaries = PySequence_Fast_GET_SIZE(bound_seq);
+    self->boundaries = (int64_t *)calloc((size_t)self->n_boundaries + 1, sizeof(int64_t));
+    if (self->boundaries == NULL) {
+        Py_DECREF(bound_seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < self->n_boundaries; k++) {
+        self->boundaries[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(bound_seq, k));
+        if (self->boundaries[k] == -1 && PyErr_Occurred()) {
+            Py_DECREF(bound_seq);
+            return -1;
+        }
+    }
+    Py_DECREF(bound_seq);
+    return 0;
+}
+
+typedef struct {
+    Py_ssize_t *items;
+    Py_ssize_t count, capacity;
+} Indexes;
+
+static int
+push_index(Indexes *list, Py_ssize_t value)
+{
+    if (list->count == list->capacity) {
+        Py_ssize_t capacity = list->capacity ? list->capacity * 2 : 64;
+        Py_ssize_t *items = (Py_ssize_t *)realloc(list->items, (size_t)capacity * sizeof(Py_ssize_t));
+        if (items == NULL) {
+            return 0;
+        }
+        list->items = items;
+        list->capacity = capacity;
+    }
+    list->items[list->count++] = value;
+    return 1;
+}
+
+static PyObject *
+Aggregator_feed(Aggregator *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (self->keep == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Aggregator.__init__ was not called");
+        return NULL;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "an Aggregator is fed from one thread at a time");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    self->busy = 1;
+    Indexes punted = {NULL, 0, 0};
+    Py_ssize_t records = 0, lines = 0;
+    int untimed = 0;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const char *p = (const char *)view.buf;
+    const char *end = p + view.len;
+    while (p < end) {
+        const char *newline = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = newline ? newline : end;
+        const char *q = p;
+        /* blank lines are not records, as bytes.strip() sees them */
+        while (q < line_end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\x0b' || *q == '\x0c')) {
+            q++;
+        }
+        if (q < line_end) {
+            int outcome = take_line(self, p, line_end, &untimed); /* JSON's own whitespace is narrower */
+            if (outcome == NO_MEMORY || (outcome == PUNTED && !push_index(&punted, records))) {
+                failed = 1;
+                break;
+            }
+            records++;
+        }
+        lines++;
+        p = newline ? newline + 1 : end;
+    }
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyBuffer_Release(&view);
+    if (failed) {
+        free(punted.items);
+        return PyErr_NoMemory();
+    }
+    PyObject *indexes = PyList_New(punted.count);
+    if (indexes == NULL) {
+        free(punted.items);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < punted.count; k++) {
+        PyObject *number = PyLong_FromSsize_t(punted.items[k]);
+        if (number == NULL) {
+            free(punted.items);
+            Py_DECREF(indexes);
+            return NULL;
+        }
+        PyList_SET_ITEM(indexes, k, number);
+    }
+    free(punted.items);
+    return Py_BuildValue("(Nnin)", indexes, records, untimed, lines);
+}
+
+static PyObject *
+text_at(const char **r)
+{
+    Py_ssize_t len = (unsigned char)*(*r)++;
+    PyObject *text = PyUnicode_DecodeASCII(*r, len, NULL);
+    *r += len;
+    return text;
+}
+
+static PyObject *
+cell_key(const Entry *entry)
+{
+    int32_t segment;
+    const char *r = entry->key;
+    memcpy(&segment, r, 4);
+    r += 4;
+    int escalated = *r++;
+    PyObject *key = PyTuple_New(7);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *segment_number = PyLong_FromLong(segment);
+    if (segment_number == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(key, 0, segment_number);
+    for (int k = 1; k <= 5; k++) {
+        PyObject *text = text_at(&r);
+        if (text == NULL) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(key, k, text);
+    }
+    PyTuple_SET_ITEM(key, 6, PyBool_FromLong(escalated));
+    return key;
+}
+
+static PyObject *
+cell_value(const Cell *c)
+{
+    PyObject *histogram = PyDict_New();
+    if (histogram == NULL) {
+        return NULL;
+    }
+    for (long k = 0; k < c->span; k++) {
+        if (c->histogram[k] == 0) {
+            continue;
+        }
+        PyObject *bucket = PyLong_FromLong(c->low + k);
+        PyObject *count = PyLong_FromLongLong(c->histogram[k]);
+        int failed = bucket == NULL || count == NULL || PyDict_SetItem(histogram, bucket, count) < 0;
+        Py_XDECREF(bucket);
+        Py_XDECREF(count);
+        if (failed) {
+            Py_DECREF(histogram);
+            return NULL;
+        }
+    }
+    return Py_BuildValue("[LLLLLdLLLLdLN]", (long long)c->requests, (long long)c->errors,
+                         (long long)c->input, (long long)c->output, (long long)c->cached, c->recorded_cost,
+                         (long long)c->recorded_n, (long long)c->open_input, (long long)c->open_output,
+                         (long long)c->open_cached, c->quality_sum, (long long)c->quality_n, histogram);
+}
+
+static PyObject *
+Aggregator_cells(Aggregator *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *cells = PyDict_New();
+    if (cells == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < self->capacity; i++) {
+        const Entry *entry = &self->entries[i];
+        if (entry->cell == NULL || entry->cell->requests == 0) {
+            continue; /* made for a line that then went back */
+        }
+        PyObject *key = cell_key(entry);
+        PyObject *value = key ? cell_value(entry->cell) : NULL;
+        int failed = value == NULL || PyDict_SetItem(cells, key, value) < 0;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (failed) {
+            Py_DECREF(cells);
+            return NULL;
+        }
+    }
+    return cells;
+}
+
+static PyMethodDef Aggregator_methods[] = {
+    {"feed", (PyCFunction)Aggregator_feed, METH_O,
+     "feed(data) -> (indexes of the records handed back, records, untimed events, lines)"},
+    {"cells", (PyCFunction)Aggregator_cells, METH_NOARGS, "cells() -> the cells added up so far"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject AggregatorType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hybridctl.usage._scanner.Aggregator",
+    .tp_basicsize = sizeof(Aggregator),
+    .tp_dealloc = (destructor)Aggregator_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Adds JSON-lines usage events into cells; hands back the lines it does not take.",
+    .tp_methods = Aggregator_methods,
+    .tp_init = (initproc)Aggregator_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef scanner_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_scanner",
+    .m_doc = "The compiled reader for JSON-lines usage logs.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC
+PyInit__scanner(void)
+{
+    fill_plain();
+    if (PyType_Ready(&AggregatorType) < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&scanner_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    Py_INCREF(&AggregatorType);
+    if (PyModule_AddObject(module, "Aggregator", (PyObject *)&AggregatorType) < 0) {
+        Py_DECREF(&AggregatorType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -1,0 +1,14 @@
+from collections.abc import Sequence
+from typing import Any
+
+class Aggregator:
+    def __init__(
+        self,
+        fields: Sequence[Sequence[str]],
+        punt: Sequence[str],
+        boundaries: Sequence[int],
+        log_gamma: float,
+        min_latency: float,
+    ) -> None: ...
+    def feed(self, data: bytes | bytearray | memoryview) -> tuple[list[int], int, int, int]: ...
+    def cells(self) -> dict[tuple[int, str, str, str, str, str, bool], list[Any]]: ...
