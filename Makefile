@@ -42,6 +42,7 @@ smoke: $(STAMP)
 	$(PYTHON) -m venv .venv-smoke
 	.venv-smoke/bin/python -m pip install --quiet dist/*.whl
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) --version
+	cd /tmp && $(abspath .venv-smoke/bin/python) -c 'from hybridctl.usage.scan import available_reader as r; print("usage reader:", r())'
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
 
 clean:
