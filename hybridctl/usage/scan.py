@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, NamedTuple, Protocol, cast
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells
@@ -160,11 +160,7 @@ def _container(source: Source, head: bytes, input_format: str) -> str:
     if first == b"[":
         return "json"
     if first == b"{":  # one object per line, or one pretty-printed document (an API response)
-        try:
-            json.loads(head.lstrip().split(b"\n", 1)[0])
-        except ValueError:
-            return "json"
-        return "jsonl"
+        return "json" if isinstance(parse_line(head.lstrip().split(b"\n", 1)[0]), str) else "jsonl"
     return "csv"
 
 
@@ -211,6 +207,9 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
         except ValueError as exc:
             yield 1, f"not JSON: {exc}"
             return
+        except RecursionError:
+            yield 1, "not JSON: nested too deeply"
+            return
         items = document.get("data", document) if isinstance(document, dict) else document
         items = items if isinstance(items, list) else [items]
         for number, item in enumerate(items, 1):
@@ -233,6 +232,8 @@ def parse_line(line: bytes) -> dict[str, Any] | str:
         record = json.loads(line)
     except ValueError as exc:
         return f"not JSON: {exc}"
+    except RecursionError:
+        return "not JSON: nested too deeply"
     return record if isinstance(record, dict) else "expected a JSON object"
 
 
@@ -439,21 +440,19 @@ def available_reader() -> str:
     return "compiled"
 
 
-class _ChunkReader:
-    """Adds up what it can of a chunk of whole lines: returns the indexes of
-    the records it hands back, the number of records, of untimed events and
-    of lines; None hands back the whole chunk."""
-
+class _ChunkReader(Protocol):
     def take(
         self, data: memoryview, cells: dict[CellKey, list[Any]]
     ) -> tuple[list[int], int, int, int] | None:
-        raise TypeError("a reader implements take")  # pragma: no cover
+        """Add up what it can of a chunk of whole lines: the indexes of the
+        records it hands back, the number of records, of untimed events and
+        of lines; None hands back the whole chunk."""
 
     def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
-        return cells
+        """All the cells: its own and ``cells``, those of the lines handed back."""
 
 
-class _MsgspecReader(_ChunkReader):
+class _MsgspecReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         import msgspec
 
@@ -488,8 +487,11 @@ class _MsgspecReader(_ChunkReader):
         failed, untimed = self.loop(events, cells, *self.arguments)
         return failed, len(events), untimed, raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
 
+    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+        return cells  # its loop adds into the same cells
 
-class _CompiledReader(_ChunkReader):
+
+class _CompiledReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         from hybridctl.usage import _scanner
         from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
@@ -654,14 +656,12 @@ def scan_source(
 
 def _looks_like_events(head: bytes) -> bool:
     """The first line of a file in hybridctl's own shape (or OpenTelemetry names)."""
-    first = head.split(b"\n", 1)[0]
-    try:
-        record = json.loads(first)
-    except ValueError:
+    record = parse_line(head.split(b"\n", 1)[0])
+    if isinstance(record, str):
         return True  # the fast path reports the bad line like the general one would
     from hybridctl.usage.formats import dialect_of
 
-    return isinstance(record, dict) and dialect_of(record) == "events"
+    return dialect_of(record) == "events"
 
 
 def _ranges(path: Path, parts: int) -> list[tuple[int, int]]:

@@ -68,6 +68,7 @@ def test_nested_otel_attributes_and_error_status() -> None:
         ('{"cost": Infinity}', "cost must be a finite number"),
         ('{"time": -67768042695688190}', "out of range for an epoch time"),
         ('{"role": "critic"', "not JSON: Expecting ',' delimiter: line 1 column 18"),
+        ('{"user": ' + "[" * 100_000 + "]" * 100_000 + "}", "not JSON: nested too deeply"),
     ],
 )
 def test_bad_records_say_what_is_wrong(line: str, message: str, tmp_path: Path) -> None:
