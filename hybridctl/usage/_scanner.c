@@ -379,6 +379,41 @@ skip_literal(const char *p, const char *end, const char *word, size_t len)
     return p + len;
 }
 
+static const char *skip_value(const char *p, const char *end, int depth);
+
+/* Skip an object's members or an array's items, after the opening bracket, to
+ * the closing one (`close`); NULL if they are not JSON. */
+static const char *
+skip_members(const char *p, const char *end, int depth, char close)
+{
+    p = skip_ws(p, end);
+    if (p < end && *p == close) {
+        return p + 1;
+    }
+    for (;;) {
+        if (close == '}') { /* a key and its colon first */
+            if (p >= end || *p != '"' || (p = skip_string(p + 1, end)) == NULL) {
+                return NULL;
+            }
+            p = skip_ws(p, end);
+            if (p >= end || *p != ':') {
+                return NULL;
+            }
+            p = skip_ws(p + 1, end);
+        }
+        p = skip_value(p, end, depth + 1);
+        if (p == NULL) {
+            return NULL;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        return p < end && *p == close ? p + 1 : NULL;
+    }
+}
+
 /* Skip any JSON value; NULL if it is not one (or not one this reader takes). */
 static const char *
 skip_value(const char *p, const char *end, int depth)
@@ -396,56 +431,9 @@ skip_value(const char *p, const char *end, int depth)
     case 'n':
         return skip_literal(p, end, "null", 4);
     case '{':
-        p = skip_ws(p + 1, end);
-        if (p < end && *p == '}') {
-            return p + 1;
-        }
-        for (;;) {
-            if (p >= end || *p != '"') {
-                return NULL;
-            }
-            p = skip_string(p + 1, end);
-            if (p == NULL) {
-                return NULL;
-            }
-            p = skip_ws(p, end);
-            if (p >= end || *p != ':') {
-                return NULL;
-            }
-            p = skip_value(skip_ws(p + 1, end), end, depth + 1);
-            if (p == NULL) {
-                return NULL;
-            }
-            p = skip_ws(p, end);
-            if (p < end && *p == ',') {
-                p = skip_ws(p + 1, end);
-                continue;
-            }
-            if (p < end && *p == '}') {
-                return p + 1;
-            }
-            return NULL;
-        }
+        return skip_members(p + 1, end, depth, '}');
     case '[':
-        p = skip_ws(p + 1, end);
-        if (p < end && *p == ']') {
-            return p + 1;
-        }
-        for (;;) {
-            p = skip_value(p, end, depth + 1);
-            if (p == NULL) {
-                return NULL;
-            }
-            p = skip_ws(p, end);
-            if (p < end && *p == ',') {
-                p = skip_ws(p + 1, end);
-                continue;
-            }
-            if (p < end && *p == ']') {
-                return p + 1;
-            }
-            return NULL;
-        }
+        return skip_members(p + 1, end, depth, ']');
     default:
         return number_end(p, end);
     }
