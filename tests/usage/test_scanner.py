@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridctl.usage import scan
-from hybridctl.usage.scan import ScanSpec, Source
+from hybridctl.usage.events import ALIASES
+from hybridctl.usage.scan import OTHER_RECORD_KEYS, ScanSpec, Source
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("HYBRIDCTL_READER") == "msgspec", reason="the compiled reader is switched off"
@@ -180,35 +181,14 @@ values = st.one_of(
     st.lists(st.integers(0, 3), max_size=2),
     st.dictionaries(st.sampled_from(["a", "gen_ai.request.model"]), st.integers(0, 3), max_size=2),
 )
+# Every name a reader looks for, those that make a line another record, and others.
 names = st.sampled_from(
-    [
-        "time",
-        "timestamp",
-        "role",
-        "agent_role",
-        "model",
-        "gen_ai.request.model",
-        "provider",
-        "variant",
-        "escalated",
-        "input_tokens",
-        "prompt_tokens",
-        "output_tokens",
-        "cached_tokens",
-        "latency_ms",
-        "latency_s",
-        "status",
-        "error_type",
-        "error",
-        "cost",
-        "quality",
-        "attributes",
-        "user",
-        "other",
-    ]
+    sorted(
+        {*(name for aliases in ALIASES.values() for name in aliases), "error", *OTHER_RECORD_KEYS, "other"}
+    )
 )
 records = st.dictionaries(names, values, max_size=10)
-# Mostly numbers that sum exactly in any order, as costs and quality scores do in a cube.
+# Records shaped like real events, so most lines are ones the compiled reader takes.
 exact = st.fixed_dictionaries(
     {
         "time": st.sampled_from(["2026-11-21T11:00:00Z", "2026-11-21T13:00:00.500Z", "2026-11-22 01:00:00Z"]),
