@@ -26,19 +26,25 @@ class InitResult(NamedTuple):
 
 
 def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
+    """Backup 1, which is also what runs: the rollout state starts with it as stable."""
     from hybridctl.lock import exclusive_lock
+    from hybridctl.rollout.state import STATE_FILE, RolloutState, Snapshot
     from hybridctl.store.backup import validation_summary
+    from hybridctl.store.records import digest_files
     from hybridctl.store.repo import Store
 
-    validation = validation_summary(workspace, frozenset())
+    configs = workspace.read_configs()
+    validation = validation_summary(workspace, configs, frozenset())
     store = Store.create(workspace.store_path)
+    state = RolloutState(stable=Snapshot(1, digest_files(configs)[1]))
     with exclusive_lock(store.lock_path, timeout=workspace.lock_timeout, command="init"):
         record = store.commit(
             "backup",
             actor=workspace.actor(),
             reason=INITIAL_REASON,
             now=now or utc_now(),
-            configs=workspace.read_configs(),
+            configs=configs,
+            state={STATE_FILE: state.to_bytes()},
             validation=validation,
             tag=True,
         )

@@ -13,7 +13,7 @@ SECRET_PATTERNS = [
     ("a Z.ai API key", re.compile(r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b")),
     ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
     ("an AWS access key id", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
-    ("a bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{20,}")),
+    ("a bearer token", re.compile(r"\b(?i:bearer)\s+[A-Za-z0-9._~+/-]{20,}")),
 ]
 # Keys whose value is a secret whatever it looks like.
 SECRET_KEY = re.compile(
@@ -22,6 +22,11 @@ SECRET_KEY = re.compile(
 # Values that name where a secret lives instead of holding it.
 ENV_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z_][A-Z0-9_]*)$")
 REDACTED = "[redacted secret]"
+# One pass that finds whether any pattern could match: most text holds no secret.
+_ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in SECRET_PATTERNS))
+_ANY_SECRET_KEY = re.compile(
+    r"(?i)(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|password|authorization)"
+)
 # `"apiKey": "value"` in JSON, `apiKey: value` in YAML, `token=value` anywhere.
 _ASSIGNMENT = re.compile(
     r"""(?i)(["']?)(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password"""
@@ -38,6 +43,8 @@ def _redact_assignment(match: re.Match[str]) -> str:
 
 def find_secret(text: str) -> tuple[str, re.Match[str]] | None:
     """The kind and position of the first secret-looking run in a text."""
+    if _ANY_SECRET.search(text) is None:
+        return None
     for kind, pattern in SECRET_PATTERNS:
         match = pattern.search(text)
         if match:
@@ -48,8 +55,11 @@ def find_secret(text: str) -> tuple[str, re.Match[str]] | None:
 def redact_text(text: str) -> str:
     """Free text (a unified diff, a log line) with secret-looking runs and the
     values of secret-named keys replaced."""
-    for _, pattern in SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
+    if _ANY_SECRET.search(text) is not None:
+        for _, pattern in SECRET_PATTERNS:
+            text = pattern.sub(REDACTED, text)
+    if _ANY_SECRET_KEY.search(text) is None:
+        return text
     return _ASSIGNMENT.sub(_redact_assignment, text)
 
 

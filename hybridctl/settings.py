@@ -1,8 +1,10 @@
 """Settings: ``hybridctl.toml`` or ``[tool.hybridctl]`` in ``pyproject.toml``, then
 ``HYBRIDCTL_*`` environment variables, then command-line flags (highest).
 
-The settings file is found by walking up from the working directory, like
-ruff and pytest do; relative paths in it are relative to the file.
+The setup is found by walking up from the working directory, the way git
+finds its repository: the nearest directory with a settings file, or with a
+hybridctl store (``backups/``) or config directory (``configs/``) in it.
+Relative paths in a settings file are relative to the file.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Settings(NamedTuple):
     actor: str | None = None
     usage: tuple[Path, ...] = ()  # usage event files read by gates, status and reports
     cache_dir: Path | None = None  # where reports keep their per-file cubes; None: the user cache
+    schema_dir: Path | None = None  # the team's own schemas (extending the shipped ones)
 
 
 # key in the file -> (environment variable, parser)
@@ -42,22 +45,40 @@ _KEYS: dict[str, tuple[str, str]] = {
     "actor": ("HYBRIDCTL_ACTOR", "str"),
     "usage": ("HYBRIDCTL_USAGE", "paths"),
     "cache-dir": ("HYBRIDCTL_CACHE_DIR", "path"),
+    "schema-dir": ("HYBRIDCTL_SCHEMA_DIR", "path"),
 }
 
 
-def find_settings_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+def _is_setup(directory: Path) -> bool:
+    """A directory hybridctl init made (or one laid out like it)."""
+    from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
+
+    return (directory / "backups" / ".hybridctl-store").is_file() or any(
+        (directory / "configs" / name).is_file() for name in MODEL_CONFIG_NAMES
+    )
+
+
+def find_setup(start: Path) -> tuple[Path, Path | None, dict[str, Any]]:
+    """The setup's root, its settings file (if any) and that file's table."""
     for directory in (start, *start.parents):
-        candidate = directory / SETTINGS_FILE
-        if candidate.is_file():
-            return candidate, _read_toml(candidate)
-        pyproject = directory / "pyproject.toml"
-        # Most pyproject files have no hybridctl table: skip parsing those.
-        if pyproject.is_file() and "tool.hybridctl" in pyproject.read_text(
-            encoding="utf-8", errors="replace"
-        ):
-            table = _read_toml(pyproject).get("tool", {}).get("hybridctl")
-            if table is not None:
-                return pyproject, table
+        found = _settings_in(directory)
+        if found is not None:
+            return directory, found[0], found[1]
+        if _is_setup(directory):
+            return directory, None, {}
+    return start, None, {}
+
+
+def _settings_in(directory: Path) -> tuple[Path, dict[str, Any]] | None:
+    candidate = directory / SETTINGS_FILE
+    if candidate.is_file():
+        return candidate, _read_toml(candidate)
+    pyproject = directory / "pyproject.toml"
+    # Most pyproject files have no hybridctl table: skip parsing those.
+    if pyproject.is_file() and "tool.hybridctl" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        table = _read_toml(pyproject).get("tool", {}).get("hybridctl")
+        if table is not None:
+            return pyproject, table
     return None
 
 
@@ -97,14 +118,11 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
 def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     cwd = Path.cwd() if cwd is None else cwd
     environ = os.environ if environ is None else environ
-    found = find_settings_file(cwd)
-    root = found[0].parent if found else cwd
-    settings = Settings(
-        root=root, file=found[0] if found else None, config_dir=root / "configs", store=root / "backups"
-    )
+    root, file, table = find_setup(cwd)
+    settings = Settings(root=root, file=file, config_dir=root / "configs", store=root / "backups")
     values: dict[str, Any] = {}
-    if found:
-        path, table = found
+    if file is not None:
+        path = file
         for key, value in table.items():
             if key not in _KEYS:
                 import difflib

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl import fsutil
-from hybridctl.config.validate import MODEL_CONFIG_NAMES, MODES_NAMES
+from hybridctl.config.snapshot import managed_names
 from hybridctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ class Workspace(NamedTuple):
     store_path: Path
     lock_timeout: float
     actor_setting: str | None = None
+    schema_dir: Path | None = None  # the team's own schemas, when they extend the shipped ones
 
     @classmethod
     def from_settings(
@@ -43,6 +44,7 @@ class Workspace(NamedTuple):
             store_path=store or settings.store,
             lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
             actor_setting=settings.actor,
+            schema_dir=settings.schema_dir,
         )
 
     def actor(self) -> str:
@@ -51,13 +53,12 @@ class Workspace(NamedTuple):
         return default_actor(self.actor_setting)
 
     def config_names(self) -> list[str]:
-        """The managed files: the first modes file and the first model config found."""
+        """The managed files present: the modes file, the model config and prices.json."""
         if not self.config_dir.is_dir():
             raise UsageError(
                 f"no config directory at {self.config_dir}", hint="run hybridctl init, or pass --config-dir"
             )
-        names = [n for n in MODES_NAMES if (self.config_dir / n).is_file()][:1]
-        names += [n for n in MODEL_CONFIG_NAMES if (self.config_dir / n).is_file()][:1]
+        names = list(managed_names(p.name for p in self.config_dir.iterdir() if p.is_file()).values())
         if not names:
             raise UsageError(
                 f"{self.config_dir} holds no modes.yml or model-config.json",

@@ -23,7 +23,25 @@ LockTimeout = Annotated[
     typer.Option("--lock-timeout", help="Seconds to wait for another hybridctl's lock.", show_default="10"),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (documented, versioned).")]
-Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded in history.")]
+
+
+def _reason(value: str | None) -> str | None:
+    """Refuse a blank reason (or one holding a secret) before anything runs: exit 2."""
+    if value is None:
+        return None
+    from hybridctl.errors import UsageError
+    from hybridctl.text import checked_reason
+
+    try:
+        return checked_reason(value)
+    except UsageError as error:
+        raise typer.BadParameter(error.message) from None
+
+
+Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded in history.", callback=_reason)]
+OptionalReason = Annotated[
+    str | None, typer.Option("--reason", "-r", help="Why: recorded in history.", callback=_reason)
+]
 
 
 def comma_list(*texts: str | None) -> list[str]:

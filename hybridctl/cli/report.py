@@ -321,20 +321,21 @@ def prices_import(
     from hybridctl.output.reports import render_prices_import
     from hybridctl.usage.litellm import import_into
     from hybridctl.usage.prices import OVERRIDES_FILE
-    from hybridctl.workspace import utc_now
+    from hybridctl.workspace import Workspace, utc_now
 
     priced, settings = _context(config_dir)
-    target = out or (config_dir or settings.config_dir) / OVERRIDES_FILE
-    result = import_into(
-        source,
-        target,
-        catalog=frozenset(n.lower() for spec in priced.strategy.models.values() for n in spec.names),
-        lock_timeout=settings.lock_timeout,
-        imported_at=utc_now().isoformat(),
-        only=None if only is None else frozenset(comma_list(only)),
-        include_catalog=include_catalog,
-        accept_suspicious=accept_suspicious,
-    )
+    space = Workspace.from_settings(settings, config_dir=config_dir)
+    target = out or space.config_dir / OVERRIDES_FILE
+    with space.mutation("prices import"):  # prices.json is a config file: the setup's lock
+        result = import_into(
+            source,
+            target,
+            catalog=frozenset(n.lower() for spec in priced.strategy.models.values() for n in spec.names),
+            imported_at=utc_now().isoformat(),
+            only=None if only is None else frozenset(comma_list(only)),
+            include_catalog=include_catalog,
+            accept_suspicious=accept_suspicious,
+        )
     render_prices_import(result, target, as_json)
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, LockTimeout, StorePath, ignored_rules, workspace
+from hybridctl.cli.options import (
+    ConfigDir,
+    Json,
+    LockTimeout,
+    OptionalReason,
+    StorePath,
+    ignored_rules,
+    workspace,
+)
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -27,7 +35,7 @@ def restore(
     force: bool = typer.Option(
         False, "--force", help="Restore even an invalid backup, or over changes no backup holds."
     ),
-    reason: str | None = typer.Option(None, "--reason", "-r", help="Why: recorded in history."),
+    reason: OptionalReason = None,
     config_dir: ConfigDir = None,
     store: StorePath = None,
     lock_timeout: LockTimeout = None,

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePath, comma_list, workspace
+from hybridctl.cli.options import (
+    ConfigDir,
+    Json,
+    LockTimeout,
+    OptionalReason,
+    Reason,
+    StorePath,
+    comma_list,
+    workspace,
+)
 
 Usage = Annotated[
     list[Path] | None,
@@ -21,7 +30,6 @@ Usage = Annotated[
 Force = Annotated[
     bool, typer.Option("--force", help="Override gates and soak time; needs --reason; recorded.")
 ]
-OptionalReason = Annotated[str | None, typer.Option("--reason", "-r", help="Why: recorded in history.")]
 
 STAGE_EXAMPLES = """\
 [bold]Examples[/bold]

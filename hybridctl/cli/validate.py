@@ -30,6 +30,7 @@ EXAMPLES = """\
 class Kind(str, Enum):
     modes = "modes"
     model_config = "model-config"
+    prices = "prices"
 
 
 class Format(str, Enum):
@@ -65,6 +66,11 @@ def validate(
     ),
     max_file_size: int | None = typer.Option(
         None, "--max-file-size", help="Refuse files larger than this many bytes.", show_default="5 MiB"
+    ),
+    max_findings: int = typer.Option(
+        100,
+        "--max-findings",
+        help="Print at most this many findings per file (0: all); the rest are counted.",
     ),
     defaults: bool = typer.Option(False, "--defaults", help="Check the configs shipped with hybridctl."),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
@@ -105,8 +111,9 @@ def validate(
         strict=strict,
         ignore=frozenset(ignored | set(settings.ignore)),
         max_file_bytes=max_file_size or settings.max_file_size,
+        schema_dir=settings.schema_dir,
     )
     result = run_validate(request)
-    render_validation(result, fmt)
+    render_validation(result, fmt, max(max_findings, 0))
     if not result.ok:
         raise typer.Exit(1)

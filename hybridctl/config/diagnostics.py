@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import NamedTuple
 
+from hybridctl.text import clean
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -37,7 +39,10 @@ RULES: dict[str, Rule] = {
         Rule("yaml11-boolean", _W, "yes/no/on/off: a string in YAML 1.2, a boolean in 1.1."),
         Rule("json-syntax", _E, "The file is not valid JSON."),
         Rule("nesting-too-deep", _E, "Objects or lists are nested deeper than the limit."),
+        Rule("number-too-large", _E, "An integer too long to read (more than 4,300 digits)."),
         Rule("duplicate-key", _E, "A key appears twice in the same mapping or object."),
+        # config directories
+        Rule("missing-file", _E, "A config directory lacks one of the files it must hold."),
         # schema
         Rule("schema", _E, "A value does not match the JSON Schema."),
         Rule("unknown-key", _E, "A key the schema does not define (often a misspelling)."),
@@ -106,5 +111,19 @@ def diagnostic(
     json_path: str = "$",
     hint: str | None = None,
 ) -> Diagnostic:
-    """Build a diagnostic with the rule's catalogued severity."""
-    return Diagnostic(rule, RULES[rule].severity, message, file, line, column, json_path, hint)
+    """Build a diagnostic with the rule's catalogued severity.
+
+    Every finding is made here, so this is where its text is made safe to
+    print: a secret is redacted and control characters are escaped, whatever
+    the rule put into the message.
+    """
+    return Diagnostic(
+        rule,
+        RULES[rule].severity,
+        clean(message),
+        clean(file),
+        line,
+        column,
+        clean(json_path),
+        None if hint is None else clean(hint),
+    )

@@ -4,15 +4,15 @@ price, threshold and weight, in the strategy's own terms rather than lines."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from pathlib import Path
 from typing import Any, NamedTuple
 
-from hybridctl.config.document import LoadFailed, SourceText, format_path
+from hybridctl.config.document import format_path
 from hybridctl.config.model import Strategy
+from hybridctl.config.snapshot import ConfigFiles
 
-Snapshot = dict[str, bytes]  # config file name -> bytes
+FileSet = Mapping[str, bytes]  # config file name -> bytes
 
 
 class Change(NamedTuple):
@@ -71,39 +71,6 @@ class DiffResult(NamedTuple):
             "changes": [c.to_dict() for c in self.changes],
             "cost_per_1k_requests": self.cost.to_dict() if self.cost else None,
         }
-
-
-def parse_snapshot(files: Snapshot) -> tuple[Any, Any]:
-    """(modes data, model-config data) of a snapshot; None for a missing or unreadable file."""
-    from hybridctl.config.jsonload import load_json
-    from hybridctl.config.validate import kind_by_name
-    from hybridctl.config.yamlload import load_yaml
-
-    modes = config = None
-    for name, data in files.items():
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            continue
-        source = SourceText(path=Path(name), display=name, text=text)
-        is_json = name.endswith(".json") or text.lstrip().startswith("{")
-        try:
-            parsed = (load_json(source) if is_json else load_yaml(source)).data
-        except LoadFailed:
-            continue
-        if kind_by_name(Path(name)) == "modes":
-            modes = parsed
-        else:
-            config = parsed
-    return modes, config
-
-
-def strategy_of(config: Any) -> Strategy | None:
-    from hybridctl.config.schema import load_schema
-
-    if config is None or not load_schema("model-config").is_valid(config):
-        return None
-    return Strategy.from_dict(config)
 
 
 def _leaves(value: Any, path: tuple[str | int, ...] = ()) -> dict[str, Any]:
@@ -206,9 +173,24 @@ def _mode_changes(old: Any, new: Any) -> list[Change]:
     return _keyed("modes", before, after, partial(view, before), partial(view, after))
 
 
+def _price_changes(old: Any, new: Any) -> list[Change]:
+    def models(data: Any) -> dict[str, Any]:
+        found = data.get("models") if isinstance(data, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    before, after = models(old), models(new)
+    return _keyed(
+        "prices",
+        before,
+        after,
+        lambda name: dict(before[name]) if isinstance(before[name], dict) else {"price": before[name]},
+        lambda name: dict(after[name]) if isinstance(after[name], dict) else {"price": after[name]},
+    )
+
+
 def semantic_diff(
-    before: Snapshot,
-    after: Snapshot,
+    before: FileSet,
+    after: FileSet,
     *,
     before_label: str,
     after_label: str,
@@ -216,14 +198,15 @@ def semantic_diff(
     raw: bool = False,
 ) -> DiffResult:
     """Compare two snapshots; with ``usage`` (per-role usage), price both on it."""
-    old_modes, old_config = parse_snapshot(before)
-    new_modes, new_config = parse_snapshot(after)
-    old_strategy, new_strategy = strategy_of(old_config), strategy_of(new_config)
-    changes = _mode_changes(old_modes, new_modes)
+    old_files, new_files = ConfigFiles.from_mapping(before), ConfigFiles.from_mapping(after)
+    old_config, new_config = old_files.data("model-config"), new_files.data("model-config")
+    old_strategy, new_strategy = old_files.strategy(), new_files.strategy()
+    changes = _mode_changes(old_files.data("modes"), new_files.data("modes"))
     if old_strategy and new_strategy:
         changes += _strategy_changes(old_strategy, new_strategy, old_config, new_config)
     else:  # one side is not schema-valid: compare it value by value
         changes += _compare("model-config", "model-config", _leaves(old_config), _leaves(new_config))
+    changes += _price_changes(old_files.data("prices"), new_files.data("prices"))
     cost = None
     if usage is not None and old_strategy and new_strategy:
         from hybridctl.usage.profile import price_workload
@@ -243,7 +226,7 @@ def semantic_diff(
     )
 
 
-def unified_diff(before: Snapshot, after: Snapshot, before_label: str, after_label: str) -> str:
+def unified_diff(before: FileSet, after: FileSet, before_label: str, after_label: str) -> str:
     out: list[str] = []
     for name in sorted(set(before) | set(after)):
         old = before.get(name, b"").decode("utf-8", errors="replace").splitlines(keepends=True)

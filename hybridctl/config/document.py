@@ -14,6 +14,25 @@ JsonPath = tuple["str | int", ...]
 Format = Literal["yaml", "json"]
 
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 128  # nesting of lists and mappings, in YAML and JSON alike
+MAX_INT_DIGITS = 4300  # Python's own limit for converting decimal text to int
+# Findings kept per file and per check: a hostile file could otherwise make
+# millions (memory), and nobody reads past the first few hundred.
+MAX_KEPT_FINDINGS = 1000
+
+
+class Findings(list["Diagnostic"]):
+    """A list of findings that keeps the first MAX_KEPT_FINDINGS and counts the rest."""
+
+    dropped: int = 0
+
+    def add(self, finding: Diagnostic) -> None:
+        if len(self) < MAX_KEPT_FINDINGS:
+            self.append(finding)
+        else:
+            self.dropped += 1
+
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -63,6 +82,7 @@ class Document:
     value_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     key_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     findings: list[Diagnostic] = field(default_factory=list)  # non-fatal load problems
+    dropped: int = 0  # findings past MAX_KEPT_FINDINGS, counted only
 
     @property
     def display(self) -> str:
@@ -108,23 +128,35 @@ class LoadFailed(Exception):
         self.diagnostics = diagnostics
 
 
+def _too_large(size: int, max_bytes: int, display: str) -> LoadFailed:
+    return LoadFailed(
+        [
+            diagnostic(
+                "file-too-large",
+                f"file is {size:,} bytes; the limit is {max_bytes:,}",
+                file=display,
+                line=1,
+                column=1,
+                hint="raise it with --max-file-size or max-file-size in settings",
+            )
+        ]
+    )
+
+
 def read_source(path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceText:
     """Read and decode a file, refusing oversized and non-UTF-8 input with a position."""
     size = path.stat().st_size
-    if size > max_bytes:
-        raise LoadFailed(
-            [
-                diagnostic(
-                    "file-too-large",
-                    f"file is {size:,} bytes; the limit is {max_bytes:,}",
-                    file=display,
-                    line=1,
-                    column=1,
-                    hint="raise it with --max-file-size or max_file_size in settings",
-                )
-            ]
-        )
-    raw = path.read_bytes()
+    if size > max_bytes:  # checked before reading: a huge file is never loaded
+        raise _too_large(size, max_bytes, display)
+    return decode_source(path.read_bytes(), path, display, max_bytes)
+
+
+def decode_source(
+    raw: bytes, path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> SourceText:
+    """Decode a file's bytes (from disk or from a stored revision) as UTF-8."""
+    if len(raw) > max_bytes:
+        raise _too_large(len(raw), max_bytes, display)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LoadFailed(
             [

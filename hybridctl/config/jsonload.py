@@ -14,9 +14,17 @@ from collections.abc import Callable
 from json.scanner import NUMBER_RE
 from typing import Any, NoReturn
 
-from hybridctl.config.diagnostics import Diagnostic, diagnostic
-from hybridctl.config.document import Document, JsonPath, LoadFailed, SourceText, format_path
-from hybridctl.config.yamlload import MAX_DEPTH
+from hybridctl.config.diagnostics import diagnostic
+from hybridctl.config.document import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    Document,
+    Findings,
+    JsonPath,
+    LoadFailed,
+    SourceText,
+    format_path,
+)
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # The C string scanner json.loads uses; typeshed does not declare it.
@@ -27,10 +35,32 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _NumberTooLarge(Exception):
+    pass
+
+
+def _checked_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLarge(text)
+    return int(text)
+
+
+_LONG_INTEGER = re.compile(rf"-?[0-9]{{{MAX_INT_DIGITS + 1},}}")
+
+
 def load_json(source: SourceText) -> Document:
     text = source.text
     try:
-        json.loads(text, parse_constant=_reject_constant)
+        json.loads(text, parse_constant=_reject_constant, parse_int=_checked_int)
+    except _NumberTooLarge as exc:
+        found = _LONG_INTEGER.search(text)
+        raise _failure(
+            source,
+            "number-too-large",
+            f"an integer of {len(str(exc.args[0])):,} digits; hybridctl reads integers of up to "
+            f"{MAX_INT_DIGITS:,} digits",
+            found.start() if found else 0,
+        ) from None
     except json.JSONDecodeError as exc:
         before = text[: exc.pos].rstrip()
         hint = "JSON allows no trailing comma; remove it" if before.endswith(",") else None
@@ -48,7 +78,8 @@ def load_json(source: SourceText) -> Document:
         data=data,
         value_spans=walker.value_spans,
         key_spans=walker.key_spans,
-        findings=walker.findings,
+        findings=list(walker.findings),
+        dropped=walker.findings.dropped,
     )
 
 
@@ -77,7 +108,7 @@ class _Walker:
         self.text = source.text
         self.value_spans: dict[JsonPath, tuple[int, int]] = {}
         self.key_spans: dict[JsonPath, tuple[int, int]] = {}
-        self.findings: list[Diagnostic] = []
+        self.findings = Findings()
 
     def skip(self, index: int) -> int:
         match = _WHITESPACE.match(self.text, index)
@@ -127,7 +158,7 @@ class _Walker:
             if key in first_seen:
                 line, column = self.source.position(index)
                 first_line = self.source.position(first_seen[key])[0]
-                self.findings.append(
+                self.findings.add(
                     diagnostic(
                         "duplicate-key",
                         f"duplicate key '{key}' (first defined on line {first_line})",

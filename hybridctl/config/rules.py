@@ -9,13 +9,18 @@ model-config.json; ``cross`` rules need both files.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from typing import Any, TypeVar
 
 from hybridctl.config.diagnostics import Diagnostic
-from hybridctl.config.document import Document, JsonPath
+from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, JsonPath
 from hybridctl.config.model import Strategy
+from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
+from hybridctl.text import did_you_mean, show_value
 
 
 @dataclass
@@ -25,15 +30,20 @@ class ConfigSet:
     modes: Document | None = None
     model_config: Document | None = None
     strategy: Strategy | None = None
+    prices: Document | None = None
+    prices_valid: bool = False  # the price overrides file passes its schema
+    dropped: int = 0  # findings past each rule's MAX_KEPT_FINDINGS, counted only
 
 
 ModesRule = Callable[[Document], Iterator[Diagnostic]]
 StrategyRule = Callable[[Document, Strategy], Iterator[Diagnostic]]
+PricesRule = Callable[[Document], Iterator[Diagnostic]]
 CrossRule = Callable[[Document, Document, Strategy], Iterator[Diagnostic]]
 
 MODES_RULES: list[ModesRule] = []
 DOCUMENT_RULES: list[ModesRule] = []  # any file, any shape
 STRATEGY_RULES: list[StrategyRule] = []
+PRICES_RULES: list[PricesRule] = []  # a schema-valid prices.json
 CROSS_RULES: list[CrossRule] = []
 
 _F = TypeVar("_F")
@@ -48,20 +58,30 @@ def _register(registry: list[_F]) -> Callable[[_F], _F]:
 
 
 def run_rules(configs: ConfigSet) -> list[Diagnostic]:
+    """Every rule's findings; each rule keeps its first MAX_KEPT_FINDINGS and counts
+    the rest in ``configs.dropped``."""
     found: list[Diagnostic] = []
-    for document in (configs.modes, configs.model_config):
+
+    def take(findings: Iterator[Diagnostic]) -> None:
+        found.extend(islice(findings, MAX_KEPT_FINDINGS))
+        configs.dropped += sum(1 for _ in findings)
+
+    for document in (configs.modes, configs.model_config, configs.prices):
         if document is not None:
             for document_rule in DOCUMENT_RULES:
-                found.extend(document_rule(document))
+                take(document_rule(document))
     if configs.modes is not None:
         for modes_rule in MODES_RULES:
-            found.extend(modes_rule(configs.modes))
+            take(modes_rule(configs.modes))
+    if configs.prices is not None and configs.prices_valid:
+        for prices_rule in PRICES_RULES:
+            take(prices_rule(configs.prices))
     if configs.model_config is not None and configs.strategy is not None:
         for strategy_rule in STRATEGY_RULES:
-            found.extend(strategy_rule(configs.model_config, configs.strategy))
+            take(strategy_rule(configs.model_config, configs.strategy))
         if configs.modes is not None:
             for cross_rule in CROSS_RULES:
-                found.extend(cross_rule(configs.modes, configs.model_config, configs.strategy))
+                take(cross_rule(configs.modes, configs.model_config, configs.strategy))
     return found
 
 
@@ -108,15 +128,32 @@ def _walk_strings(value: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, s
                 yield from _walk_strings(item, (*path, index))
 
 
-def _locate_in_value(document: Document, path: JsonPath, needle: str, start: int = 0) -> tuple[int, int]:
+def _locate_in_value(document: Document, path: JsonPath, needle: str) -> tuple[int, int]:
     """Line and column of text inside a (possibly multi-line) value, else of the value."""
-    span = document.value_spans.get(path)
-    if span is not None:
-        raw = document.source.text[span[0] : span[1]].lower()
-        offset = raw.find(needle.lower(), start)
-        if offset >= 0:
-            return document.source.position(span[0] + offset)
-    return document.locate(path)
+    return _ValueFinder(document, path).find(needle)
+
+
+class _ValueFinder:
+    """Finds words in the raw text of one value, in order: each search starts
+    where the last one ended, so locating every mention costs one pass."""
+
+    def __init__(self, document: Document, path: JsonPath) -> None:
+        self.document = document
+        self.path = path
+        span = document.value_spans.get(path)
+        self.start = span[0] if span else 0
+        self.raw = document.source.text[span[0] : span[1]].lower() if span else None
+        self.offset = 0
+
+    def find(self, needle: str) -> tuple[int, int]:
+        if self.raw is not None:
+            found = self.raw.find(needle.lower(), self.offset)
+            if found < 0:
+                found = self.raw.find(needle.lower())
+            if found >= 0:
+                self.offset = found + len(needle)
+                return self.document.source.position(self.start + found)
+        return self.document.locate(self.path)
 
 
 def _at(
@@ -131,7 +168,10 @@ def _at(
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    try:
+        return f"{value:g}"
+    except OverflowError:  # an integer too large for a float
+        return show_value(value)
 
 
 # -- modes -------------------------------------------------------------------------
@@ -189,10 +229,11 @@ def invalid_file_regex(document: Document) -> Iterator[Diagnostic]:
                 continue
             try:
                 compile_js_regex(pattern)
-            except re.error as exc:
+            except (re.error, RecursionError, OverflowError, ValueError) as exc:
+                why = {RecursionError: "it nests too deeply", OverflowError: "a repeat count is too large"}
                 yield document.diag(
                     "invalid-file-regex",
-                    f"fileRegex does not compile: {exc}",
+                    f"fileRegex does not compile: {why.get(type(exc), exc)}",
                     ("customModes", index, "groups", position, 1, "fileRegex"),
                 )
 
@@ -216,8 +257,6 @@ def deprecated_group(document: Document) -> Iterator[Diagnostic]:
 
 @_register(DOCUMENT_RULES)
 def secret_literal(document: Document) -> Iterator[Diagnostic]:
-    from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
-
     hint = "remove it and rotate the key; keys come from the environment (providers.<id>.apiKeyEnv)"
     for path, key, text in _walk_strings(document.data):
         if key is not None and SECRET_KEY.match(key) and text and not ENV_REFERENCE.match(text):
@@ -250,8 +289,6 @@ def unknown_model(document: Document, strategy: Strategy) -> Iterator[Diagnostic
 
     def check(model_id: str, path: JsonPath, what: str, owner: str) -> Iterator[Diagnostic]:
         if model_id not in strategy.models:
-            from hybridctl.config.schema import did_you_mean
-
             yield document.diag(
                 "unknown-model",
                 f"{what} '{model_id}' of {owner} is not in the model catalog",
@@ -282,8 +319,6 @@ def unknown_provider(document: Document, strategy: Strategy) -> Iterator[Diagnos
         return
     for model_id, spec in strategy.models.items():
         if spec.provider not in providers:
-            from hybridctl.config.schema import did_you_mean
-
             yield document.diag(
                 "unknown-provider",
                 f"provider '{spec.provider}' of model '{model_id}' is not under providers",
@@ -459,6 +494,21 @@ def price_unit(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
                 )
 
 
+@_register(PRICES_RULES)
+def override_price_unit(document: Document) -> Iterator[Diagnostic]:
+    for name, pricing in document.data["models"].items():
+        for field in _PER_MILLION:
+            value = pricing.get(field)
+            if isinstance(value, (int, float)) and 0 < value < 0.001:
+                yield document.diag(
+                    "price-unit",
+                    f"{field} of '{name}' is {_fmt(value)}: that is a per-token price, "
+                    "but prices.json is per million tokens",
+                    ("models", name, field),
+                    hint=f"write {_fmt(value * 1e6)}",
+                )
+
+
 @_register(STRATEGY_RULES)
 def target_and_budget_ranges(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
     savings = strategy.targets.get("costSavings", {})
@@ -496,8 +546,6 @@ def target_and_budget_ranges(document: Document, strategy: Strategy) -> Iterator
 
 @_register(CROSS_RULES)
 def modes_match_roles(modes: Document, config: Document, strategy: Strategy) -> Iterator[Diagnostic]:
-    from hybridctl.config.schema import did_you_mean
-
     slugs: dict[str, int] = {}
     for index, mode in _modes(modes):
         slug = mode.get("slug")
@@ -531,27 +579,33 @@ _MODEL_FAMILY = re.compile(
 _DRIFT_FIELDS = ("customInstructions", "roleDefinition")
 
 
+@lru_cache(maxsize=16)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w./-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w/-]|\.\d)", re.IGNORECASE
+    )
+
+
 def _model_mentions(text: str, strategy: Strategy) -> list[tuple[str, str | None]]:
     """(text as written, catalog id or None) for each model named in text, in order."""
     names = sorted(
         ((n, spec.id) for spec in strategy.models.values() for n in spec.names),
         key=lambda pair: -len(pair[0]),
     )
-    known = (
-        re.compile(
-            r"(?<![\w./-])(" + "|".join(re.escape(n) for n, _ in names) + r")(?![\w/-]|\.\d)", re.IGNORECASE
-        )
-        if names
-        else None
-    )
+    known = _names_pattern(tuple(n for n, _ in names)) if names else None
     by_name = {n.lower(): model_id for n, model_id in names}
     found: list[tuple[int, str, str | None]] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for match in known.finditer(text) if known else ():
         found.append((match.start(), match.group(1), by_name[match.group(1).lower()]))
-        taken.append(match.span())
+        starts.append(match.start())
+        ends.append(match.end())
     for match in _MODEL_FAMILY.finditer(text):
-        if any(a < match.end() and match.start() < b for a, b in taken):
+        # Known names do not overlap and come in order: only the last one starting
+        # before this match can overlap it.
+        before = bisect_left(starts, match.end()) - 1
+        if before >= 0 and ends[before] > match.start():
             continue
         found.append((match.start(), match.group(0).rstrip(".-:"), None))
     return [(written, model_id) for _, written, model_id in sorted(found)]
@@ -574,6 +628,7 @@ def instruction_drift(modes: Document, config: Document, strategy: Strategy) -> 
             if not isinstance(text, str):
                 continue
             path = ("customModes", index, field)
+            finder = _ValueFinder(modes, path)
             reported: set[str] = set()
             for written, model_id in _model_mentions(text, strategy):
                 if (model_id in allowed) or written.lower() in reported:
@@ -594,6 +649,6 @@ def instruction_drift(modes: Document, config: Document, strategy: Strategy) -> 
                     "instruction-drift",
                     message,
                     path,
-                    _locate_in_value(modes, path, written),
+                    finder.find(written),
                     hint="make the instructions and the role's models agree",
                 )

@@ -1,25 +1,42 @@
-"""``hybridctl validate``: find the files, load them, check schema then meaning."""
+"""``hybridctl validate``: find the files, load them, check schema then meaning.
+
+Files come from disk (paths and config directories) or from memory (a stored
+revision about to be served); both go through the same loaders and checks.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from hybridctl.config.diagnostics import RULES, Diagnostic, Severity
+from hybridctl.config.diagnostics import RULES, Diagnostic, Severity, diagnostic
 from hybridctl.config.document import (
     DEFAULT_MAX_FILE_BYTES,
+    MAX_KEPT_FINDINGS,
     Document,
     LoadFailed,
     SourceText,
+    decode_source,
     read_source,
+)
+from hybridctl.config.snapshot import (
+    DEFAULT_NAMES,
+    KINDS,
+    NAMES,
+    REQUIRED_KINDS,
+    Kind,
+    format_of,
+    kind_by_content,
+    kind_by_name,
+    load_document,
+    managed_names,
 )
 from hybridctl.errors import UsageError
 
-KINDS = ("modes", "model-config")
-MODES_NAMES = ("modes.yml", "modes.yaml", ".roomodes", "custom_modes.yaml", "custom_modes.yml")
-MODEL_CONFIG_NAMES = ("model-config.json", "model-config.yml", "model-config.yaml")
+DEFAULT_MAX_FINDINGS = 100  # per file, in every output format
 
 
 class ValidateRequest(NamedTuple):
@@ -28,6 +45,7 @@ class ValidateRequest(NamedTuple):
     strict: bool = False
     ignore: frozenset[str] = frozenset()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    schema_dir: Path | None = None  # the team's own schemas, extending the shipped ones
 
 
 class CheckedFile(NamedTuple):
@@ -56,29 +74,9 @@ class ValidationResult:
     def ok(self) -> bool:
         return self.errors == 0 and not (self.strict and self.warnings)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "version": 1,
-            "ok": self.ok,
-            "strict": self.strict,
-            "summary": {"files": len(self.files), "errors": self.errors, "warnings": self.warnings},
-            "files": [
-                {
-                    "path": f.path,
-                    "kind": f.kind,
-                    "format": f.format,
-                    "errors": sum(
-                        d.file == f.path and d.severity is Severity.ERROR for d in self.diagnostics
-                    ),
-                    "warnings": sum(
-                        d.file == f.path and d.severity is Severity.WARNING for d in self.diagnostics
-                    ),
-                }
-                for f in self.files
-            ],
-            "diagnostics": [d.to_dict() for d in self.diagnostics],
-            "notes": self.notes,
-        }
+    def summary(self) -> dict[str, Any]:
+        """What a record keeps of a validation: verdict and counts."""
+        return {"ok": self.errors == 0, "errors": self.errors, "warnings": self.warnings}
 
 
 def display_path(path: Path) -> str:
@@ -89,42 +87,57 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def kind_by_name(path: Path) -> str | None:
-    name = path.name.lower()
-    if (
-        name in MODES_NAMES
-        or name.endswith(".roomodes")
-        or ("modes" in name and name.endswith((".yml", ".yaml")))
-    ):
-        return "modes"
-    if name in MODEL_CONFIG_NAMES or "model-config" in name:
-        return "model-config"
-    return None
+class _Entry(NamedTuple):
+    """One file to check: on disk (``path``) or in memory (``data``)."""
+
+    display: str
+    kind: str | None
+    path: Path
+    data: bytes | None = None
+
+    def source(self, max_bytes: int) -> SourceText:
+        if self.data is None:
+            return read_source(self.path, self.display, max_bytes)
+        return decode_source(self.data, self.path, self.display, max_bytes)
 
 
-def _format_of(path: Path, text: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return "json"
-    if suffix in (".yml", ".yaml"):
-        return "yaml"
-    return "json" if text.lstrip()[:1] == "{" else "yaml"
+class _Group(NamedTuple):
+    """Files checked together (the cross-file rules see all of them)."""
+
+    entries: list[_Entry]
+    missing: list[Diagnostic]  # required files a config directory lacks
 
 
-def _kind_by_content(document: Document) -> str | None:
-    data = document.data
-    if isinstance(data, dict):
-        if "customModes" in data:
-            return "modes"
-        if "models" in data or "roles" in data:
-            return "model-config"
-    return None
+def _missing(directory_display: str, present: set[str]) -> list[Diagnostic]:
+    found = []
+    for kind in REQUIRED_KINDS:
+        if kind not in present:
+            names = " or ".join(NAMES[kind][:2])
+            found.append(
+                diagnostic(
+                    "missing-file",
+                    f"the config directory has no {kind} file ({names})",
+                    file=directory_display,
+                    hint=f"add {DEFAULT_NAMES[kind]} (hybridctl init creates both), or restore a backup",
+                )
+            )
+    return found
 
 
-def _targets(request: ValidateRequest) -> list[list[tuple[Path, str | None]]]:
-    """Groups of (file, kind) checked together; a directory is one group."""
-    groups: list[list[tuple[Path, str | None]]] = []
-    loose: list[tuple[Path, str | None]] = []
+def _directory_group(path: Path, kind: str | None) -> _Group | None:
+    names = managed_names(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else {}
+    if not names:
+        raise UsageError(
+            f"{path} holds no modes.yml, .roomodes or model-config.json",
+            hint="run hybridctl init to create a config directory, or pass files",
+        )
+    entries = [_Entry(display_path(path / name), kind or k, path / name) for k, name in names.items()]
+    return _Group(entries, _missing(display_path(path), set(names)))
+
+
+def _targets(request: ValidateRequest) -> Iterator[_Group]:
+    """Groups of files checked together; a directory is one group."""
+    loose: list[_Entry] = []
     seen: set[Path] = set()
     for path in request.paths:
         if not path.exists():
@@ -133,74 +146,107 @@ def _targets(request: ValidateRequest) -> list[list[tuple[Path, str | None]]]:
                 hint="pass a config directory or a modes / model-config file",
             )
         if path.is_dir():
-            found = [(path / n, "modes") for n in MODES_NAMES if (path / n).is_file()][:1]
-            found += [(path / n, "model-config") for n in MODEL_CONFIG_NAMES if (path / n).is_file()][:1]
-            if not found:
-                raise UsageError(
-                    f"{path} holds no modes.yml, .roomodes or model-config.json",
-                    hint="run hybridctl init to create a config directory, or pass files",
-                )
-            fresh = [(p, k) for p, k in found if p.resolve() not in seen]
-            seen.update(p.resolve() for p, _ in fresh)
+            group = _directory_group(path, request.kind)
+            if group is None:
+                continue
+            fresh = [e for e in group.entries if e.path.resolve() not in seen]
+            seen.update(e.path.resolve() for e in fresh)
             if fresh:
-                groups.append([(p, request.kind or k) for p, k in fresh])
+                yield group._replace(entries=fresh)
         elif path.resolve() not in seen:
             seen.add(path.resolve())
-            loose.append((path, request.kind or kind_by_name(path)))
+            loose.append(_Entry(display_path(path), request.kind or kind_by_name(path.name), path))
     if loose:
-        groups.append(loose)
-    return groups
+        yield _Group(loose, [])
 
 
 def validate(request: ValidateRequest) -> ValidationResult:
-    from hybridctl.config.model import Strategy
-    from hybridctl.config.rules import ConfigSet, run_rules
-    from hybridctl.config.schema import load_schema
-
+    """Validate files and config directories on disk."""
     if request.kind is not None and request.kind not in KINDS:
-        raise UsageError(f"unknown kind '{request.kind}'", hint="use --kind modes or --kind model-config")
-    unknown_rules = sorted(request.ignore - RULES.keys())
+        raise UsageError(
+            f"unknown kind '{request.kind}'", hint="use --kind modes, --kind model-config or --kind prices"
+        )
+    _check_ignore(request.ignore)
+    return _check(list(_targets(request)), request)
+
+
+def validate_snapshot(
+    files: Mapping[str, bytes],
+    label: str,
+    ignore: frozenset[str] = frozenset(),
+    schema_dir: Path | None = None,
+) -> ValidationResult:
+    """Validate config files that exist only in memory (a stored revision);
+    findings are shown as ``label/name``."""
+    names = managed_names(files)
+    entries = [_Entry(f"{label}/{name}", kind, Path(name), files[name]) for kind, name in names.items()]
+    request = ValidateRequest(paths=(), ignore=ignore, schema_dir=schema_dir)
+    return _check([_Group(entries, _missing(label, set(names)))], request)
+
+
+def _check_ignore(ignore: frozenset[str]) -> None:
+    unknown_rules = sorted(ignore - RULES.keys())
     if unknown_rules:
         raise UsageError(
             f"unknown rule id(s) to ignore: {', '.join(unknown_rules)}",
             hint="hybridctl validate --list-rules shows them",
         )
+
+
+def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
+    from hybridctl.config.model import Strategy
+    from hybridctl.config.rules import ConfigSet, run_rules
+    from hybridctl.config.schema import load_schema
+
     files: list[CheckedFile] = []
     diagnostics: list[Diagnostic] = []
     documents: dict[str, Document] = {}
     notes: list[str] = []
-    for group in _targets(request):
-        configs = ConfigSet()
-        loaded: list[tuple[str, Document]] = []
-        for path, kind in group:
-            shown = display_path(path)
+    dropped = 0
+    for group in groups:
+        diagnostics.extend(group.missing)
+        loaded: list[tuple[Kind, Document]] = []
+        for entry in group.entries:
             try:
-                source = read_source(path, shown, request.max_file_bytes)
-                fmt = _format_of(path, source.text)
-                document = _load(source, fmt)
+                source = entry.source(request.max_file_bytes)
+                document = load_document(source)
             except LoadFailed as failure:
                 diagnostics.extend(failure.diagnostics)
-                files.append(CheckedFile(shown, kind or "unknown", None))
+                files.append(CheckedFile(entry.display, entry.kind or "unknown", None))
                 continue
             diagnostics.extend(document.findings)
-            kind = kind or _kind_by_content(document)
+            if document.dropped:
+                notes.append(
+                    f"{entry.display}: {document.dropped:,} more findings of the same kinds not kept"
+                )
+            kind = entry.kind or kind_by_content(document.data)
             if kind is None:
                 raise UsageError(
-                    f"cannot tell whether {shown} is a modes file or a model config",
-                    hint="pass --kind modes or --kind model-config",
+                    f"cannot tell whether {entry.display} is a modes file, a model config or prices",
+                    hint="pass --kind modes, --kind model-config or --kind prices",
                 )
-            files.append(CheckedFile(shown, kind, fmt))
-            documents[shown] = document
-            loaded.append((kind, document))
-        pair = len(loaded) == 2 and {k for k, _ in loaded} == set(KINDS)
+            files.append(CheckedFile(entry.display, kind, format_of(entry.path.name, source.text)))
+            documents[entry.display] = document
+            loaded.append((kind, document))  # type: ignore[arg-type]
+        kinds = [kind for kind, _ in loaded]
+        pair = kinds.count("modes") == 1 and kinds.count("model-config") == 1
+        together = ConfigSet()
         for kind, document in loaded:
-            issues = load_schema(kind).validate(document.data)
+            issues = load_schema(kind, request.schema_dir).validate(document.data, MAX_KEPT_FINDINGS)
+            if len(issues) >= MAX_KEPT_FINDINGS:
+                notes.append(
+                    f"{document.display}: the schema check stopped after {MAX_KEPT_FINDINGS:,} findings; "
+                    "fix these first"
+                )
             diagnostics.extend(
                 document.diag(i.rule, i.message, i.path, key=i.at_key, hint=i.hint) for i in issues
             )
-            single = configs if pair else ConfigSet()
+            single = together if pair else ConfigSet()
             if kind == "modes":
                 single.modes = document
+            elif kind == "prices":
+                single.prices = document
+                single.prices_valid = not issues
             else:
                 single.model_config = document
                 if issues:
@@ -210,44 +256,17 @@ def validate(request: ValidateRequest) -> ValidationResult:
                     )
                 else:
                     single.strategy = Strategy.from_dict(document.data)
-            if not pair:
+            if single is not together:
                 diagnostics.extend(run_rules(single))
+                dropped += single.dropped
         if pair:
-            diagnostics.extend(run_rules(configs))
+            diagnostics.extend(run_rules(together))
+            dropped += together.dropped
+    if dropped:
+        notes.append(
+            f"{dropped:,} more findings of the same rules not kept (each rule keeps {MAX_KEPT_FINDINGS:,})"
+        )
     kept = sorted((d for d in diagnostics if d.rule not in request.ignore), key=Diagnostic.sort_key)
     return ValidationResult(
         files=files, diagnostics=kept, strict=request.strict, notes=notes, documents=documents
-    )
-
-
-def _load(source: SourceText, fmt: str) -> Document:
-    if fmt == "json":
-        from hybridctl.config.jsonload import load_json
-
-        return load_json(source)
-    from hybridctl.config.yamlload import load_yaml
-
-    return load_yaml(source)
-
-
-def validate_snapshot(
-    files: dict[str, bytes], label: str, ignore: frozenset[str] = frozenset()
-) -> ValidationResult:
-    """Validate files that exist only in memory (a stored snapshot); findings are
-    shown as ``label/name``."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="hybridctl-") as temp:
-        for name, data in files.items():
-            (Path(temp) / name).write_bytes(data)
-        result = validate(ValidateRequest(paths=(Path(temp),), ignore=ignore))
-        prefix = display_path(Path(temp))
-
-    def relabel(path: str) -> str:
-        return label + path[len(prefix) :] if path.startswith(prefix) else path
-
-    return ValidationResult(
-        files=[f._replace(path=relabel(f.path)) for f in result.files],
-        diagnostics=[d._replace(file=relabel(d.file)) for d in result.diagnostics],
-        notes=[relabel(note) for note in result.notes],
     )

@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from hybridctl.config.diagnostics import Diagnostic, diagnostic
-from hybridctl.config.document import Document, JsonPath, LoadFailed, SourceText, format_path
+from hybridctl.config.diagnostics import diagnostic
+from hybridctl.config.document import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    Document,
+    Findings,
+    JsonPath,
+    LoadFailed,
+    SourceText,
+    format_path,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,7 +38,6 @@ try:  # libyaml is bundled in PyYAML's wheels; the pure-Python parser is the fal
 except ImportError:  # pragma: no cover - only PyYAML built without libyaml
     HAS_LIBYAML = False
 
-MAX_DEPTH = 128
 MAX_ALIAS_NODES = 100_000
 
 # The words PyYAML (YAML 1.1) reads as booleans but YAML 1.2 reads as strings.
@@ -49,8 +57,14 @@ _MAP_TAGS = frozenset((None, "!", _TAG + "map"))
 _SEQ_TAGS = frozenset((None, "!", _TAG + "seq"))
 
 
+class NumberTooLarge(ValueError):
+    """An integer longer than hybridctl reads (Python refuses str() past 4,300 digits)."""
+
+
 def resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of a plain (unquoted) scalar."""
+    if len(value) > MAX_INT_DIGITS and (_INT.match(value) or _INT_OCT.match(value) or _INT_HEX.match(value)):
+        raise NumberTooLarge(f"an integer of {len(value):,} characters")
     if value in _CORE_NULL:
         return None
     if value in _CORE_TRUE:
@@ -124,17 +138,18 @@ class _Frame:
 class _Builder:
     def __init__(self, source: SourceText) -> None:
         self.source = source
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics = Findings()
         self.value_log: list[tuple[JsonPath, tuple[int, int]]] = []
         self.key_spans: dict[JsonPath, tuple[int, int]] = {}
-        self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, log slice
+        # anchor -> value, its slice of the value log (-1, -1: spans dropped), nodes in it
+        self.anchors: dict[str, tuple[Any, int, int, int]] = {}
         self.alias_nodes = 0
         self.stack: list[_Frame] = []
         self.root: Any = None
 
     def error(self, rule: str, message: str, index: int, path: JsonPath, hint: str | None = None) -> None:
         line, column = self.source.position(index)
-        self.diagnostics.append(
+        self.diagnostics.add(
             diagnostic(
                 rule,
                 message,
@@ -168,7 +183,8 @@ class _Builder:
         assert path is not None
         self.value_log.append((path, span))
         if anchor is not None:
-            self.anchors[anchor] = (value, log_start, len(self.value_log))
+            hi = len(self.value_log)
+            self.anchors[anchor] = (value, log_start, hi, hi - log_start)
         if not self.stack:
             self.root = value
             return
@@ -199,8 +215,24 @@ class _Builder:
         span = (_start(event), _end(event))
         plain = event.style in (None, "") and event.implicit[0]
         if event.tag in (None, "!"):
-            value = resolve_plain(event.value) if plain else event.value
+            try:
+                value = resolve_plain(event.value) if plain else event.value
+            except NumberTooLarge as exc:
+                raise self.fatal(
+                    "number-too-large",
+                    f"{exc}; hybridctl reads integers of up to {MAX_INT_DIGITS:,} digits",
+                    span[0],
+                    path or (),
+                    hint="quote it if it is meant as text",
+                ) from None
         elif event.tag in _EXPLICIT:
+            if len(event.value) > MAX_INT_DIGITS and event.tag == _TAG + "int":
+                raise self.fatal(
+                    "number-too-large",
+                    f"an integer of {len(event.value):,} characters",
+                    span[0],
+                    path or (),
+                )
             try:
                 value = _EXPLICIT[event.tag](event.value)
             except ValueError:
@@ -251,7 +283,14 @@ class _Builder:
         frame = self.stack.pop()
         span = (frame.start, _end(event))
         if frame.is_key:  # already reported; its value is read and dropped
+            nodes = len(self.value_log) - frame.log_start + 1
             del self.value_log[frame.log_start :]
+            # Anchors inside the key stay usable (valid YAML), without positions.
+            for name, (value, lo, _hi, count) in list(self.anchors.items()):
+                if lo >= frame.log_start:
+                    self.anchors[name] = (value, -1, -1, count)
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.container, -1, -1, nodes)
             self.stack[-1].key, self.stack[-1].key_span, self.stack[-1].key_ok = "?", span, False
             return
         self.place(frame.container, span, frame.anchor, frame.log_start)
@@ -263,23 +302,35 @@ class _Builder:
             raise self.fatal(
                 "yaml-syntax", f"alias *{event.anchor} refers to no anchor above it", index, path or ()
             )
-        value, lo, hi = self.anchors[event.anchor]
-        if path is None:
-            self.stack[-1].key, self.stack[-1].key_span = str(value), (index, _end(event))
-            return
-        self.alias_nodes += hi - lo
+        value, lo, hi, nodes = self.anchors[event.anchor]
+        # Every expansion counts, mapping keys included: a key is expanded too.
+        self.alias_nodes += max(nodes, 1)
         if self.alias_nodes > MAX_ALIAS_NODES:
             raise self.fatal(
                 "yaml-alias-limit",
                 f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes",
                 index,
-                path,
+                path or (),
                 hint="this looks like an entity-expansion attack; "
                 "write the values out or use fewer nested aliases",
             )
-        base = self.value_log[hi - 1][0]
-        copied = [((*path, *p[len(base) :]), s) for p, s in self.value_log[lo : hi - 1]]
-        self.value_log.extend(copied)
+        if path is None:  # an alias used as a mapping key
+            top = self.stack[-1]
+            if isinstance(value, (dict, list)):
+                self.error(
+                    "yaml-syntax",
+                    "a mapping key must be a plain value, not a list or mapping",
+                    index,
+                    top.path,
+                )
+                top.key, top.key_span, top.key_ok = "?", (index, _end(event)), False
+            else:
+                top.key, top.key_span = ("" if value is None else str(value)), (index, _end(event))
+            return
+        if lo >= 0 and hi > lo:
+            base = self.value_log[hi - 1][0]
+            copied = [((*path, *p[len(base) :]), s) for p, s in self.value_log[lo : hi - 1]]
+            self.value_log.extend(copied)
         self.place(value, (index, _end(event)), None, len(self.value_log))
 
 
@@ -337,6 +388,10 @@ def load_yaml(source: SourceText, parser_factory: Callable[[str], Any] = event_p
                 (),
                 hint="YAML indents with spaces only; replace the tab",
             ) from None
+        if "nesting depth" in problem:  # libyaml (PyYAML 6.0.3+) refuses deep nesting itself
+            raise builder.fatal(
+                "nesting-too-deep", f"nesting deeper than {MAX_DEPTH} levels", index, ()
+            ) from None
         context = f" ({exc.context})" if exc.context else ""
         raise builder.fatal("yaml-syntax", f"{problem}{context}", index, ()) from None
     finally:
@@ -348,5 +403,6 @@ def load_yaml(source: SourceText, parser_factory: Callable[[str], Any] = event_p
         data=builder.root,
         value_spans=dict(builder.value_log),
         key_spans=builder.key_spans,
-        findings=builder.diagnostics,
+        findings=list(builder.diagnostics),
+        dropped=builder.diagnostics.dropped,
     )

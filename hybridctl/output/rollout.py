@@ -134,6 +134,8 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
         gate_table(result.gates, out)
     for reason in result.rollback_recommended:
         out.print(Text.assemble(("rollback recommended: ", "bold red"), reason))
+    if result.drift:
+        out.print(Text.assemble(("drift: ", "bold red"), result.drift))
     out.print(Text.assemble(("legal now: ", "dim"), ", ".join(result.legal)))
 
 

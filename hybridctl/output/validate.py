@@ -2,30 +2,82 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hybridctl.config.diagnostics import Diagnostic, Rule, Severity
+from hybridctl.config.validate import DEFAULT_MAX_FINDINGS, ValidationResult
 from hybridctl.output import OutputFormat, console, write, write_json
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from hybridctl.config.diagnostics import Diagnostic, Rule
-    from hybridctl.config.validate import ValidationResult
-
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def render_validation(result: ValidationResult, fmt: OutputFormat) -> None:
+class Shown(NamedTuple):
+    """The findings printed: at most a limit per file, and how many were left out."""
+
+    diagnostics: list[Diagnostic]
+    omitted: dict[str, int]  # file -> findings not printed
+
+
+def shown(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> Shown:
+    """A file with ten thousand findings prints the first ``limit`` (0: all) and a count."""
+    kept: list[Diagnostic] = []
+    per_file: dict[str, int] = {}
+    omitted: dict[str, int] = {}
+    for diag in result.diagnostics:
+        count = per_file[diag.file] = per_file.get(diag.file, 0) + 1
+        if limit and count > limit:
+            omitted[diag.file] = omitted.get(diag.file, 0) + 1
+        else:
+            kept.append(diag)
+    return Shown(kept, omitted)
+
+
+def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, Any]:
+    """The documented JSON form (README: "Output formats")."""
+    printed = shown(result, limit)
+    errors: dict[str, int] = {}
+    warnings: dict[str, int] = {}
+    for diag in result.diagnostics:
+        counts = errors if diag.severity is Severity.ERROR else warnings
+        counts[diag.file] = counts.get(diag.file, 0) + 1
+    return {
+        "version": 1,
+        "ok": result.ok,
+        "strict": result.strict,
+        "summary": {"files": len(result.files), "errors": result.errors, "warnings": result.warnings},
+        "files": [
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "format": f.format,
+                "errors": errors.get(f.path, 0),
+                "warnings": warnings.get(f.path, 0),
+                "omitted": printed.omitted.get(f.path, 0),
+            }
+            for f in result.files
+        ],
+        "diagnostics": [d.to_dict() for d in printed.diagnostics],
+        "notes": result.notes,
+    }
+
+
+def render_validation(result: ValidationResult, fmt: OutputFormat, limit: int = DEFAULT_MAX_FINDINGS) -> None:
     if fmt is OutputFormat.JSON:
-        write_json(result.to_dict())
+        write_json(validation_json(result, limit))
     elif fmt is OutputFormat.SARIF:
-        write_json(sarif(result))
+        write_json(sarif(result, limit))
     elif fmt is OutputFormat.GITHUB:
-        for diag in result.diagnostics:
+        printed = shown(result, limit)
+        for diag in printed.diagnostics:
             write(github_annotation(diag))
+        for file, count in printed.omitted.items():
+            write(f"::notice file={_escape_property(file)}::{count} more finding(s) not shown")
         write(_summary_line(result))
     else:
-        validation_text(result)
+        validation_text(result, limit)
 
 
 def _summary_line(result: ValidationResult) -> str:
@@ -40,27 +92,39 @@ def _summary_line(result: ValidationResult) -> str:
     )
 
 
-def validation_text(result: ValidationResult) -> None:
+def validation_text(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> None:
     from rich.text import Text
 
     out = console()
-    by_file: dict[str, list[Diagnostic]] = {}
+    printed = shown(result, limit)
+    counts: dict[str, list[Diagnostic]] = {}
     for diag in result.diagnostics:
+        counts.setdefault(diag.file, []).append(diag)
+    by_file: dict[str, list[Diagnostic]] = {}
+    for diag in printed.diagnostics:
         by_file.setdefault(diag.file, []).append(diag)
     for checked in result.files:
         found = by_file.pop(checked.path, [])
         kind = f"{checked.kind}, {checked.format}" if checked.format else checked.kind
-        status = Text(_counts(found) or "ok", style="bold" if found else "green")
+        every = counts.get(checked.path, [])
+        status = Text(_counts(every) or "ok", style="bold" if every else "green")
         out.print(Text.assemble((checked.path, "bold cyan"), f" ({kind}): ", status))
         for diag in found:
             _diagnostic_text(out, diag)
-    for leftover in by_file.values():  # diagnostics of files that are not listed (none expected)
+        _omitted_text(out, printed.omitted.pop(checked.path, 0))
+    for file, leftover in by_file.items():  # findings of a directory or a file that did not load
         for diag in leftover:
             _diagnostic_text(out, diag)
+        _omitted_text(out, printed.omitted.pop(file, 0))
     for note in result.notes:
         out.print(Text.assemble(("note: ", "bold"), note))
     style = "bold green" if result.ok else "bold red"
     out.print(Text(_summary_line(result), style=style))
+
+
+def _omitted_text(out: Console, count: int) -> None:
+    if count:
+        out.print(f"  … and {count:,} more finding(s) in this file (--max-findings 0 shows all)")
 
 
 def _counts(diagnostics: list[Diagnostic]) -> str:
@@ -111,14 +175,14 @@ def github_annotation(diag: Diagnostic) -> str:
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
-def sarif(result: ValidationResult) -> dict[str, Any]:
+def sarif(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, Any]:
     """SARIF 2.1.0, the format GitHub code scanning and most CI dashboards ingest."""
     from hybridctl import __version__
     from hybridctl.config.diagnostics import RULES
 
     rule_ids = list(RULES)
     results = []
-    for diag in result.diagnostics:
+    for diag in shown(result, limit).diagnostics:
         location: dict[str, Any] = {"artifactLocation": {"uri": diag.file.replace("\\", "/")}}
         if diag.line:
             location["region"] = {"startLine": diag.line, "startColumn": diag.column}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hybridctl.config.diff import parse_snapshot
-from hybridctl.rollout.state import RolloutState, Snapshot, Stage
+from hybridctl.config.snapshot import ConfigFiles
+from hybridctl.rollout.state import Snapshot, Stage
 from hybridctl.store.records import format_time
 from hybridctl.workspace import Workspace, utc_now
 
@@ -19,24 +19,18 @@ def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str
     store = workspace.open_store()
     state = load_state(store)
     stable = state.stable
-    if stable is None:  # no rollout yet: what was last recorded is what runs
-        head = store.head()
-        if head is None:
-            from hybridctl.errors import UsageError
+    if stable is None:
+        from hybridctl.errors import UsageError
 
-            raise UsageError(
-                "the store has nothing recorded to render", hint="hybridctl init, or backup create"
-            )
-        stable = Snapshot(head.revision, head.digest)
-        state = RolloutState(stable=stable)
+        raise UsageError("the store has nothing recorded to render", hint="hybridctl init")
 
     def side(snapshot: Snapshot) -> dict[str, Any]:
-        modes, config = parse_snapshot(store.configs_at(store.at(snapshot.revision)))
+        files = ConfigFiles.from_mapping(store.configs_at(store.at(snapshot.revision)))
         return {
             "revision": snapshot.revision,
             "digest": snapshot.digest,
-            "modelConfig": config,
-            "modes": modes,
+            "modelConfig": files.data("model-config"),
+            "modes": files.data("modes"),
         }
 
     serving = state.stage in (Stage.CANARY, Stage.STAGED) and state.candidate is not None

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl import fsutil
-from hybridctl.config.diff import parse_snapshot, strategy_of
 from hybridctl.config.model import Strategy
+from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.rollout.gates import GateReport, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
 from hybridctl.rollout.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
-from hybridctl.store.records import Record, digest_files
+from hybridctl.store.records import Record, digest_files, format_time
+from hybridctl.text import checked_reason
 from hybridctl.usage.cube import Cube
 from hybridctl.workspace import Workspace, utc_now
 
@@ -39,6 +40,7 @@ class TransitionResult(NamedTuple):
     gates: GateReport | None
     forced: list[str]
     summary: str
+    saved: Record | None = None  # unsaved working edits, kept as a backup before a rollback
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class TransitionResult(NamedTuple):
             "revision": self.record.revision if self.record else None,
             "gates": self.gates.to_dict() if self.gates else None,
             "forced": self.forced,
+            "saved_backup": self.saved.revision if self.saved else None,
         }
 
 
@@ -60,7 +63,13 @@ def load_state(store: Store) -> RolloutState:
     if head is None:
         return RolloutState()
     raw = store.state_at(head).get(STATE_FILE)
-    return RolloutState() if raw is None else RolloutState.from_bytes(raw)
+    state = RolloutState() if raw is None else RolloutState.from_bytes(raw)
+    if state.stable is None:
+        # A store from before init recorded a state: its first revision is what
+        # runs. A backup made since is not a deployment.
+        first = store.first()
+        state = state.with_(stable=Snapshot(first.revision, first.digest))
+    return state
 
 
 def _working(workspace: Workspace) -> dict[str, bytes]:
@@ -75,7 +84,7 @@ def _snapshot_files(store: Store, snapshot: Snapshot) -> dict[str, bytes]:
 
 
 def _strategy(files: dict[str, bytes], label: str) -> Strategy:
-    strategy = strategy_of(parse_snapshot(files)[1])
+    strategy = ConfigFiles.from_mapping(files).strategy()
     if strategy is None:
         raise CheckFailed(
             f"the model config of {label} does not validate", hint=f"hybridctl validate; {label}"
@@ -83,19 +92,20 @@ def _strategy(files: dict[str, bytes], label: str) -> Strategy:
     return strategy
 
 
-def _validate(files: dict[str, bytes], label: str, *, force: bool, forced: list[str]) -> dict[str, Any]:
+def _validate(
+    workspace: Workspace, files: dict[str, bytes], label: str, *, force: bool, forced: list[str]
+) -> dict[str, Any]:
     """Validate what is about to be served; refuse errors (exit 1) unless forced."""
     from hybridctl.config.validate import validate_snapshot
 
-    result = validate_snapshot(files, label)
-    summary = {"ok": result.errors == 0, "errors": result.errors, "warnings": result.warnings}
+    result = validate_snapshot(files, label, schema_dir=workspace.schema_dir)
     if result.errors:
         if not force:
             raise CheckFailed(
                 f"{label} does not validate; refused", hint="fix it and stage again", report=result
             )
         forced.append(f"{label} does not validate")
-    return summary
+    return result.summary()
 
 
 class _Transition:
@@ -107,7 +117,7 @@ class _Transition:
         self.workspace = workspace
         self.store = store
         self.action = action
-        self.reason = reason
+        self.reason = checked_reason(reason)
         self.now = now
         self.actor = workspace.actor()
         self.before = load_state(store)
@@ -123,6 +133,7 @@ class _Transition:
         validation: dict[str, Any] | None = None,
         gates: GateReport | None = None,
         details: dict[str, Any] | None = None,
+        saved: Record | None = None,
     ) -> TransitionResult:
         """Write the new state (and configs, if they change) with the record of it."""
         head = self.store.head()
@@ -178,12 +189,36 @@ class _Transition:
 
         fsutil.write_file_set(self.workspace.config_dir, files, before_commit=record, note=note)
         return TransitionResult(
-            self.action.value, "applied", self.before, after, made[0], gates, self.forced, summary
+            self.action.value, "applied", self.before, after, made[0], gates, self.forced, summary, saved
         )
 
     def unchanged(self, summary: str) -> TransitionResult:
         return TransitionResult(
             self.action.value, "unchanged", self.before, self.before, None, None, [], summary
+        )
+
+    def save_unsaved(self) -> Record | None:
+        """Record working edits that no revision holds as a backup, so that
+        what is about to overwrite them loses nothing."""
+        from hybridctl.config.validate import validate_snapshot
+
+        working = _working(self.workspace)
+        if not working:
+            return None
+        _, digest = digest_files(working)
+        head = self.store.head()
+        if head is not None and head.digest == digest:
+            return None
+        validation = validate_snapshot(working, "working", schema_dir=self.workspace.schema_dir)
+        return self.store.commit(
+            "backup",
+            actor=self.actor,
+            reason=f"saved before {self.action.value}: {self.reason}",
+            now=self.now,
+            configs=working,
+            validation=validation.summary(),
+            details={"saved_before": self.action.value},
+            tag=True,
         )
 
 
@@ -195,16 +230,23 @@ def _usage_since(paths: Sequence[Path], since: datetime | None) -> Cube:
     return read_usage(resolve_sources([str(p) for p in paths]), spec, None).cube
 
 
+NO_USAGE_HINT = "pass --usage FILE, or set usage in settings"
+
+
 def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> GateReport:
     """Gates on the usage since the current step began, candidate against stable."""
-    if state.stable is None or state.candidate is None:
+    if state.stable is None or state.candidate is None or not state.in_flight:
         raise RefusedError(
             "no candidate is in flight, so there is nothing to gate",
             hint="hybridctl stage --reason '...' starts a rollout",
         )
+    if not usage:
+        raise UsageError(
+            "no usage input was given, so the gates cannot judge the candidate", hint=NO_USAGE_HINT
+        )
     stable = _strategy(_snapshot_files(store, state.stable), f"stable r{state.stable.revision}")
     candidate = _strategy(_snapshot_files(store, state.candidate), f"candidate r{state.candidate.revision}")
-    cube = _usage_since(usage, state.step_started) if usage else Cube.empty()
+    cube = _usage_since(usage, state.step_started)
     stable_usage, candidate_usage = collect(cube, state.step_started, stable, candidate)
     return evaluate(stable_usage, candidate_usage, candidate.gates, state.step_started)
 
@@ -234,6 +276,14 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
                 hint="wait (hybridctl rollout plan shows when), or --force --reason '...'",
             )
         txn.forced.append(f"soak time (until {until:%Y-%m-%d %H:%M} UTC)")
+    if not usage:
+        if not force:
+            raise UsageError(
+                "no usage input was given, so the gates cannot judge the candidate",
+                hint=f"{NO_USAGE_HINT}; or --force --reason '...' to promote without a verdict",
+            )
+        txn.forced.append("gates (no usage input)")
+        return None
     report = gate_report(txn.store, state, usage)
     if report.verdict != "go":
         if not force:
@@ -252,14 +302,21 @@ def _step_for(plan: tuple[Step, ...], weight: int) -> int:
     return max((i for i, step in enumerate(plan) if step.weight <= weight), default=-1)
 
 
+def _candidate_files(txn: _Transition) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The in-flight candidate's files, validated (refused when invalid)."""
+    candidate = txn.before.candidate
+    assert candidate is not None
+    files = _snapshot_files(txn.store, candidate)
+    label = f"candidate r{candidate.revision}"
+    return files, _validate(txn.workspace, files, label, force=False, forced=txn.forced)
+
+
 # -- the transitions ---------------------------------------------------------------
 
 
 def stage(
     workspace: Workspace, *, reason: str, force: bool = False, now: datetime | None = None
 ) -> TransitionResult:
-    from hybridctl.store.backup import validation_summary
-
     with workspace.mutation("stage") as store:
         txn = _Transition(workspace, store, Action.STAGE, reason, now or utc_now())
         check(txn.before, Action.STAGE, force=force)
@@ -267,18 +324,11 @@ def stage(
             txn.forced.append(
                 f"replaced candidate r{txn.before.candidate.revision if txn.before.candidate else '?'}"
             )
-        validation = validation_summary(workspace, frozenset())
         configs = workspace.read_configs()
+        validation = _validate(workspace, configs, workspace.config_dir.name, force=False, forced=txn.forced)
         _, digest = digest_files(configs)
         stable = txn.before.stable
-        if stable is None:
-            head = store.head()
-            if head is None:
-                raise UsageError(
-                    "the store has no recorded stable configs yet",
-                    hint="hybridctl backup create --reason '...' records the current production configs",
-                )
-            stable = Snapshot(head.revision, head.digest)
+        assert stable is not None  # load_state always knows what runs
         if digest == stable.digest:
             raise RefusedError(
                 f"the working configs are identical to stable (r{stable.revision}); nothing to stage",
@@ -287,7 +337,7 @@ def stage(
         head = store.head()
         revision = (head.revision if head else 0) + 1
         plan = tuple(Step(w, h) for w, h in _strategy(configs, "the working configs").rollout_steps)
-        after = RolloutState(
+        after = txn.before.with_(
             stage=Stage.STAGED,
             weight=0,
             paused=False,
@@ -295,15 +345,27 @@ def stage(
             plan=plan,
             step=-1,
             step_started=txn.now,
-            stable=stable,
             candidate=Snapshot(revision, digest),
         )
         return txn.commit(
             after,
             kind="stage",
             summary=f"staged r{revision} (stable r{stable.revision})",
+            configs=configs,
             validation=validation,
         )
+
+
+def _completed(state: RolloutState) -> RolloutState:
+    """The candidate at 100%: the new stable; the old one can be rolled back to."""
+    assert state.candidate is not None and state.stable is not None
+    return RolloutState(
+        stage=Stage.STABLE,
+        stable=state.candidate,
+        plan=state.plan,
+        previous=(*state.previous, state.stable),
+        rolled_back=state.rolled_back,
+    )
 
 
 def promote(
@@ -317,21 +379,17 @@ def promote(
 ) -> TransitionResult:
     action = Action.PROMOTE_FULL if full else Action.PROMOTE
     with workspace.mutation(action.value) as store:
-        txn = _Transition(workspace, store, action, reason or "", now or utc_now())
+        txn = _Transition(workspace, store, action, "promote" if reason is None else reason, now or utc_now())
         state = txn.before
         check(state, action)
         assert state.candidate is not None
-        validation = _validate(
-            _snapshot_files(store, state.candidate),
-            f"candidate r{state.candidate.revision}",
-            force=False,
-            forced=txn.forced,
-        )
+        _, validation = _candidate_files(txn)
         target = FULL if full else next((s.weight for s in state.plan if s.weight > state.weight), FULL)
-        txn.reason = reason or f"promote to {target}%"
+        if reason is None:
+            txn.reason = f"promote to {target}%"
         report = _guard_increase(txn, usage, force)
         if target == FULL:
-            after = RolloutState(stage=Stage.STABLE, stable=state.candidate, plan=state.plan)
+            after = _completed(state)
             summary = f"r{state.candidate.revision} is the new stable (100%)"
         else:
             step = _step_for(state.plan, target)
@@ -368,12 +426,7 @@ def canary_set(
         assert state.candidate is not None
         if weight == state.weight:
             return txn.unchanged(f"the candidate already serves {weight}%")
-        validation = _validate(
-            _snapshot_files(store, state.candidate),
-            f"candidate r{state.candidate.revision}",
-            force=False,
-            forced=txn.forced,
-        )
+        _, validation = _candidate_files(txn)
         report = _guard_increase(txn, usage, force) if weight > state.weight else None
         after = state.with_(
             stage=Stage.CANARY, weight=weight, step=_step_for(state.plan, weight), step_started=txn.now
@@ -395,7 +448,9 @@ def set_paused(
 ) -> TransitionResult:
     action = Action.PAUSE if paused else Action.RESUME
     with workspace.mutation(action.value) as store:
-        txn = _Transition(workspace, store, action, reason or action.value, now or utc_now())
+        txn = _Transition(
+            workspace, store, action, action.value if reason is None else reason, now or utc_now()
+        )
         check(txn.before, action)
         after = txn.before.with_(paused=paused)
         return txn.commit(
@@ -407,17 +462,21 @@ def retry(
     workspace: Workspace, *, reason: str | None = None, now: datetime | None = None
 ) -> TransitionResult:
     with workspace.mutation("retry") as store:
-        txn = _Transition(workspace, store, Action.RETRY, reason or "retry", now or utc_now())
+        txn = _Transition(
+            workspace, store, Action.RETRY, "retry" if reason is None else reason, now or utc_now()
+        )
         state = txn.before
         check(state, Action.RETRY)
         assert state.candidate is not None
-        files = _snapshot_files(store, state.candidate)
-        validation = _validate(
-            files, f"candidate r{state.candidate.revision}", force=False, forced=txn.forced
-        )
+        files, validation = _candidate_files(txn)
         first = state.plan[0].weight if state.plan else 10
         after = state.with_(
-            stage=Stage.CANARY, weight=first, step=0 if state.plan else -1, step_started=txn.now, paused=False
+            stage=Stage.CANARY,
+            weight=first,
+            step=0 if state.plan else -1,
+            step_started=txn.now,
+            paused=False,
+            rolled_back=tuple(r for r in state.rolled_back if r != state.candidate.revision),
         )
         return txn.commit(
             after,
@@ -428,33 +487,35 @@ def retry(
         )
 
 
-def _previous_stable(store: Store, state: RolloutState) -> Record:
-    """The revision that was stable before the current one, skipping aborted candidates."""
+def _previous_stables(store: Store, state: RolloutState) -> tuple[Snapshot, ...]:
+    """The stables a rollback after 100% may return to, oldest first."""
+    if state.known_previous:
+        return state.previous
+    # A version-1 state: read them from the transitions recorded before.
     assert state.stable is not None
-    stables: list[int] = []
+    stables: list[Snapshot] = []
     for record in store.records():  # newest first
         stable = record.details.get("stable")
-        if stable and stable["revision"] not in stables:
-            stables.append(stable["revision"])
-    start = stables.index(state.stable.revision) + 1 if state.stable.revision in stables else 0
-    for revision in stables[start:]:
-        record = store.at(revision)
-        if record.digest != state.stable.digest:
-            return record
-    raise RefusedError(
-        f"nothing to roll back to: r{state.stable.revision} is the first stable revision",
-        hint="hybridctl rollback --to-revision N picks any revision from hybridctl history",
+        if stable and all(s.revision != stable["revision"] for s in stables):
+            stables.append(Snapshot(int(stable["revision"]), str(stable["digest"])))
+    return tuple(
+        s
+        for s in reversed(stables)
+        if s.revision != state.stable.revision and s.digest != state.stable.digest
     )
 
 
-def _partial_candidate(store: Store, state: RolloutState, roles: list[str]) -> dict[str, bytes]:
+def _partial_candidate(
+    workspace: Workspace, store: Store, state: RolloutState, roles: list[str]
+) -> dict[str, bytes]:
     """The candidate's configs with the given roles' models taken back from stable."""
     assert state.stable is not None and state.candidate is not None
     candidate_files = _snapshot_files(store, state.candidate)
     stable_files = _snapshot_files(store, state.stable)
-    _, candidate = parse_snapshot(candidate_files)
-    _, stable = parse_snapshot(stable_files)
+    candidate = ConfigFiles.from_mapping(candidate_files).data("model-config")
+    stable = ConfigFiles.from_mapping(stable_files).data("model-config")
     stable_strategy = _strategy(stable_files, f"stable r{state.stable.revision}")
+    _strategy(candidate_files, f"candidate r{state.candidate.revision}")
     unknown = [r for r in roles if r not in candidate["roles"] or r not in stable["roles"]]
     if unknown:
         raise UsageError(
@@ -482,6 +543,42 @@ def _partial_candidate(store: Store, state: RolloutState, roles: list[str]) -> d
     return candidate_files
 
 
+def _already_rolled_back(state: RolloutState) -> str | None:
+    """Why a plain rollback has nothing left to do: the last transition was one.
+    Rollback is idempotent: a second on-call engineer, or a retried CI job,
+    ends in the same state as the first."""
+    last = state.last
+    if state.in_flight or last is None or last.action != Action.ROLLBACK.value or state.stable is None:
+        return None
+    return (
+        f"already rolled back: r{state.stable.revision} is serving since {last.actor} rolled back "
+        f"at {format_time(last.time)} (r{last.revision}: {last.reason})"
+    )
+
+
+def _repair_after_rollback(txn: _Transition, done: str) -> TransitionResult:
+    """A rollback after a rollback changes no state. It only puts the served
+    files back when the config directory no longer holds them (its edits are
+    kept as a backup first)."""
+    serving = txn.before.serving
+    assert serving is not None
+    working = _working(txn.workspace)
+    if working and digest_files(working)[1] == serving.digest:
+        return txn.unchanged(done)
+    files = _snapshot_files(txn.store, serving)
+    validation = _validate(txn.workspace, files, f"r{serving.revision}", force=True, forced=[])
+    saved = txn.save_unsaved()
+    return txn.commit(
+        txn.before,
+        kind="rollback",
+        configs=files,
+        validation=validation,
+        summary=f"{done}; r{serving.revision}'s files are back in {txn.workspace.config_dir}",
+        details={"target": serving.revision, "repaired": True},
+        saved=saved,
+    )
+
+
 def rollback(
     workspace: Workspace,
     *,
@@ -501,8 +598,11 @@ def rollback(
                     f"--roles needs a rollout in flight; the rollout is {describe(state)}",
                     hint="hybridctl rollback --reason '...' rolls back every role",
                 )
-            files = _partial_candidate(store, state, list(roles))
-            validation = _validate(files, "the partly rolled back candidate", force=force, forced=txn.forced)
+            files = _partial_candidate(workspace, store, state, list(roles))
+            validation = _validate(
+                workspace, files, "the partly rolled back candidate", force=force, forced=txn.forced
+            )
+            saved = txn.save_unsaved()
             head = store.head()
             revision = (head.revision if head else 0) + 1
             _, digest = digest_files(files)
@@ -514,32 +614,67 @@ def rollback(
                 validation=validation,
                 summary=f"roles {', '.join(roles)} back on stable models; new candidate r{revision}",
                 details={"roles": list(roles)},
+                saved=saved,
             )
-        if state.stable is None:
-            raise RefusedError(
-                "nothing to roll back: no rollout has been recorded yet",
-                hint="hybridctl restore restores a backup",
-            )
+        assert state.stable is not None
+        if to_revision is None:
+            done = _already_rolled_back(state)
+            if done is not None:
+                return _repair_after_rollback(txn, done)
+        previous = _previous_stables(store, state)
         if to_revision is not None:
             target = store.at(to_revision)
+            if to_revision in state.rolled_back and not force:
+                raise RefusedError(
+                    f"r{to_revision} was itself rolled back; rolling back to it would deploy it again",
+                    hint="pick another revision (hybridctl history), or --force to deploy it anyway",
+                )
+            if to_revision in state.rolled_back:
+                txn.forced.append(f"r{to_revision} had been rolled back")
         elif state.in_flight:
             target = store.at(state.stable.revision)
         else:
-            target = _previous_stable(store, state)
+            eligible = [s for s in previous if s.revision not in state.rolled_back]
+            if not eligible:
+                raise RefusedError(
+                    f"nothing to roll back to: r{state.stable.revision} is serving and no earlier "
+                    "stable revision is left (none, or each was rolled back)",
+                    hint="hybridctl rollback --to-revision N picks any revision from hybridctl history",
+                )
+            target = store.at(eligible[-1].revision)
         files = store.configs_at(target)
-        validation = _validate(files, f"r{target.revision}", force=force, forced=txn.forced)
+        validation = _validate(workspace, files, f"r{target.revision}", force=force, forced=txn.forced)
         snapshot = Snapshot(target.revision, target.digest)
+        kept = (
+            tuple(previous[: [s.revision for s in previous].index(target.revision)])
+            if any(s.revision == target.revision for s in previous)
+            else previous
+        )
+        taken_out = [] if snapshot.revision == state.stable.revision else [state.stable.revision]
+        if state.in_flight and state.candidate is not None:
+            taken_out.append(state.candidate.revision)
+        rolled_back = (*state.rolled_back, *(r for r in taken_out if r not in state.rolled_back))
         if state.in_flight:
-            after = state.with_(stage=Stage.ABORTED, weight=0, paused=False, stable=snapshot)
+            after = state.with_(
+                stage=Stage.ABORTED,
+                weight=0,
+                paused=False,
+                stable=snapshot,
+                previous=kept,
+                rolled_back=rolled_back,
+            )
             summary = (
                 f"aborted r{state.candidate.revision if state.candidate else '?'}; serving r{target.revision}"
             )
         elif state.stage is Stage.ABORTED:  # the aborted candidate stays available to retry
-            after = state.with_(stable=snapshot)
+            after = state.with_(stable=snapshot, previous=kept, rolled_back=rolled_back)
             summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
         else:
-            after = RolloutState(stage=Stage.STABLE, stable=snapshot, plan=state.plan)
+            after = RolloutState(
+                stage=Stage.STABLE, stable=snapshot, plan=state.plan, previous=kept, rolled_back=rolled_back
+            )
             summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
+        saved = txn.save_unsaved()
         return txn.commit(
             after,
             kind="rollback",
@@ -547,4 +682,5 @@ def rollback(
             validation=validation,
             summary=summary,
             details={"target": target.revision},
+            saved=saved,
         )

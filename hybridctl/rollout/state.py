@@ -18,6 +18,7 @@ from typing import Any
 from hybridctl.store.records import format_time, parse_time
 
 STATE_FILE = "rollout.json"
+STATE_VERSION = 2
 
 
 class Stage(str, Enum):
@@ -60,10 +61,21 @@ class RolloutState:
     stable: Snapshot | None = None
     candidate: Snapshot | None = None
     last: LastAction | None = None
+    # The stables before the current one, oldest first, that a rollback may go
+    # back to (one that was rolled back is never among them).
+    previous: tuple[Snapshot, ...] = ()
+    rolled_back: tuple[int, ...] = ()  # revisions a rollback took out of service
+    known_previous: bool = True  # False: a version-1 state, whose previous stables history must tell
 
     @property
     def in_flight(self) -> bool:
         return self.stage in (Stage.STAGED, Stage.CANARY)
+
+    @property
+    def serving(self) -> Snapshot | None:
+        """The revision the config directory should hold: the candidate while one
+        is in flight, else the stable one."""
+        return self.candidate if self.in_flight and self.candidate else self.stable
 
     def with_(self, **changes: Any) -> RolloutState:
         return replace(self, **changes)
@@ -73,7 +85,7 @@ class RolloutState:
             return None if s is None else asdict(s)
 
         return {
-            "version": 1,
+            "version": STATE_VERSION,
             "stage": self.stage.value,
             "weight": self.weight,
             "paused": self.paused,
@@ -84,6 +96,8 @@ class RolloutState:
             "stable": snap(self.stable),
             "candidate": snap(self.candidate),
             "last": None if self.last is None else {**asdict(self.last), "time": format_time(self.last.time)},
+            "previous": [asdict(s) for s in self.previous],
+            "rolled_back": list(self.rolled_back),
         }
 
     def to_bytes(self) -> bytes:
@@ -111,6 +125,9 @@ class RolloutState:
             else LastAction(
                 last["action"], last["actor"], parse_time(last["time"]), last["reason"], int(last["revision"])
             ),
+            previous=tuple(Snapshot(int(s["revision"]), str(s["digest"])) for s in data.get("previous", [])),
+            rolled_back=tuple(int(r) for r in data.get("rolled_back", [])),
+            known_previous="previous" in data,
         )
 
     @classmethod

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hybridctl.config.diff import parse_snapshot, strategy_of
+from hybridctl.config.document import LoadFailed
 from hybridctl.config.model import Strategy
+from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
 from hybridctl.rollout.ops import gate_report, load_state, soak_until
@@ -39,11 +40,17 @@ class StatusResult(NamedTuple):
     time_in_step: timedelta | None
     soak_until: datetime | None
     legal: list[str]
+    drift: str | None = None  # how the config directory differs from what is served
 
     @property
     def healthy(self) -> bool:
         failing = self.gates is not None and self.gates.verdict == "no-go"
-        return self.state.stage is not Stage.ABORTED and not failing and not self.rollback_recommended
+        return (
+            self.state.stage is not Stage.ABORTED
+            and not failing
+            and not self.rollback_recommended
+            and self.drift is None
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +64,7 @@ class StatusResult(NamedTuple):
             "time_in_step_s": None if self.time_in_step is None else int(self.time_in_step.total_seconds()),
             "soak_until": None if self.soak_until is None else format_time(self.soak_until),
             "legal": self.legal,
+            "drift": self.drift,
         }
 
 
@@ -68,7 +76,7 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
     def strategy(snapshot: Snapshot | None) -> Strategy | None:
         if snapshot is None:
             return None
-        return strategy_of(parse_snapshot(store.configs_at(store.at(snapshot.revision)))[1])
+        return ConfigFiles.from_mapping(store.configs_at(store.at(snapshot.revision))).strategy()
 
     report = None
     reasons: list[str] = []
@@ -78,6 +86,7 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
         reasons = rollback_reasons(report, candidate_strategy.rollback_triggers if candidate_strategy else {})
     started = state.step_started if state.in_flight else None
     return StatusResult(
+        drift=_drift(workspace, state),
         state=state,
         stable_roles=_roles(strategy(state.stable)),
         candidate_roles=_roles(strategy(state.candidate)) if state.candidate else {},
@@ -87,6 +96,34 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
         soak_until=soak_until(state),
         legal=[a.value for a in legal_actions(state)],
     )
+
+
+def _drift(workspace: Workspace, state: RolloutState) -> str | None:
+    """Whether the config directory still holds the revision being served."""
+    from hybridctl.errors import UsageError
+    from hybridctl.store.records import digest_files
+
+    serving = state.serving
+    if serving is None:
+        return None
+    try:
+        working = workspace.read_configs()
+    except (UsageError, OSError):
+        return f"{workspace.config_dir} holds no config files; r{serving.revision} is being served"
+    files = ConfigFiles.from_mapping(working)
+    unreadable = [name for kind, name in files.names.items() if isinstance(files.document(kind), LoadFailed)]
+    if unreadable:
+        return (
+            f"{', '.join(unreadable)} in {workspace.config_dir} cannot be parsed; "
+            f"r{serving.revision} is being served (hybridctl validate shows why)"
+        )
+    if digest_files(working)[1] != serving.digest:
+        side = "the candidate" if state.in_flight else "stable"
+        return (
+            f"{workspace.config_dir} differs from r{serving.revision} ({side}, being served): "
+            "hybridctl diff shows the edits; stage them, back them up, or restore"
+        )
+    return None
 
 
 class PlanStep(NamedTuple):
@@ -118,7 +155,7 @@ def plan(workspace: Workspace, *, now: datetime | None = None) -> PlanResult:
     state = load_state(workspace.open_store())
     steps = list(state.plan)
     if not steps:  # no rollout yet: the plan the working configs would use
-        config = strategy_of(parse_snapshot(workspace.read_configs())[1])
+        config = ConfigFiles.from_mapping(workspace.read_configs()).strategy()
         steps = [Step(w, h) for w, h in config.rollout_steps] if config else []
     weights = [(s.weight, s.min_soak_hours) for s in steps] + [(100, 0.0)]
     result: list[PlanStep] = []

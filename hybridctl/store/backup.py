@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.store.records import Record, digest_files
+from hybridctl.text import checked_reason
 from hybridctl.workspace import Workspace, utc_now
 
 
@@ -57,30 +58,36 @@ class PruneResult(NamedTuple):
         }
 
 
-def validation_summary(workspace: Workspace, ignore: frozenset[str]) -> dict[str, Any]:
-    """Validate the config directory; refuse (exit 1) when it has errors."""
-    from hybridctl.config.validate import ValidateRequest, validate
+def validation_summary(
+    workspace: Workspace, configs: dict[str, bytes], ignore: frozenset[str]
+) -> dict[str, Any]:
+    """Validate the configs read from the config directory; refuse (exit 1) when
+    they have errors (a missing file is one)."""
+    from hybridctl.config.validate import display_path, validate_snapshot
 
-    result = validate(ValidateRequest(paths=(workspace.config_dir,), ignore=ignore))
+    result = validate_snapshot(
+        configs, display_path(workspace.config_dir), ignore, schema_dir=workspace.schema_dir
+    )
     if result.errors:
         raise CheckFailed(
             f"{workspace.config_dir} does not validate ({result.errors} error(s)); nothing was recorded",
             hint="fix the errors above (hybridctl validate), then try again",
             report=result,
         )
-    return {"ok": True, "errors": 0, "warnings": result.warnings}
+    return result.summary()
 
 
 def create_backup(
     workspace: Workspace, *, reason: str, ignore: frozenset[str] = frozenset(), now: datetime | None = None
 ) -> BackupResult:
+    reason = checked_reason(reason)
     with workspace.mutation("backup create") as store:
         configs = workspace.read_configs()
         _, digest = digest_files(configs)
         for existing in store.backups():
             if existing.digest == digest:
                 return BackupResult(False, existing)
-        validation = validation_summary(workspace, ignore)
+        validation = validation_summary(workspace, configs, ignore)
         record = store.commit(
             "backup",
             actor=workspace.actor(),

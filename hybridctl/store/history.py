@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hybridctl.config.diff import DiffResult, Snapshot, semantic_diff
+from hybridctl.config.diff import DiffResult, FileSet, semantic_diff
 from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.repo import Store
@@ -36,7 +36,7 @@ def history(workspace: Workspace, *, limit: int | None = None) -> HistoryResult:
     return HistoryResult(list(reversed(shown)), store.backup_revisions(), len(records))
 
 
-def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[Snapshot, str]:
+def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[FileSet, str]:
     """Files and label of a reference: 'working', a revision number, a time, or 'previous'."""
     if reference == WORKING:
         return workspace.read_configs(), WORKING

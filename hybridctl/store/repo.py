@@ -173,6 +173,13 @@ class Store:
             self._records = found
         return self._records
 
+    def first(self) -> Record:
+        """The oldest record (what ``init`` recorded)."""
+        records = self.records()
+        if not records:
+            raise UsageError(f"the store at {self.path} has nothing recorded", hint="hybridctl backup create")
+        return records[-1]
+
     def head(self) -> Record | None:
         records = self.records()
         return records[0] if records else None

@@ -11,6 +11,7 @@ from hybridctl.config.diff import DiffResult, semantic_diff
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.store.backup import find_backup
 from hybridctl.store.records import Record, digest_files, format_time
+from hybridctl.text import checked_reason
 from hybridctl.workspace import Workspace, utc_now
 
 
@@ -87,6 +88,7 @@ def restore(
 ) -> RestoreResult:
     from hybridctl.config.validate import validate_snapshot
 
+    reason = None if reason is None else checked_reason(reason)
     with workspace.mutation("restore") as store:
         try:
             current = workspace.read_configs()
@@ -99,8 +101,8 @@ def restore(
         label = f"r{record.revision}"
         snapshot = store.configs_at(record)
         diff = semantic_diff(current, snapshot, before_label="working", after_label=label)
-        checked = validate_snapshot(snapshot, label, ignore)
-        validation = {"ok": checked.errors == 0, "errors": checked.errors, "warnings": checked.warnings}
+        checked = validate_snapshot(snapshot, label, ignore, schema_dir=workspace.schema_dir)
+        validation = checked.summary()
         if record.digest == working_digest:
             return RestoreResult("unchanged", record, diff, validation, [])
         forced = []

@@ -92,16 +92,15 @@ def import_into(
     target: Path,
     *,
     catalog: frozenset[str],
-    lock_timeout: float,
     imported_at: str,
     only: frozenset[str] | None = None,
     include_catalog: bool = False,
     accept_suspicious: bool = False,
 ) -> ImportResult:
     """Import ``source`` into the overrides file ``target``, merged over what it
-    holds, atomically and under its lock; nothing changes when ``source`` is bad."""
+    holds, atomically; nothing changes when ``source`` is bad. The caller holds
+    the setup's lock."""
     from hybridctl.fsutil import atomic_write
-    from hybridctl.lock import exclusive_lock
     from hybridctl.usage.prices import load_overrides, overrides_document
 
     try:
@@ -115,10 +114,7 @@ def import_into(
         )
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot import {source}: {exc}", hint="pass LiteLLM's price map JSON") from None
-    with exclusive_lock(
-        target.with_name(f".{target.name}.lock"), timeout=lock_timeout, command="prices import"
-    ):
-        merged = {**load_overrides(target), **result.imported}
-        document = overrides_document(merged, f"litellm:{source.name}", imported_at)
-        atomic_write(target, (json.dumps(document, indent=2) + "\n").encode())
+    merged = {**load_overrides(target), **result.imported}
+    document = overrides_document(merged, f"litellm:{source.name}", imported_at)
+    atomic_write(target, (json.dumps(document, indent=2) + "\n").encode())
     return result

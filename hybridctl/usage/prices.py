@@ -136,13 +136,20 @@ class PricedStrategy(NamedTuple):
 def load_priced_strategy(config_dir: Path, configs: dict[str, bytes]) -> PricedStrategy:
     """The strategy of ``configs`` (the managed files of ``config_dir``) priced by
     its catalog and the overrides file beside it."""
-    from hybridctl.config.diff import parse_snapshot, strategy_of
+    from hybridctl.config.schema import load_schema
+    from hybridctl.config.snapshot import ConfigFiles
 
-    strategy = strategy_of(parse_snapshot(configs)[1])
+    files = ConfigFiles.from_mapping(configs)
+    strategy = files.strategy()
     if strategy is None:
         raise UsageError(
             f"the model config in {config_dir} does not validate, so it cannot price usage",
             hint="hybridctl validate shows why",
         )
-    overrides = load_overrides(config_dir / OVERRIDES_FILE)
+    if files.data("prices") is not None and not load_schema("prices").is_valid(files.data("prices")):
+        raise UsageError(
+            f"{config_dir / OVERRIDES_FILE} does not validate, so it cannot price usage",
+            hint="hybridctl validate shows why",
+        )
+    overrides = files.price_overrides()
     return PricedStrategy(strategy, PriceBook.from_strategy(strategy, overrides), premium_names(strategy))

@@ -71,12 +71,18 @@ def test_github_annotations_are_automatic_in_actions(cli: RunFn) -> None:
 
 
 def test_github_annotation_escapes_newlines_and_separators() -> None:
-    from hybridctl.config.diagnostics import diagnostic
+    from hybridctl.config.diagnostics import Diagnostic, Severity, diagnostic
     from hybridctl.output.validate import github_annotation
 
-    line = github_annotation(diagnostic("schema", "a\nb 100%", file="dir,x/a:b.yml", line=3, column=4))
+    raw = Diagnostic("schema", Severity.ERROR, "a\nb 100%", "dir,x/a:b.yml", 3, 4)
+    made = diagnostic("schema", "a\nb 100%", file="dir,x/a:b.yml", line=3, column=4)
 
-    assert line == "::error file=dir%2Cx/a%3Ab.yml,line=3,col=4,title=hybridctl schema::a%0Ab 100%25"
+    assert (
+        github_annotation(raw)
+        == "::error file=dir%2Cx/a%3Ab.yml,line=3,col=4,title=hybridctl schema::a%0Ab 100%25"
+    )
+    # A finding's message is one line: a newline from a file is shown as an escape.
+    assert github_annotation(made).endswith("::a\\x0ab 100%25")
 
 
 def test_sarif_report_names_every_rule_and_locates_results(cli: RunFn, config_dir: Path) -> None:
@@ -132,7 +138,10 @@ def test_no_color_and_pipes_get_plain_text(hybridctl: RunFn, config_dir: Path) -
         (("validate", "missing-dir"), "no such file or directory: missing-dir"),
         (("validate", "--ignore", "no-such-rule"), "unknown rule id(s) to ignore: no-such-rule"),
         (("validate", "empty"), "holds no modes.yml, .roomodes or model-config.json"),
-        (("validate", "mystery.yml"), "cannot tell whether mystery.yml is a modes file or a model config"),
+        (
+            ("validate", "mystery.yml"),
+            "cannot tell whether mystery.yml is a modes file, a model config or prices",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_a_hint_and_no_traceback(

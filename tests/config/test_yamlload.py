@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from hybridctl.config.document import Document, LoadFailed, SourceText, read_source
+from hybridctl.config.document import MAX_DEPTH, Document, LoadFailed, SourceText, read_source
 from hybridctl.config.yamlload import (
     MAX_ALIAS_NODES,
-    MAX_DEPTH,
     PurePythonParser,
     event_parser,
     load_yaml,
