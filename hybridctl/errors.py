@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments, missing files, unreadable settings
     REFUSED = 3  # illegal transition, lock held by another process
     REMOTE = 4  # an HTTP endpoint failed or answered an error
+    INCONCLUSIVE = 5  # the gates gave no verdict (too little data): wait and try again
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class HybridctlError(Exception):
@@ -41,3 +43,7 @@ class RefusedError(HybridctlError):
 
 class RemoteError(HybridctlError):
     exit_code = ExitCode.REMOTE
+
+
+class Inconclusive(HybridctlError):
+    exit_code = ExitCode.INCONCLUSIVE

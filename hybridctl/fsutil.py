@@ -16,9 +16,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 JOURNAL = ".hybridctl-journal.json"
 _TMP_SUFFIX = ".hybridctl-tmp"
@@ -54,12 +54,51 @@ def _mode_of(path: Path) -> int | None:
         return None
 
 
+def check_output_path(path: Path) -> None:
+    """Refuse, before anything is written, a path no file can be written to."""
+    from hybridctl.errors import UsageError
+
+    if path.is_dir() or not path.name:
+        raise UsageError(f"{path} is a directory; give a file name to write", hint=f"e.g. {path / 'out'}")
+    if not path.parent.is_dir():
+        raise UsageError(
+            f"cannot write {path}: the directory {path.parent} does not exist",
+            hint=f"create it first: mkdir -p {path.parent}",
+        )
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace a file's bytes atomically, keeping its permissions."""
+    """Replace a file's bytes atomically, keeping its permissions. A path that
+    cannot be written is a usage error (exit 2), and nothing is left behind."""
+    with output_file(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def output_file(path: Path) -> Iterator[BinaryIO]:
+    """A file written in full under a temporary name, then renamed into place:
+    readers see the old file or the new one, and a failure leaves no trace."""
+    from hybridctl.errors import UsageError
+
+    check_output_path(path)
     temp = _temp_name(path)
-    _write_synced(temp, data, _mode_of(path))
-    os.replace(temp, path)
-    fsync_dir(path.parent)
+    mode = _mode_of(path)
+    try:
+        with open(temp, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}", hint="check the path and its permissions"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
 
 
 def write_file_set(

@@ -106,7 +106,10 @@ def build_app(only: str | None = None) -> typer.Typer:
             "Run a hybrid LLM model strategy safely: validate the configs, version them, "
             "roll them out in canary steps, and report what the strategy costs and saves."
         ),
-        epilog="Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error.",
+        epilog=(
+            "Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error, "
+            "5 inconclusive (gates without a verdict), 130 interrupted."
+        ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",

@@ -38,6 +38,20 @@ def _reason(value: str | None) -> str | None:
         raise typer.BadParameter(error.message) from None
 
 
+def output_path(value: Path | None) -> Path | None:
+    """An option naming a file to write: refused at once when no file can be written there."""
+    if value is None:
+        return None
+    from hybridctl.errors import UsageError
+    from hybridctl.fsutil import check_output_path
+
+    try:
+        check_output_path(value)
+    except UsageError as error:
+        raise typer.BadParameter(error.message) from None
+    return value
+
+
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded in history.", callback=_reason)]
 OptionalReason = Annotated[
     str | None, typer.Option("--reason", "-r", help="Why: recorded in history.", callback=_reason)

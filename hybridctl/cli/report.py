@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, StorePath, comma_list
+from hybridctl.cli.options import ConfigDir, Json, StorePath, comma_list, output_path
 
 if TYPE_CHECKING:
     from hybridctl.settings import Settings
@@ -73,7 +73,10 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 AsJson = Annotated[bool, typer.Option("--json", help="Same as --format json (documented, versioned).")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Same as --format csv.")]
 AsMarkdown = Annotated[bool, typer.Option("--markdown", help="Same as --format markdown.")]
-Html = Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here.")]
+Html = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write a self-contained HTML page here.", callback=output_path),
+]
 Strict = Annotated[bool, typer.Option("--strict", help="Fail on the first bad line.")]
 Recompute = Annotated[bool, typer.Option("--recompute", help="Price every request, ignoring recorded costs.")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Read every event, ignoring the cache.")]
@@ -311,7 +314,12 @@ def prices_import(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="The overrides file.", show_default="prices.json in the config directory"),
+        typer.Option(
+            "--out",
+            help="The overrides file.",
+            show_default="prices.json in the config directory",
+            callback=output_path,
+        ),
     ] = None,
     config_dir: ConfigDir = None,
     as_json: Json = False,

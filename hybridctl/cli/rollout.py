@@ -16,6 +16,7 @@ from hybridctl.cli.options import (
     Reason,
     StorePath,
     comma_list,
+    output_path,
     workspace,
 )
 
@@ -83,7 +84,7 @@ OTHER_EXAMPLES = """\
 
   hybridctl render --out bundle.json
 
-  hybridctl gate check --usage usage.jsonl --json     [dim]# exit 0 go, 1 no-go, 2 inconclusive[/dim]
+  hybridctl gate check --usage usage.jsonl --json     [dim]# exit 0 go, 1 no-go, 5 inconclusive[/dim]
 """
 
 
@@ -280,7 +281,8 @@ def rollout_plan(config_dir: ConfigDir = None, store: StorePath = None, as_json:
 
 def render(
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here (atomically) instead of stdout.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write here (atomically) instead of stdout.", callback=output_path),
     ] = None,
     config_dir: ConfigDir = None,
     store: StorePath = None,
@@ -308,7 +310,7 @@ gate_app = typer.Typer(help="Rollout gates.", no_args_is_help=True)
 def gate_check(
     usage: Usage = None, config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False
 ) -> None:
-    """The go/no-go matrix for CI: exit 0 go, 1 no-go, 2 inconclusive."""
+    """The go/no-go matrix for CI: exit 0 go, 1 no-go, 5 inconclusive (too few requests yet)."""
     from hybridctl.output.rollout import render_gates
     from hybridctl.rollout.ops import gate_report, load_state
 
@@ -316,4 +318,7 @@ def gate_check(
     opened = space.open_store()
     report = gate_report(opened, load_state(opened), _usage(usage))
     render_gates(report, as_json)
-    raise typer.Exit({"go": 0, "no-go": 1}.get(report.verdict, 2))
+    from hybridctl.errors import ExitCode
+
+    verdicts = {"go": ExitCode.OK, "no-go": ExitCode.CHECK_FAILED}
+    raise typer.Exit(int(verdicts.get(report.verdict, ExitCode.INCONCLUSIVE)))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, StorePath, workspace
+from hybridctl.cli.options import ConfigDir, StorePath, output_path, workspace
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -35,7 +35,9 @@ def simulate(
         float, typer.Option("--candidate-latency-factor", help="Candidate latency multiplier.")
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same events).")] = 1,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.", callback=output_path)
+    ] = None,
     append: Annotated[bool, typer.Option("--append", help="Add to --out instead of replacing it.")] = False,
     config_dir: ConfigDir = None,
     store: StorePath = None,
@@ -47,7 +49,7 @@ def simulate(
     from hybridctl.errors import UsageError
     from hybridctl.rollout.bundle import render_bundle
     from hybridctl.store.restore import parse_when
-    from hybridctl.usage.simulate import Workload, write_events
+    from hybridctl.usage.simulate import Workload, write_events, write_events_file
     from hybridctl.usage.simulate import simulate as run
     from hybridctl.workspace import utc_now
 
@@ -66,8 +68,7 @@ def simulate(
     )
     events = run(render_bundle(workspace(config_dir, store, None)), workload)
     if out is None:
-        count = write_events(events, sys.stdout)
+        write_events(events, sys.stdout.buffer)
     else:
-        with out.open("a" if append else "w", encoding="utf-8") as handle:
-            count = write_events(events, handle)
+        count = write_events_file(events, out, append=append)
         sys.stderr.write(f"wrote {count:,} events to {out}\n")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hybridctl.config.diagnostics import Diagnostic, diagnostic
+from hybridctl.config.diagnostics import Diagnostic, Severity, diagnostic
 
 JsonPath = tuple["str | int", ...]
 Format = Literal["yaml", "json"]
@@ -21,16 +22,21 @@ MAX_INT_DIGITS = 4300  # Python's own limit for converting decimal text to int
 MAX_KEPT_FINDINGS = 1000
 
 
-class Findings(list["Diagnostic"]):
+Dropped = Counter[tuple[str, Severity]]  # (file, severity) -> findings counted, not kept
+
+
+class Findings(list[Diagnostic]):
     """A list of findings that keeps the first MAX_KEPT_FINDINGS and counts the rest."""
 
-    dropped: int = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped: Dropped = Counter()
 
     def add(self, finding: Diagnostic) -> None:
         if len(self) < MAX_KEPT_FINDINGS:
             self.append(finding)
         else:
-            self.dropped += 1
+            self.dropped[(finding.file, finding.severity)] += 1
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -82,7 +88,7 @@ class Document:
     value_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     key_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     findings: list[Diagnostic] = field(default_factory=list)  # non-fatal load problems
-    dropped: int = 0  # findings past MAX_KEPT_FINDINGS, counted only
+    dropped: Dropped = field(default_factory=Counter)  # findings past MAX_KEPT_FINDINGS
 
     @property
     def display(self) -> str:

@@ -8,8 +8,10 @@ model-config.json; ``cross`` rules need both files.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +19,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from hybridctl.config.diagnostics import Diagnostic
-from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, JsonPath
+from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, Dropped, JsonPath
 from hybridctl.config.model import Strategy
 from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
 from hybridctl.text import did_you_mean, show_value
@@ -32,7 +34,7 @@ class ConfigSet:
     strategy: Strategy | None = None
     prices: Document | None = None
     prices_valid: bool = False  # the price overrides file passes its schema
-    dropped: int = 0  # findings past each rule's MAX_KEPT_FINDINGS, counted only
+    dropped: Dropped = dataclasses.field(default_factory=Counter)  # past each rule's MAX_KEPT_FINDINGS
 
 
 ModesRule = Callable[[Document], Iterator[Diagnostic]]
@@ -64,7 +66,8 @@ def run_rules(configs: ConfigSet) -> list[Diagnostic]:
 
     def take(findings: Iterator[Diagnostic]) -> None:
         found.extend(islice(findings, MAX_KEPT_FINDINGS))
-        configs.dropped += sum(1 for _ in findings)
+        for rest in findings:
+            configs.dropped[(rest.file, rest.severity)] += 1
 
     for document in (configs.modes, configs.model_config, configs.prices):
         if document is not None:

@@ -7,6 +7,7 @@ revision about to be served); both go through the same loaders and checks.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from hybridctl.config.document import (
     DEFAULT_MAX_FILE_BYTES,
     MAX_KEPT_FINDINGS,
     Document,
+    Dropped,
     LoadFailed,
     SourceText,
     decode_source,
@@ -61,14 +63,20 @@ class ValidationResult:
     strict: bool = False
     notes: list[str] = field(default_factory=list)  # checks that could not run, and why
     documents: dict[str, Document] = field(default_factory=dict, repr=False)
+    dropped: Dropped = field(default_factory=Counter)  # findings counted but not kept
+
+    def count(self, severity: Severity, file: str | None = None) -> int:
+        """Findings of a severity (in one file), the ones not kept included."""
+        kept = sum(d.severity is severity and file in (None, d.file) for d in self.diagnostics)
+        return kept + sum(n for (f, s), n in self.dropped.items() if s is severity and file in (None, f))
 
     @property
     def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        return self.count(Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+        return self.count(Severity.WARNING)
 
     @property
     def ok(self) -> bool:
@@ -202,7 +210,7 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
     diagnostics: list[Diagnostic] = []
     documents: dict[str, Document] = {}
     notes: list[str] = []
-    dropped = 0
+    dropped: Dropped = Counter()
     for group in groups:
         diagnostics.extend(group.missing)
         loaded: list[tuple[Kind, Document]] = []
@@ -215,10 +223,7 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
                 files.append(CheckedFile(entry.display, entry.kind or "unknown", None))
                 continue
             diagnostics.extend(document.findings)
-            if document.dropped:
-                notes.append(
-                    f"{entry.display}: {document.dropped:,} more findings of the same kinds not kept"
-                )
+            dropped.update(document.dropped)
             kind = entry.kind or kind_by_content(document.data)
             if kind is None:
                 raise UsageError(
@@ -258,15 +263,21 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
                     single.strategy = Strategy.from_dict(document.data)
             if single is not together:
                 diagnostics.extend(run_rules(single))
-                dropped += single.dropped
+                dropped.update(single.dropped)
         if pair:
             diagnostics.extend(run_rules(together))
-            dropped += together.dropped
+            dropped.update(together.dropped)
     if dropped:
         notes.append(
-            f"{dropped:,} more findings of the same rules not kept (each rule keeps {MAX_KEPT_FINDINGS:,})"
+            f"{sum(dropped.values()):,} more findings were counted but not kept "
+            f"(each check keeps its first {MAX_KEPT_FINDINGS:,} per file)"
         )
     kept = sorted((d for d in diagnostics if d.rule not in request.ignore), key=Diagnostic.sort_key)
     return ValidationResult(
-        files=files, diagnostics=kept, strict=request.strict, notes=notes, documents=documents
+        files=files,
+        diagnostics=kept,
+        strict=request.strict,
+        notes=notes,
+        documents=documents,
+        dropped=dropped,
     )

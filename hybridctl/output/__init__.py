@@ -31,17 +31,34 @@ class OutputFormat(str, Enum):
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A rich console; rich itself honours NO_COLOR, FORCE_COLOR and non-TTY output."""
+    """A rich console; rich itself honours NO_COLOR, FORCE_COLOR and non-TTY output.
+
+    Every plain string it prints (a table cell, a message) is made safe first:
+    no markup is interpreted, secrets are redacted and control characters are
+    escaped, so a value from a config or a log can neither leak a key nor
+    rewrite the terminal.
+    """
     from rich.console import Console
+
+    from hybridctl.text import clean
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Any:
+            return super().render_str(clean(text, keep_lines=True), **options)
 
     stream = sys.stderr if stderr else sys.stdout
     # soft_wrap: never break a file:line:col line at the terminal width; and when
     # piped, size tables for a log line rather than rich's 80-column default.
     width = None if stream.isatty() else 200
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+    return SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, width=width, markup=False)
 
 
 def write(text: str) -> None:
+    """Machine output (JSON, CSV, Markdown, annotations): secrets redacted, the
+    format's own escaping left to the caller."""
+    from hybridctl.secrets import redact_text
+
+    text = redact_text(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
@@ -51,8 +68,6 @@ def write_json(data: Any) -> None:
 
 
 def render_error(error: HybridctlError) -> None:
-    from rich.text import Text
-
     from hybridctl.config.validate import ValidationResult
     from hybridctl.rollout.gates import GateReport
 
@@ -65,9 +80,9 @@ def render_error(error: HybridctlError) -> None:
 
         gate_table(error.report, console())
     out = console(stderr=True)
-    out.print(Text.assemble(("error: ", "bold red"), error.message))
+    out.print(safe_text(("error: ", "bold red"), error.message))
     if error.hint:
-        out.print(Text.assemble(("  hint: ", "dim"), error.hint))
+        out.print(safe_text(("  hint: ", "dim"), error.hint))
 
 
 # -- shared helpers --------------------------------------------------------------------
@@ -95,10 +110,23 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def say(*parts: Any) -> None:
+def safe_text(*parts: Any) -> Any:
+    """A rich Text from parts (text, (text, style), or a Text already made safe),
+    each text cleaned like a table cell."""
     from rich.text import Text
 
-    console().print(Text.assemble(*parts))
+    from hybridctl.text import clean
+
+    def one(part: Any) -> Any:
+        if isinstance(part, tuple):
+            return clean(str(part[0]), keep_lines=True), part[1]
+        return part if isinstance(part, Text) else clean(str(part), keep_lines=True)
+
+    return Text.assemble(*(one(part) for part in parts))
+
+
+def say(*parts: Any) -> None:
+    console().print(safe_text(*parts))
 
 
 def render_json_or(result: Any, as_json: bool, text: Callable[[Any], None]) -> None:

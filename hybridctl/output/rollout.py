@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hybridctl.output import console, render_json_or, say, table, when, write_json
+from hybridctl.output import console, render_json_or, safe_text, say, table, when, write_json
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -45,7 +45,7 @@ def gate_table(report: Any, out: Console) -> None:
         )
     out.print(grid)
     verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
-    out.print(Text.assemble("verdict: ", (report.verdict, verdict_style)))
+    out.print(safe_text("verdict: ", (report.verdict, verdict_style)))
 
 
 def render_gates(report: Any, as_json: bool) -> None:
@@ -64,6 +64,13 @@ def render_transition(result: Any, as_json: bool) -> None:
             gate_table(r.gates, console())
         for forced in r.forced:
             say(("forced: ", "yellow"), forced)
+        if r.saved is not None:
+            n = r.saved.revision
+            say(
+                ("kept: ", "yellow"),
+                f"the unsaved edits in the config directory were saved as backup {n} "
+                f"(hybridctl backup show {n}; hybridctl restore {n} --force brings them back)",
+            )
         say((f"{r.action}: ", "bold green"), r.summary, f"  (revision {r.record.revision})")
 
     render_json_or(result, as_json, text)
@@ -91,16 +98,14 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
         out.print()
     state = result.state
     health = Text("healthy", style="green") if result.healthy else Text("unhealthy", style="bold red")
-    out.print(Text.assemble(("rollout: ", "bold"), describe(state), "  ", health))
+    out.print(safe_text(("rollout: ", "bold"), describe(state), "  ", health))
     if state.stable:
         out.print(
-            Text.assemble(
-                "stable:     ", (f"r{state.stable.revision}", "bold"), f"  {state.stable.digest[:19]}"
-            )
+            safe_text("stable:     ", (f"r{state.stable.revision}", "bold"), f"  {state.stable.digest[:19]}")
         )
     if state.candidate:
         out.print(
-            Text.assemble(
+            safe_text(
                 "candidate:  ",
                 (f"r{state.candidate.revision}", "bold"),
                 f"  {state.candidate.digest[:19]}  rollout id {state.rollout_id}",
@@ -133,10 +138,10 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
     if result.gates is not None:
         gate_table(result.gates, out)
     for reason in result.rollback_recommended:
-        out.print(Text.assemble(("rollback recommended: ", "bold red"), reason))
+        out.print(safe_text(("rollback recommended: ", "bold red"), reason))
     if result.drift:
-        out.print(Text.assemble(("drift: ", "bold red"), result.drift))
-    out.print(Text.assemble(("legal now: ", "dim"), ", ".join(result.legal)))
+        out.print(safe_text(("drift: ", "bold red"), result.drift))
+    out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
 
 
 def render_plan(result: Any, as_json: bool) -> None:

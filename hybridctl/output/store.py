@@ -79,7 +79,10 @@ def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> Non
                 f"backup {result.record.revision} has no file {file_name}",
                 hint="it has: " + ", ".join(result.files),
             )
-        sys.stdout.write(result.files[file_name].decode("utf-8", errors="replace"))
+        from hybridctl.secrets import redact_text
+
+        # The file as stored, except a secret a "saved before rollback" backup may hold.
+        sys.stdout.write(redact_text(result.files[file_name].decode("utf-8", errors="replace")))
         return
 
     def text(r: Any) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl.config.diagnostics import Diagnostic, Rule, Severity
 from hybridctl.config.validate import DEFAULT_MAX_FINDINGS, ValidationResult
-from hybridctl.output import OutputFormat, console, write, write_json
+from hybridctl.output import OutputFormat, console, safe_text, write, write_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,6 +26,8 @@ def shown(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> Shown:
     kept: list[Diagnostic] = []
     per_file: dict[str, int] = {}
     omitted: dict[str, int] = {}
+    for (file, _), count in result.dropped.items():
+        omitted[file] = omitted.get(file, 0) + count
     for diag in result.diagnostics:
         count = per_file[diag.file] = per_file.get(diag.file, 0) + 1
         if limit and count > limit:
@@ -38,11 +40,6 @@ def shown(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> Shown:
 def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, Any]:
     """The documented JSON form (README: "Output formats")."""
     printed = shown(result, limit)
-    errors: dict[str, int] = {}
-    warnings: dict[str, int] = {}
-    for diag in result.diagnostics:
-        counts = errors if diag.severity is Severity.ERROR else warnings
-        counts[diag.file] = counts.get(diag.file, 0) + 1
     return {
         "version": 1,
         "ok": result.ok,
@@ -53,8 +50,8 @@ def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS)
                 "path": f.path,
                 "kind": f.kind,
                 "format": f.format,
-                "errors": errors.get(f.path, 0),
-                "warnings": warnings.get(f.path, 0),
+                "errors": result.count(Severity.ERROR, f.path),
+                "warnings": result.count(Severity.WARNING, f.path),
                 "omitted": printed.omitted.get(f.path, 0),
             }
             for f in result.files
@@ -97,18 +94,15 @@ def validation_text(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS)
 
     out = console()
     printed = shown(result, limit)
-    counts: dict[str, list[Diagnostic]] = {}
-    for diag in result.diagnostics:
-        counts.setdefault(diag.file, []).append(diag)
     by_file: dict[str, list[Diagnostic]] = {}
     for diag in printed.diagnostics:
         by_file.setdefault(diag.file, []).append(diag)
     for checked in result.files:
         found = by_file.pop(checked.path, [])
         kind = f"{checked.kind}, {checked.format}" if checked.format else checked.kind
-        every = counts.get(checked.path, [])
-        status = Text(_counts(every) or "ok", style="bold" if every else "green")
-        out.print(Text.assemble((checked.path, "bold cyan"), f" ({kind}): ", status))
+        counts = _counts(result, checked.path)
+        status = Text(counts or "ok", style="bold" if counts else "green")
+        out.print(safe_text((checked.path, "bold cyan"), f" ({kind}): ", status))
         for diag in found:
             _diagnostic_text(out, diag)
         _omitted_text(out, printed.omitted.pop(checked.path, 0))
@@ -117,30 +111,29 @@ def validation_text(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS)
             _diagnostic_text(out, diag)
         _omitted_text(out, printed.omitted.pop(file, 0))
     for note in result.notes:
-        out.print(Text.assemble(("note: ", "bold"), note))
+        out.print(safe_text(("note: ", "bold"), note))
     style = "bold green" if result.ok else "bold red"
     out.print(Text(_summary_line(result), style=style))
 
 
 def _omitted_text(out: Console, count: int) -> None:
     if count:
-        out.print(f"  … and {count:,} more finding(s) in this file (--max-findings 0 shows all)")
+        out.print(f"  … and {count:,} more finding(s) in this file (--max-findings 0 shows more)")
 
 
-def _counts(diagnostics: list[Diagnostic]) -> str:
-    errors = sum(d.severity.value == "error" for d in diagnostics)
-    warnings = len(diagnostics) - errors
+def _counts(result: ValidationResult, file: str) -> str:
+    errors = result.count(Severity.ERROR, file)
+    warnings = result.count(Severity.WARNING, file)
     parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
     parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
     return ", ".join(parts)
 
 
 def _diagnostic_text(out: Console, diag: Diagnostic) -> None:
-    from rich.text import Text
 
     where = diag.file + (f":{diag.line}:{diag.column}" if diag.line else "")
     out.print(
-        Text.assemble(
+        safe_text(
             "  ",
             (where, "cyan"),
             ": ",
@@ -153,7 +146,7 @@ def _diagnostic_text(out: Console, diag: Diagnostic) -> None:
         )
     )
     if diag.hint:
-        out.print(Text.assemble("      ", ("hint: ", "dim"), diag.hint))
+        out.print(safe_text("      ", ("hint: ", "dim"), diag.hint))
 
 
 def _escape_data(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hybridctl import fsutil
 from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
 from hybridctl.rollout.gates import GateReport, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
 from hybridctl.rollout.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
@@ -287,8 +287,9 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
     report = gate_report(txn.store, state, usage)
     if report.verdict != "go":
         if not force:
-            what = "failed" if report.verdict == "no-go" else "gave no verdict"
-            raise CheckFailed(
+            error = CheckFailed if report.verdict == "no-go" else Inconclusive
+            what = "failed" if report.verdict == "no-go" else "gave no verdict (too little usage yet)"
+            raise error(
                 f"the gates {what}; the candidate stays at {state.weight}%",
                 hint="see the gate table; --force --reason '...' overrides, and is recorded",
                 report=report,

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from hybridctl.routing import Router
@@ -89,9 +90,25 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
         }
 
 
-def write_events(events: Iterator[dict[str, Any]], out: IO[str]) -> int:
+def write_events(events: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
     count = 0
     for event in events:
-        out.write(json.dumps(event) + "\n")
+        out.write((json.dumps(event) + "\n").encode())
         count += 1
     return count
+
+
+def write_events_file(events: Iterator[dict[str, Any]], path: Path, *, append: bool = False) -> int:
+    """Write events to a file: a new file atomically; ``append`` adds to one."""
+    from hybridctl.errors import UsageError
+    from hybridctl.fsutil import check_output_path, output_file
+
+    if not append:
+        with output_file(path) as handle:
+            return write_events(events, handle)
+    check_output_path(path)
+    try:
+        with path.open("ab") as handle:
+            return write_events(events, handle)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

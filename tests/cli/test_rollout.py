@@ -214,10 +214,16 @@ def test_gate_check_exit_codes_for_ci(cli: RunFn, project: Project) -> None:
         cwd=project.root,
     )
     inconclusive = cli("gate", "check", "--usage", str(few), cwd=project.root)
+    no_input = cli("gate", "check", cwd=project.root)
+    promote_without = cli("promote", cwd=project.root)
 
-    assert (go.exit_code, no_go.exit_code, inconclusive.exit_code) == (0, 1, 2)
+    # Inconclusive has its own code: not a usage error, not a failure; try again later.
+    assert (go.exit_code, no_go.exit_code, inconclusive.exit_code) == (0, 1, 5)
     assert "verdict: go" in go.stdout
     assert no_go.json()["verdict"] == "no-go"
+    for run in (no_input, promote_without):  # not "inconclusive, stable 0, candidate 0"
+        assert run.exit_code == 2 and "no usage input was given" in run.stderr
+        assert "stable 0" not in run.stdout
 
 
 def test_usage_comes_from_settings_when_not_given(cli: RunFn, project: Project) -> None:

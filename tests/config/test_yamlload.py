@@ -171,3 +171,44 @@ def test_pure_python_parser_gives_the_same_result_as_libyaml(path: Path) -> None
         return doc.data, doc.value_spans, doc.key_spans, [(f.rule, f.line, f.column) for f in doc.findings]
 
     assert outcome(PurePythonParser) == outcome(event_parser)
+
+
+def test_billion_laughs_through_mapping_keys_is_stopped() -> None:
+    # Each level is ten mappings keyed by an alias of the level before: without
+    # counting keys, level 8 would stringify ~10^8 nodes into one key.
+    text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in range(1, 9):
+        items = ", ".join(f"{{*a{level - 1} : {j}}}" for j in range(10))
+        text += f"a{level}: &a{level} [{items}]\n"
+
+    doc = load(text)
+
+    assert {f.rule for f in doc.findings} == {"yaml-syntax"}  # a collection is no key
+    assert doc.data["a8"] == [{}] * 10  # the refused keys are left out
+
+
+def test_an_anchor_inside_a_complex_key_aliased_later_is_a_finding_not_a_crash() -> None:
+    # The YAML test suite's case X38W: valid YAML, with collections as keys.
+    doc = load("{ &a [a, &b b]: *b, *a : [c, *b, d]}\n")
+
+    assert {f.rule for f in doc.findings} == {"yaml-syntax"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 4400, "-" + "1" * 4400, "0x" + "f" * 4400, "0o" + "7" * 4400, "!!int " + "5" * 4400],
+)
+def test_an_integer_too_long_to_read_is_a_finding(value: str) -> None:
+    assert failure(f"a: {value}\n") == ("number-too-large", 1, 4)
+
+
+def test_a_long_integer_within_the_limit_is_shown_without_its_digits(cli: Any, config_dir: Path) -> None:
+    path = config_dir / "model-config.json"
+    path.write_text(path.read_text().replace('"tier": "primary"', '"tier": ' + str(16**3000), 1))
+
+    run = cli("validate", "--format", "json", str(config_dir))
+
+    messages = [d["message"] for d in run.json()["diagnostics"] if d["rule"] == "schema"]
+    assert run.exit_code == 1
+    assert any("an integer of about 3,612 digits" in m for m in messages)
+    assert all(len(m) < 300 for m in messages)

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 
-from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
 from hybridctl.rollout import ops
 from hybridctl.rollout.gates import GateReport
 from hybridctl.rollout.state import Stage
@@ -144,7 +144,7 @@ def test_too_few_requests_is_inconclusive_and_refused(canary: Project) -> None:
         usage_events("candidate", 50, start=T0, model=CHEAP),
     )
 
-    with pytest.raises(CheckFailed, match="gave no verdict") as refused:
+    with pytest.raises(Inconclusive, match="gave no verdict") as refused:
         ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
     report = cast(GateReport, refused.value.report)
