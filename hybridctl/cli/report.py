@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -183,13 +183,7 @@ def usage(
         "variant": frozenset(comma_list(variant)),
     }
     report = usage_report(
-        data,
-        priced.prices,
-        by=comma_list(by),
-        window=window,
-        filters=filters,
-        premium=priced.premium,
-        recompute=recompute,
+        data, priced.catalog, by=comma_list(by), window=window, filters=filters, recompute=recompute
     )
     render_usage(report, _format(output_format, as_json, as_csv, as_markdown), html)
 
@@ -225,13 +219,7 @@ def savings(
     window = Window(_when(since, "--since"), _when(until, "--until"))
     data = _read(inputs, input_format, window, strict, no_cache, settings)
     report = savings_report(
-        data,
-        priced.prices,
-        priced.strategy,
-        baseline_model=baseline,
-        window=window,
-        premium=priced.premium,
-        recompute=recompute,
+        data, priced.catalog, priced.strategy, baseline_model=baseline, window=window, recompute=recompute
     )
     render_savings(report, _format(output_format, as_json, as_csv, as_markdown), html)
 
@@ -260,10 +248,11 @@ def budget(
     from hybridctl.workspace import utc_now
 
     priced, settings = _context(config_dir)
-    data = _read(inputs, input_format, Window(), strict, no_cache, settings)
-    report = budget_report(
-        data, priced.prices, priced.strategy, as_of=_when(as_of, "--as-of") or utc_now(), recompute=recompute
-    )
+    moment = _when(as_of, "--as-of") or utc_now()
+    # Cut at --as-of: what was spent after it does not count, nor in the projection.
+    cut = moment + timedelta(microseconds=1)  # spend at the moment itself counts
+    data = _read(inputs, input_format, Window(), strict, no_cache, settings, (cut,))
+    report = budget_report(data, priced.catalog, priced.strategy, as_of=moment, recompute=recompute)
     render_budget(report, _format(output_format, as_json, as_csv, as_markdown), html)
     if report.over:
         raise typer.Exit(1)
@@ -296,7 +285,7 @@ def rollout(
     if inputs or settings.usage:
         data = _read(inputs, input_format, Window(), strict, no_cache, settings, boundaries_of(transitions))
     render_rollout_report(
-        rollout_report(transitions, data, priced.prices, priced.premium),
+        rollout_report(transitions, data, priced.catalog),
         _format(output_format, as_json, as_csv, as_markdown),
         html,
     )
@@ -352,4 +341,4 @@ def prices_list(config_dir: ConfigDir = None, as_json: Json = False) -> None:
     """Every priced model name, from the catalog and the overrides file."""
     from hybridctl.output.reports import render_prices
 
-    render_prices(_context(config_dir)[0].prices.listing(), as_json)
+    render_prices(_context(config_dir)[0].catalog.listing(), as_json)

@@ -249,20 +249,17 @@ def status(
 
     Exit 0 when healthy; 1 when aborted, failing its gates, or a rollback is recommended.
     """
-    import time
-
-    from hybridctl.output.rollout import render_status
+    from hybridctl.output.rollout import render_status, watch_status
     from hybridctl.rollout.status import status as run
 
     space = workspace(config_dir, store, None)
-    refreshes = 0
-    while True:
+    if watch:
+        result = watch_status(
+            lambda: run(space, usage=_usage(usage)), as_json=as_json, interval=interval, count=count
+        )
+    else:
         result = run(space, usage=_usage(usage))
-        render_status(result, as_json, refresh=watch and refreshes > 0)
-        refreshes += 1
-        if not watch or (count is not None and refreshes >= count):
-            break
-        time.sleep(interval)
+        render_status(result, as_json)
     if not result.healthy:
         raise typer.Exit(1)
 

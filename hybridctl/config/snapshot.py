@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from hybridctl.config.document import Document, LoadFailed, SourceText, decode_source
 
 if TYPE_CHECKING:
+    from hybridctl.config.catalog import Catalog
     from hybridctl.config.model import Pricing, Strategy
 
 Kind = Literal["modes", "model-config", "prices"]
@@ -137,6 +138,12 @@ class ConfigFiles:
     def strategy(self) -> Strategy | None:
         """The typed strategy, when the model config passes its schema."""
         return strategy_of(self.data("model-config"))
+
+    def catalog(self) -> Catalog:
+        """The resolver of model names to this snapshot's models and prices."""
+        from hybridctl.config.catalog import Catalog
+
+        return Catalog(self.strategy(), self.price_overrides())
 
     def price_overrides(self) -> dict[str, Pricing]:
         """The price overrides file's prices; nothing when absent or invalid."""

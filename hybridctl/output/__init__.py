@@ -9,6 +9,7 @@ carry a ``version`` so scripts can rely on them.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,8 +49,10 @@ def console(*, stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     # soft_wrap: never break a file:line:col line at the terminal width; and when
-    # piped, size tables for a log line rather than rich's 80-column default.
-    width = None if stream.isatty() else 200
+    # piped, size tables for a log line rather than rich's 80-column default,
+    # unless COLUMNS says otherwise.
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else None if stream.isatty() else 200
     return SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, width=width, markup=False)
 
 
@@ -89,14 +92,46 @@ def render_error(error: HybridctlError) -> None:
 
 
 def table(*headers: str) -> Any:
-    """A plain table; only the last column (free text) may be shortened to fit."""
+    """A plain table; print it with ``print_table``."""
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for index, header in enumerate(headers):
-        last = index == len(headers) - 1
-        table.add_column(header, no_wrap=True, overflow="ellipsis" if last else "fold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
     return table
+
+
+def print_table(out: Console, table: Any) -> None:
+    """Print a table without ever cutting a number or a name: every column but
+    the last keeps its widest cell; the last (free text) wraps into what is
+    left. A table wider than the terminal is printed whole, free text and all,
+    and the terminal wraps it, rather than cut."""
+    from rich.measure import Measurement
+
+    if not table.columns:
+        return
+    widths = [
+        max(Measurement.get(out, out.options, cell).maximum for cell in [column.header, *column.cells])
+        for column in table.columns
+    ]
+    *fixed, free = widths
+    for column, width in zip(table.columns, fixed, strict=False):
+        column.min_width = column.max_width = width
+        column.no_wrap = True
+    gaps = 2 * len(fixed)  # a space either side of each gap between columns
+    last = table.columns[-1]
+    if sum(fixed) + gaps + min(free, 12) <= out.width:
+        last.min_width = min(free, 12)  # fits: the free text wraps below itself
+        needed = out.width
+    else:
+        last.min_width = free
+        needed = sum(widths) + gaps
+    width = out.width
+    out.width = max(width, needed)  # print() alone never exceeds the console's width
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def when(moment: datetime) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hybridctl.output import console, say, table, write, write_json
+from hybridctl.output import console, print_table, say, table, write, write_json
 
 REPORT_FORMATS = ("text", "json", "csv", "markdown")
 
@@ -156,7 +156,7 @@ def _render(
                 view.add_row(*row)
             if grid.title:
                 say((grid.title, "bold"))
-            out.print(view)
+            print_table(out, view)
         for name, series in charts:
             if len(series) > 1:
                 say((name, "bold"))
@@ -184,7 +184,10 @@ def _unpriced_note(unpriced: dict[str, int]) -> list[str]:
     if not unpriced:
         return []
     listed = ", ".join(f"{model} ({count(n)})" for model, n in sorted(unpriced.items()))
-    return [f"unpriced (not counted in costs): {listed}; add them to prices.json or the catalog"]
+    return [
+        f"unpriced (counted in requests, left out of every cost and saving): {listed}; "
+        "add them to prices.json or the catalog"
+    ]
 
 
 # -- the reports ----------------------------------------------------------------------
@@ -241,9 +244,9 @@ def render_usage(report: Any, fmt: str, html_path: Path | None = None) -> None:
 
 
 def render_savings(report: Any, fmt: str, html_path: Path | None = None) -> None:
-    headers = ["role", "requests", "actual", f"all {report.baseline_model}", "savings"]
+    headers = ["role", "requests", "unpriced", "actual", f"all {report.baseline_model}", "savings"]
     rows = [
-        [r.role, count(r.requests), money(r.actual), money(r.baseline), percent(r.savings)]
+        [r.role, count(r.requests), count(r.unpriced), money(r.actual), money(r.baseline), percent(r.savings)]
         for r in [*report.roles, report.total]
     ]
     checks = [
@@ -436,4 +439,4 @@ def render_prices(rows: list[dict[str, Any]], as_json: bool) -> None:
             f"{row['output_per_million']:g}",
             "-" if row["cache_read_per_million"] is None else f"{row['cache_read_per_million']:g}",
         )
-    console().print(view)
+    print_table(console(), view)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from hybridctl.output import console, render_json_or, safe_text, say, table, when, write_json
+from hybridctl.output import console, print_table, render_json_or, safe_text, say, table, when, write_json
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -43,7 +44,7 @@ def gate_table(report: Any, out: Console) -> None:
             _gate_value(gate.name, gate.threshold),
             gate.detail,
         )
-    out.print(grid)
+    print_table(out, grid)
     verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
     out.print(safe_text("verdict: ", (report.verdict, verdict_style)))
 
@@ -85,7 +86,7 @@ def _duration(delta: timedelta) -> str:
     )
 
 
-def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
+def render_status(result: Any, as_json: bool, out: Console | None = None) -> None:
     if as_json:
         write_json(result.to_dict())
         return
@@ -93,9 +94,7 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
 
     from hybridctl.rollout.machine import describe
 
-    out = console()
-    if refresh:
-        out.print()
+    out = out or console()
     state = result.state
     health = Text("healthy", style="green") if result.healthy else Text("unhealthy", style="bold red")
     out.print(safe_text(("rollout: ", "bold"), describe(state), "  ", health))
@@ -134,7 +133,7 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
             grid.add_row(
                 role, models(result.stable_roles.get(role)), models(result.candidate_roles.get(role))
             )
-        out.print(grid)
+        print_table(out, grid)
     if result.gates is not None:
         gate_table(result.gates, out)
     for reason in result.rollback_recommended:
@@ -142,6 +141,53 @@ def render_status(result: Any, as_json: bool, *, refresh: bool = False) -> None:
     if result.drift:
         out.print(safe_text(("drift: ", "bold red"), result.drift))
     out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
+
+
+def watch_status(fetch: Callable[[], Any], *, as_json: bool, interval: float, count: int | None) -> Any:
+    """Refresh the status until interrupted (or ``count`` times): redrawn in place
+    on a terminal, each refresh stamped with its time; appended, with the time,
+    when piped. Returns the last result."""
+    import io
+    import time
+
+    from rich.console import Console as RichConsole
+    from rich.live import Live
+    from rich.text import Text
+
+    out = console()
+    live: Live | None = None
+    refreshes = 0
+    result = None
+    try:
+        while True:
+            result = fetch()
+            stamp = f"refreshed at {utc_clock()} UTC, every {interval:g} s (Ctrl-C stops)"
+            if as_json:
+                write_json(result.to_dict())
+            elif out.is_terminal:
+                buffer = RichConsole(file=io.StringIO(), width=out.width, force_terminal=True, record=True)
+                render_status(result, False, buffer)
+                view = Text.from_ansi(buffer.export_text(styles=True) + stamp)
+                if live is None:
+                    live = Live(view, console=out, auto_refresh=False, transient=False)
+                    live.start()
+                live.update(view, refresh=True)
+            else:
+                say((f"-- {stamp}", "dim"))
+                render_status(result, False, out)
+            refreshes += 1
+            if count is not None and refreshes >= count:
+                return result
+            time.sleep(interval)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def utc_clock() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def render_plan(result: Any, as_json: bool) -> None:
@@ -153,6 +199,6 @@ def render_plan(result: Any, as_json: bool) -> None:
         for index, step in enumerate(r.steps, 1):
             earliest = "-" if step.earliest is None else when(step.earliest)
             grid.add_row(str(index), f"{step.weight}%", f"{step.min_soak_hours:g} h", step.status, earliest)
-        console().print(grid)
+        print_table(console(), grid)
 
     render_json_or(result, as_json, text)

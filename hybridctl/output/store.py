@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
-from hybridctl.output import console, render_json_or, say, short, table, when, write, write_json
+from hybridctl.output import console, print_table, render_json_or, say, short, table, when, write, write_json
 
 # -- init and backups ------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ def render_backup_list(result: Any, as_json: bool) -> None:
                 record.short_digest,
                 short(record.reason),
             )
-        console().print(grid)
+        print_table(console(), grid)
         if r.total > len(r.backups):
             say((f"showing {len(r.backups)} of {r.total}", "dim"))
 
@@ -100,7 +101,7 @@ def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> Non
         grid = table("FILE", "BYTES", "SHA256")
         for name, data in r.files.items():
             grid.add_row(name, str(len(data)), record.files.get(name, "-"))
-        console().print(grid)
+        print_table(console(), grid)
 
     render_json_or(result, as_json, text)
 
@@ -139,7 +140,7 @@ def render_history(result: Any, as_json: bool) -> None:
                 record.short_digest,
                 short(record.reason),
             )
-        console().print(grid)
+        print_table(console(), grid)
         say(("* a backup (hybridctl backup list)", "dim"))
 
     render_json_or(result, as_json, text)
@@ -158,7 +159,7 @@ def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None
         if result.changes:
             lines += ["| area | subject | field | before | after |", "|---|---|---|---|---|"]
             lines += [
-                f"| {c.area} | {c.subject} | {c.field or c.kind} | {short(c.before)} | {short(c.after)} |"
+                f"| {c.area} | {c.subject} | {c.field or c.kind} | {_cell(c.before)} | {_cell(c.after)} |"
                 for c in result.changes
             ]
         else:
@@ -178,12 +179,18 @@ def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None
                 area = change.area
                 say(f"  {area}")
             if change.kind == "changed":
-                say(
-                    f"    {change.subject:<22} {change.field:<22} ",
-                    (short(change.before, 40), "red"),
-                    " -> ",
-                    (short(change.after, 40), "green"),
-                )
+                before, after = _whole(change.before), _whole(change.after)
+                if len(before) + len(after) <= 60:
+                    say(
+                        f"    {change.subject:<22} {change.field:<22} ",
+                        (before, "red"),
+                        " -> ",
+                        (after, "green"),
+                    )
+                else:  # whole values, one per line: a plan or a chain must be reviewable
+                    say(f"    {change.subject:<22} {change.field}")
+                    say("      - ", (before, "red"))
+                    say("      + ", (after, "green"))
             else:
                 style = "green" if change.kind == "added" else "red"
                 say(
@@ -195,6 +202,18 @@ def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None
             say(_cost_sentence(result.cost))
     if result.raw:
         write(result.raw)
+
+
+def _whole(value: Any) -> str:
+    """A changed value in full (secrets were redacted when the diff was made)."""
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _cell(value: Any) -> str:
+    """A whole value as a Markdown table cell."""
+    return _whole(value).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
 def _cost_sentence(cost: Any) -> str:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl.config.diagnostics import Diagnostic, Rule, Severity
 from hybridctl.config.validate import DEFAULT_MAX_FINDINGS, ValidationResult
-from hybridctl.output import OutputFormat, console, safe_text, write, write_json
+from hybridctl.output import OutputFormat, console, print_table, safe_text, write, write_json
+from hybridctl.output import table as make_table
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -230,9 +231,7 @@ def render_rules(rules: list[Rule], fmt: OutputFormat) -> None:
             }
         )
         return
-    from rich.table import Table
-
-    table = Table("rule", "severity", "what it finds", box=None, pad_edge=False)
+    table = make_table("rule", "severity", "what it finds")
     for rule in rules:
         table.add_row(rule.id, rule.severity.value, rule.summary)
-    console().print(table)
+    print_table(console(), table)

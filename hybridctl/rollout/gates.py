@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from hybridctl.config.model import Strategy
+from hybridctl.config.catalog import Catalog
 from hybridctl.usage.cube import Cube, Priced, add_cell
-from hybridctl.usage.prices import PriceBook
 from hybridctl.usage.stats import Totals, same_workload_savings
 
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
@@ -63,21 +62,22 @@ class VariantUsage:
 
 
 def collect(
-    cube: Cube, since: datetime | None, stable: Strategy, candidate: Strategy
+    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
 ) -> tuple[VariantUsage, VariantUsage]:
     """Per-variant usage since the step began; each request priced by its own side's
-    catalog. ``cube`` was read with ``since`` as its one boundary (segment 1: after it)."""
+    catalog and price overrides. ``cube`` was read with ``since`` as its one
+    boundary (segment 1: after it)."""
     usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
-    books = {"stable": PriceBook.from_strategy(stable), "candidate": PriceBook.from_strategy(candidate)}
+    books = {"stable": stable, "candidate": candidate}
     segment = 0 if since is None else 1
     for key, cell in cube.cells.items():
         side = usage.get(key[5])
         if side is None or key[0] != segment:
             continue
         book = books[key[5]]
-        add_cell(Priced(side.total, {}), key, cell, book, frozenset(), False)
+        add_cell(Priced(side.total, {}), key, cell, book, False)
         workload = side.cells.setdefault((key[2], key[6]), Totals())
-        add_cell(Priced(workload, {}), key, cell, book, frozenset(), False)
+        add_cell(Priced(workload, {}), key, cell, book, False)
     return usage["stable"], usage["candidate"]
 
 

@@ -244,10 +244,17 @@ def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> Gat
         raise UsageError(
             "no usage input was given, so the gates cannot judge the candidate", hint=NO_USAGE_HINT
         )
-    stable = _strategy(_snapshot_files(store, state.stable), f"stable r{state.stable.revision}")
-    candidate = _strategy(_snapshot_files(store, state.candidate), f"candidate r{state.candidate.revision}")
+    stable_files = _snapshot_files(store, state.stable)
+    candidate_files = _snapshot_files(store, state.candidate)
+    _strategy(stable_files, f"stable r{state.stable.revision}")
+    candidate = _strategy(candidate_files, f"candidate r{state.candidate.revision}")
     cube = _usage_since(usage, state.step_started)
-    stable_usage, candidate_usage = collect(cube, state.step_started, stable, candidate)
+    stable_usage, candidate_usage = collect(
+        cube,
+        state.step_started,
+        ConfigFiles.from_mapping(stable_files).catalog(),
+        ConfigFiles.from_mapping(candidate_files).catalog(),
+    )
     return evaluate(stable_usage, candidate_usage, candidate.gates, state.step_started)
 
 

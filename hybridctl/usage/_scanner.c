@@ -810,6 +810,10 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     if (cached > input) {
         cached = input;
     }
+    const Slot *model = pick(self, F_MODEL);
+    if ((model == NULL || model->len == 0) && input == 0 && output == 0 && cached == 0) {
+        return PUNTED; /* no model and no tokens: not a usage event; Python says why */
+    }
     int ok;
     const Slot *status = pick(self, F_STATUS);
     if (status) {

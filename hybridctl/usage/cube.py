@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from hybridctl.usage.prices import PriceBook
+from hybridctl.config.catalog import Catalog
 from hybridctl.usage.stats import LatencySketch, Totals, latency_bucket
 
 CellKey = tuple[int, str, str, str, str, str, bool]  # segment, day, role, model, provider, variant, escalated
@@ -114,11 +114,10 @@ class Cube(NamedTuple):
 
     def rollup(
         self,
-        prices: PriceBook,
+        catalog: Catalog,
         group: Callable[[CellKey], Any],
         *,
         where: Callable[[CellKey], bool] | None = None,
-        premium: frozenset[str] = frozenset(),
         recompute: bool = False,
     ) -> dict[Any, Priced]:
         """Totals per group of cells, priced: a recorded cost stands (unless
@@ -132,20 +131,21 @@ class Cube(NamedTuple):
             priced = out.get(group_key)
             if priced is None:
                 priced = out[group_key] = Priced(Totals(), {})
-            add_cell(priced, key, cell, prices, premium, recompute)
+            add_cell(priced, key, cell, catalog, recompute)
         return out
 
 
-def add_cell(
-    priced: Priced, key: CellKey, cell: list[Any], prices: PriceBook, premium: frozenset[str], recompute: bool
-) -> None:
+def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, recompute: bool) -> None:
+    """Add a cell into its group's totals, priced by the catalog; requests of a
+    model without a price are counted under ``unpriced`` by the model's catalog id."""
     totals = priced.totals
     requests = cell[REQUESTS]
     model = key[3]
+    resolved = catalog.resolve(model)
     totals.requests += requests
     totals.errors += cell[ERRORS]
     totals.escalated += requests if key[6] else 0
-    totals.premium += requests if model.lower() in premium else 0
+    totals.premium += requests if resolved is not None and resolved.tier == "premium" else 0
     totals.input_tokens += cell[INPUT]
     totals.output_tokens += cell[OUTPUT]
     totals.cached_tokens += cell[CACHED]
@@ -163,9 +163,10 @@ def add_cell(
         )
     if not unrecorded:
         return
-    pricing = prices.pricing(model)
+    pricing = None if resolved is None else resolved.pricing
     if pricing is None:
-        priced.unpriced[model] = priced.unpriced.get(model, 0) + unrecorded
+        name = resolved.id if resolved is not None else model
+        priced.unpriced[name] = priced.unpriced.get(name, 0) + unrecorded
     else:
         totals.cost += pricing.cost(*tokens)
         totals.priced += unrecorded

@@ -137,25 +137,32 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
     status = _pick(record, "status")
     error_type = as_text(_pick(record, "error_type"))
     input_tokens = as_int(_pick(record, "input_tokens"), "input_tokens")
+    output_tokens = as_int(_pick(record, "output_tokens"), "output_tokens")
+    cached_tokens = as_int(_pick(record, "cached_tokens"), "cached_tokens")
+    model = as_text(_pick(record, "model"))
     if status is None:
         ok = error_type is None and not as_bool(record.get("error", False))
     else:
         ok = str(status).strip().lower() in _OK_STATUSES
-    return UsageEvent(
+    event = UsageEvent(
         time=None if time_value is None else parse_time(time_value),
         request_id=as_text(_pick(record, "request_id")),
         user=as_text(_pick(record, "user")),
         role=as_text(_pick(record, "role")),
-        model=as_text(_pick(record, "model")),
+        model=model,
         provider=as_text(_pick(record, "provider")),
         variant=as_text(_pick(record, "variant")),
         escalated=as_bool(_pick(record, "escalated")),
         input_tokens=input_tokens,
-        output_tokens=as_int(_pick(record, "output_tokens"), "output_tokens"),
-        cached_tokens=min(as_int(_pick(record, "cached_tokens"), "cached_tokens"), input_tokens),
+        output_tokens=output_tokens,
+        cached_tokens=min(cached_tokens, input_tokens),
         latency_s=latency_ms / 1000 if latency_ms is not None else latency_s,
         ok=ok,
         error_type=error_type,
         cost=as_float(_pick(record, "cost"), "cost"),
         quality=as_float(_pick(record, "quality"), "quality"),
     )
+    if model is None and not (input_tokens or output_tokens or cached_tokens):
+        # A config file or an unrelated log read as usage: not an unpriced request.
+        raise ValueError("not a usage event: no model and no tokens")
+    return event

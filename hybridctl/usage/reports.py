@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.errors import UsageError
 from hybridctl.usage.cube import (
@@ -17,11 +18,11 @@ from hybridctl.usage.cube import (
     OPEN_INPUT,
     OPEN_OUTPUT,
     OUTPUT,
+    REQUESTS,
     CellKey,
     Cube,
     Priced,
 )
-from hybridctl.usage.prices import PriceBook
 from hybridctl.usage.scan import ScanSpec, ScanStats, Source
 from hybridctl.usage.stats import Totals, same_workload_savings
 
@@ -58,6 +59,14 @@ def read_usage(
     reads = []
     for source in sources:
         scanned, how = cached_scan(source, spec, cache_directory, progress)
+        if scanned.stats.lines and not scanned.stats.events:
+            first = scanned.stats.first_bad[0] if scanned.stats.first_bad else None
+            raise UsageError(
+                f"{source.label} holds no usage events ({scanned.stats.lines:,} records, none of them "
+                "a request to a model)" + (f"; line {first[1]}: {first[2]}" if first else ""),
+                hint="pass a usage log (JSON lines, CSV, OpenRouter or LiteLLM exports); "
+                "--input-format picks the reader",
+            )
         cube.merge(scanned.cube)
         stats.merge(scanned.stats)
         reads.append(how)
@@ -85,19 +94,34 @@ class Window(NamedTuple):
         }
 
 
-def _filter(window: Window, filters: dict[str, frozenset[str]]) -> Callable[[CellKey], bool]:
-    checks = [(DIMENSION[dim], values) for dim, values in filters.items() if values]
+def _filter(
+    window: Window, filters: dict[str, frozenset[str]], catalog: Catalog
+) -> Callable[[CellKey], bool]:
+    checks = [(dim, values) for dim, values in filters.items() if values]
+    models = frozenset(catalog.canonical(m) for m in filters.get("model", frozenset()))
 
     def keep(key: CellKey) -> bool:
-        return window.inside(key[0]) and all(str(key[i]) in values for i, values in checks)
+        if not window.inside(key[0]):
+            return False
+        for dim, values in checks:
+            if dim == "model":
+                if catalog.canonical(key[3]) not in models:
+                    return False
+            elif str(key[DIMENSION[dim]]) not in values:
+                return False
+        return True
 
     return keep
 
 
-def _label(key: CellKey, dimension: str) -> str:
+def _label(key: CellKey, dimension: str, catalog: Catalog) -> str:
+    """A cell's value for a dimension, as reports show it: a model under its
+    catalog id whatever name the log used."""
     value = key[DIMENSION[dimension]]
     if dimension == "escalated":
         return "escalated" if value else "primary"
+    if dimension == "model" and value:
+        return catalog.canonical(str(value))
     return str(value) or "(none)"
 
 
@@ -168,24 +192,23 @@ class UsageReport(NamedTuple):
 
 def usage_report(
     data: UsageData,
-    prices: PriceBook,
+    catalog: Catalog,
     *,
     by: Sequence[str] = ("role",),
     window: Window = Window(),
     filters: dict[str, frozenset[str]] | None = None,
-    premium: frozenset[str] = frozenset(),
     recompute: bool = False,
 ) -> UsageReport:
     unknown = [d for d in by if d not in DIMENSION]
     if unknown:
         raise UsageError(f"cannot group by {', '.join(unknown)}", hint="use any of: " + ", ".join(DIMENSION))
     filters = filters or {}
-    keep = _filter(window, filters)
+    keep = _filter(window, filters, catalog)
     groups = data.cube.rollup(
-        prices, lambda k: tuple(_label(k, d) for d in by), where=keep, premium=premium, recompute=recompute
+        catalog, lambda k: tuple(_label(k, d, catalog) for d in by), where=keep, recompute=recompute
     )
     rows = [_row(group, groups[group]) for group in sorted(groups)]
-    daily_groups = data.cube.rollup(prices, lambda k: k[1], where=keep, recompute=recompute)
+    daily_groups = data.cube.rollup(catalog, lambda k: k[1], where=keep, recompute=recompute)
     daily = [(day, daily_groups[day].totals.cost) for day in sorted(daily_groups) if day]
     return UsageReport(tuple(by), rows, _total(rows), daily, window, filters, data)
 
@@ -195,9 +218,10 @@ def usage_report(
 
 class SavingsRow(NamedTuple):
     role: str
-    requests: int
-    actual: float
-    baseline: float
+    requests: int  # every request, as report usage counts them
+    actual: float  # cost of the priced ones
+    baseline: float  # what the priced ones would have cost on the baseline model
+    unpriced: int = 0  # requests on models without a price: in neither cost
 
     @property
     def savings(self) -> float | None:
@@ -239,6 +263,7 @@ class SavingsReport(NamedTuple):
             return {
                 "role": r.role,
                 "requests": r.requests,
+                "unpriced_requests": r.unpriced,
                 "actual_cost": round(r.actual, 6),
                 "baseline_cost": round(r.baseline, 6),
                 "savings": r.savings,
@@ -272,56 +297,60 @@ def _baseline_cost(cell: list[Any], model_priced: bool, baseline: Pricing, recom
 
 def savings_report(
     data: UsageData,
-    prices: PriceBook,
+    catalog: Catalog,
     strategy: Strategy,
     *,
     baseline_model: str | None = None,
     window: Window = Window(),
-    premium: frozenset[str] = frozenset(),
     recompute: bool = False,
 ) -> SavingsReport:
     """Actual cost against every request going to the premium model, the
     targets it promises, and (in a rollout) the candidate against stable."""
     from hybridctl.usage.cube import add_cell
 
-    premium_ids = [m for m, spec in strategy.models.items() if spec.tier == "premium"]
+    premium_ids = catalog.premium_ids()
     model_id = baseline_model or (premium_ids[0] if premium_ids else None)
-    if model_id is None or prices.pricing(model_id) is None:
+    if model_id is None or catalog.pricing(model_id) is None:
         raise UsageError(
             f"no price for the baseline model {model_id or '(none: no premium-tier model)'}",
             hint="pass --baseline MODEL, a model the catalog or prices.json prices",
         )
-    baseline = prices.pricing(model_id)
+    baseline = catalog.pricing(model_id)
     assert baseline is not None
-    keep = _filter(window, {})
-    per_role: dict[str, list[float]] = {}  # requests, actual, baseline
+    model_id = catalog.canonical(model_id)
+    keep = _filter(window, {}, catalog)
+    per_role: dict[str, list[float]] = {}  # requests, actual, baseline, unpriced
     overall = Priced(Totals(), {})
     variant_cells: dict[str, dict[tuple[str, bool], Totals]] = {"stable": {}, "candidate": {}}
     for key, cell in data.cube.cells.items():
         if not keep(key):
             continue
         before_cost, before_priced = overall.totals.cost, overall.totals.priced
-        add_cell(overall, key, cell, prices, premium, recompute)
+        add_cell(overall, key, cell, catalog, recompute)
         actual = overall.totals.cost - before_cost
         priced_requests = overall.totals.priced - before_priced
-        model_priced = prices.pricing(key[3]) is not None
-        entry = per_role.setdefault(_label(key, "role"), [0, 0.0, 0.0])
-        entry[0] += priced_requests
+        model_priced = catalog.pricing(key[3]) is not None
+        entry = per_role.setdefault(_label(key, "role", catalog), [0, 0.0, 0.0, 0])
+        entry[0] += cell[REQUESTS]
         entry[1] += actual
         entry[2] += _baseline_cost(cell, model_priced, baseline, recompute)
+        entry[3] += cell[REQUESTS] - priced_requests
         if key[5] in variant_cells:
             cells = variant_cells[key[5]]
             add_cell(
                 Priced(cells.setdefault((key[2], key[6]), Totals()), {}),
                 key,
                 cell,
-                prices,
-                premium,
+                catalog,
                 recompute,
             )
-    roles = [SavingsRow(role, int(v[0]), v[1], v[2]) for role, v in sorted(per_role.items())]
+    roles = [SavingsRow(role, int(v[0]), v[1], v[2], int(v[3])) for role, v in sorted(per_role.items())]
     total = SavingsRow(
-        "total", sum(r.requests for r in roles), sum(r.actual for r in roles), sum(r.baseline for r in roles)
+        "total",
+        sum(r.requests for r in roles),
+        sum(r.actual for r in roles),
+        sum(r.baseline for r in roles),
+        sum(r.unpriced for r in roles),
     )
     totals = overall.totals
     savings_target = strategy.targets.get("costSavings", {})
@@ -442,14 +471,16 @@ class BudgetReport(NamedTuple):
 
 
 def budget_report(
-    data: UsageData, prices: PriceBook, strategy: Strategy, *, as_of: datetime, recompute: bool = False
+    data: UsageData, catalog: Catalog, strategy: Strategy, *, as_of: datetime, recompute: bool = False
 ) -> BudgetReport:
-    """Spend today, this ISO week and this month (UTC) against the budgets."""
+    """Spend today, this ISO week and this month (UTC) against the budgets, as it
+    stood at ``as_of``: ``data`` was read with ``as_of`` as its one boundary, so
+    segment 0 holds what was spent before it and nothing after counts."""
     as_of = as_of.astimezone(timezone.utc)
     today = as_of.date()
     week_start = today - timedelta(days=today.weekday())
     month_start = today.replace(day=1)
-    by_day = data.cube.rollup(prices, lambda k: k[1], recompute=recompute)
+    by_day = data.cube.rollup(catalog, lambda k: k[1], where=lambda k: k[0] == 0, recompute=recompute)
     spend = {day: priced.totals.cost for day, priced in by_day.items() if day}
     unpriced: dict[str, int] = {}
     for priced in by_day.values():
@@ -551,15 +582,14 @@ def rollout_transitions(records: Sequence[Any]) -> list[Any]:
 def rollout_report(
     transitions: Sequence[Any],
     data: UsageData | None,
-    prices: PriceBook,
-    premium: frozenset[str] = frozenset(),
+    catalog: Catalog,
 ) -> RolloutReport:
     """Each step of the rollout with who, when, why, its gates, and how each
     variant did while it lasted (segments cut at the transitions)."""
     steps = []
     by_step: dict[tuple[int, str], Priced] = {}
     if data is not None:  # the cube was cut at every transition: segment i+1 is step i
-        by_step = data.cube.rollup(prices, lambda k: (k[0], k[5]), premium=premium)
+        by_step = data.cube.rollup(catalog, lambda k: (k[0], k[5]))
     for index, record in enumerate(transitions):
         usage = {
             variant: priced.totals

@@ -324,6 +324,10 @@ def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency,
             continue
         if cached_tokens > input_tokens:
             cached_tokens = input_tokens
+        model = {pick("model")} or ""
+        if not model and not input_tokens and not output_tokens and not cached_tokens:
+            fallback.append(index)  # not a usage event: the general path says why
+            continue
         status = {pick("status")}
         if status is None:
             ok = ({pick("error_type")} or None) is None and not e.error
@@ -346,7 +350,7 @@ def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency,
             day = t[:10] if t[-1:] == "Z" and t[10:11] in ("T", " ") else moment.date().isoformat()
             segment = bisect_right(boundaries, moment) if boundaries else 0
         escalated = {pick("escalated")} or False
-        key = (segment, day, {pick("role")} or "", {pick("model")} or "", {pick("provider")} or "",
+        key = (segment, day, {pick("role")} or "", model, {pick("provider")} or "",
                {pick("variant")} or "", escalated)
         cell = cells.get(key)
         if cell is None:

@@ -219,9 +219,10 @@ def test_unpriced_models_are_listed_never_counted_as_free(cli: RunFn, project: P
     rows = {r["model"]: r for r in report["rows"]}
     assert rows["mystery-model"]["unpriced_requests"] == 1 and rows["mystery-model"]["cost"] == 0
     assert rows["vendor/other:free"]["unpriced_requests"] == 0 and rows["vendor/other:free"]["cost"] == 0
-    assert rows["openrouter/z-ai/glm-4.5"]["cost"] == pytest.approx((1000 * 0.6 + 100 * 2.2) / 1e6)
+    # Grouped under its catalog id, whatever name the log used.
+    assert rows["glm-4.5"]["cost"] == pytest.approx((1000 * 0.6 + 100 * 2.2) / 1e6)
     assert report["unpriced_models"] == {"mystery-model": 1}
-    assert "unpriced (not counted in costs): mystery-model (1)" in text
+    assert "unpriced (counted in requests, left out of every cost and saving): mystery-model (1)" in text
 
 
 def test_recorded_costs_win_unless_recompute(cli: RunFn, project: Project) -> None:
@@ -328,7 +329,7 @@ def test_csv_markdown_and_a_self_contained_html_page(
     assert {r["model"] for r in rows} == {e["model"] for e in events}
     assert sum(int(r["requests"]) for r in rows) == 3000
     assert markdown.startswith("# Savings against all-claude-4.1-opus")
-    assert "| role | requests | actual | all claude-4.1-opus | savings |" in markdown
+    assert "| role | requests | unpriced | actual | all claude-4.1-opus | savings |" in markdown
     document = page.read_text()
 
     class Links(HTMLParser):
@@ -444,6 +445,7 @@ def test_prices_import_from_litellm_and_use(cli: RunFn, project: Project) -> Non
     listed = cli("prices", "list", "--json", cwd=project.root).json()["prices"]
     assert {
         "model": "deepseek/deepseek-chat",
+        "id": "deepseek/deepseek-chat",
         "source": "overrides",
         "input_per_million": 0.27,
         "output_per_million": 1.1,
@@ -459,3 +461,92 @@ def test_prices_import_refuses_what_is_not_a_price_map(cli: RunFn, project: Proj
 
     assert run.exit_code == 2 and "cannot import" in run.stderr
     assert not (project.configs / "prices.json").exists()
+
+
+def test_one_model_under_its_aliases_is_one_row_and_premium_by_any_name(cli: RunFn, project: Project) -> None:
+    names = ["glm-4.5", "GLM-4.5", "z-ai/glm-4.5", "claude-opus-4-1", "anthropic/claude-opus-4.1"]
+    events = [{"model": name, "role": "critic", "input_tokens": 100, "output_tokens": 10} for name in names]
+    path = write_usage(project.root / "u.jsonl", events)
+
+    usage = cli("report", "usage", str(path), "--by", "model", "--json", cwd=project.root).json()
+    savings = cli("report", "savings", str(path), "--json", cwd=project.root).json()
+    only = cli("report", "usage", str(path), "--model", "GLM 4.5", "--json", cwd=project.root).json()
+
+    assert {r["model"]: r["requests"] for r in usage["rows"]} == {"glm-4.5": 3, "claude-4.1-opus": 2}
+    assert usage["total"]["premium_share"] == pytest.approx(2 / 5)
+    premium = next(c for c in savings["checks"] if c["name"] == "premium share")
+    assert premium["observed"] == pytest.approx(2 / 5)
+    assert only["total"]["requests"] == 3
+
+
+def test_every_report_counts_the_same_requests_and_says_what_it_left_out(
+    cli: RunFn, project: Project
+) -> None:
+    events = [{"model": "glm-4.5", "role": "critic", "input_tokens": 100, "output_tokens": 10}] * 39
+    events += [{"model": "mystery", "role": "critic", "input_tokens": 100, "output_tokens": 10}]
+    path = write_usage(project.root / "u.jsonl", events)
+
+    usage = cli("report", "usage", str(path), "--json", cwd=project.root).json()
+    savings = cli("report", "savings", str(path), "--json", cwd=project.root).json()
+    text = cli("report", "savings", str(path), cwd=project.root).stdout
+
+    assert usage["total"]["requests"] == savings["total"]["requests"] == 40
+    assert savings["total"]["unpriced_requests"] == usage["total"]["unpriced_requests"] == 1
+    assert savings["total"]["actual_cost"] == pytest.approx(39 * (100 * 0.6 + 10 * 2.2) / 1e6)
+    assert "left out of every cost and saving): mystery (1)" in text
+
+
+def test_a_file_without_usage_events_is_an_error_not_unpriced_requests(cli: RunFn, project: Project) -> None:
+    run = cli("report", "usage", str(project.configs / "modes.yml"), cwd=project.root)
+
+    assert run.exit_code == 2
+    assert "holds no usage events" in run.stderr and "unpriced" not in run.stdout
+    empty = project.root / "empty.jsonl"
+    empty.write_text("")
+    assert cli("report", "usage", str(empty), cwd=project.root).exit_code == 0
+
+
+def test_budget_as_of_a_moment_leaves_out_what_was_spent_after_it(cli: RunFn, project: Project) -> None:
+    def spend(time: str, cost: float) -> dict[str, Any]:
+        return {"time": time, "model": "glm-4.5", "input_tokens": 1, "cost": cost}
+
+    path = write_usage(
+        project.root / "spend.jsonl",
+        [
+            spend("2026-11-18T00:30:00Z", 5.0),
+            spend("2026-11-18T01:00:00Z", 7.0),
+            spend("2026-11-18T09:00:00Z", 40.0),
+        ],
+    )
+
+    report = cli(
+        "report", "budget", str(path), "--as-of", "2026-11-18T01:00:00Z", "--json", cwd=project.root
+    ).json()
+
+    periods = {p["period"]: p["spend"] for p in report["periods"]}
+    assert periods == {"day": pytest.approx(12.0), "week": pytest.approx(12.0), "month": pytest.approx(12.0)}
+    elapsed_days = 17 + 1 / 24
+    assert report["projected_month_end"] == pytest.approx(12.0 / elapsed_days * 30)
+
+
+def test_a_narrow_terminal_never_cuts_a_number_or_a_name(cli: RunFn, project: Project) -> None:
+    events = [
+        {"model": "claude-4.1-opus", "role": "orchestrator", "input_tokens": 1000, "output_tokens": 210},
+        {"model": "gemini-2.5-flash-lite", "role": "implementer", "input_tokens": 1000, "output_tokens": 10},
+    ]
+    path = write_usage(project.root / "u.jsonl", events)
+    cost = (1000 * 15 + 210 * 75) / 1e6
+
+    for columns in ("60", "30"):
+        run = cli(
+            "report", "usage", str(path), "--by", "role,model", cwd=project.root, env={"COLUMNS": columns}
+        )
+        history = cli("history", cwd=project.root, env={"COLUMNS": columns})
+        assert run.exit_code == 0
+        assert (
+            f"${cost:.4f}" in run.stdout
+            and "orchestrator" in run.stdout
+            and "gemini-2.5-flash-lite" in run.stdout
+        )
+        assert "…" not in run.stdout
+        assert "initial configuration (hybridctl init)" in " ".join(history.stdout.split())

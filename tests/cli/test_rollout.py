@@ -195,6 +195,38 @@ def test_status_watch_refreshes(cli: RunFn, project: Project) -> None:
     run = cli("status", "--watch", "--interval", "0", "--count", "3", cwd=project.root)
 
     assert run.exit_code == 0 and run.stdout.count("rollout: stable") == 3
+    assert run.stdout.count("refreshed at ") == 3
+
+
+def test_status_watch_redraws_in_place_on_a_terminal(project: Project) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    command = [hybridctl_executable(), "status", "--watch", "--interval", "0.1", "--count", "3"]
+    process = subprocess.Popen(
+        command, cwd=project.root, env=_clean_env(None), stdin=child, stdout=child, stderr=child
+    )
+    os.close(child)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(main)
+    text = received.decode()
+
+    assert process.wait(timeout=60) == 0
+    assert "\x1b[1A" in text or "\x1b[2K" in text, "each refresh moves the cursor back up"
+    assert text.count("refreshed at ") >= 3
 
 
 def test_gate_check_exit_codes_for_ci(cli: RunFn, project: Project) -> None:

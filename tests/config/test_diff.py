@@ -101,3 +101,21 @@ def test_diff_shows_a_pasted_key_as_a_change_but_never_prints_it(cli: RunFn, pro
         assert "description" in run.stdout
         assert "ZZZZ" not in run.stdout and "plain-token-value" not in run.stdout
         assert "[redacted secret]" in run.stdout
+
+
+def test_long_values_are_shown_whole_in_text_and_markdown(cli: RunFn, project: Project) -> None:
+    chain = ["openrouter/sonoma-sky-alpha", "gemini-2.5-flash-lite", "meta-llama/llama-3.2-3b-instruct:free"]
+    plan = [{"weight": w, "minSoakHours": 12} for w in (5, 10, 25, 50, 75)]
+
+    def change(config: dict[str, Any]) -> None:
+        config["roles"]["critic"]["fallbacks"] = chain
+        config["rollout"]["steps"] = plan
+
+    project.edit_config(change)
+
+    text = cli("diff", cwd=project.root, env={"COLUMNS": "60"}).stdout
+    markdown = cli("diff", "--format", "markdown", cwd=project.root).stdout
+
+    for out in (text, markdown):
+        assert json.dumps(chain) in out
+        assert json.dumps(plan) in out

@@ -82,7 +82,10 @@ def test_bad_records_say_what_is_wrong(line: str, message: str, tmp_path: Path) 
 
 def test_bad_lines_are_counted_with_positions_and_strict_makes_them_fatal(tmp_path: Path) -> None:
     path = tmp_path / "usage.jsonl"
-    path.write_text('{"role": "critic"}\n\n{broken\n{"role": "critic", "input_tokens": "x"}\n{"role": "a"}\n')
+    path.write_text(
+        '{"role": "critic", "model": "m"}\n\n{broken\n{"role": "critic", "input_tokens": "x"}\n'
+        '{"role": "a", "output_tokens": 1}\n'
+    )
 
     scanned = scan_source(Source(path, "usage.jsonl"), ScanSpec())
 
@@ -93,3 +96,18 @@ def test_bad_lines_are_counted_with_positions_and_strict_makes_them_fatal(tmp_pa
     assert [(line, message[:8]) for _, line, message in stats.first_bad] == [(3, "not JSON"), (4, "input_to")]
     with pytest.raises(CheckFailed, match=r"usage.jsonl:3: not JSON"):
         scan_source(Source(path, "usage.jsonl"), ScanSpec(strict=True))
+
+
+@pytest.mark.parametrize("reader", ["compiled", "msgspec"])
+def test_a_record_with_no_model_and_no_tokens_is_not_a_usage_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    # What reading a YAML config as CSV, or an unrelated log, looks like.
+    path = tmp_path / "usage.jsonl"
+    path.write_text('{"role": "critic"}\n{"customModes": []}\n{"model": "m"}\n{"input_tokens": 3}\n')
+
+    monkeypatch.setenv("HYBRIDCTL_READER", reader)
+    stats = scan_source(Source(path, "usage.jsonl"), ScanSpec()).stats
+
+    assert (stats.events, stats.bad) == (2, 2)
+    assert stats.first_bad[0][2] == "not a usage event: no model and no tokens"

@@ -1,0 +1,135 @@
+"""The one resolver from a model name, as anything writes it, to what the
+strategy knows of that model: its catalog id, its tier and its price.
+
+Validation, pricing, the premium share, grouping in reports and the gates all
+ask this module. A model is found by its catalog id, provider model id or an
+alias, case-insensitively; with or without a routing prefix
+(``openrouter/z-ai/glm-4.5`` finds ``z-ai/glm-4.5``); and with dots, spaces
+and underscores read as dashes (``anthropic/claude-opus-4.1`` finds
+``claude-opus-4-1``). Names in the price overrides (``prices.json``) are
+models too: their price wins over the catalog's. OpenRouter's ``:free``
+variants cost nothing. Any other name is unknown: reports list it as
+unpriced, never as free.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from hybridctl.config.model import Pricing, Strategy
+
+FREE = Pricing(0.0, 0.0, 0.0)
+_LOOSE = re.compile(r"[.\s_]+")
+
+
+class Resolved(NamedTuple):
+    id: str  # the catalog id, or the overrides entry as written
+    tier: str | None  # None for a model only the overrides price
+    pricing: Pricing | None
+    source: str  # "catalog", "overrides" or "free"
+
+
+def _loose(name: str) -> str:
+    return _LOOSE.sub("-", name.lower())
+
+
+def _suffixes(name: str) -> Iterator[str]:
+    """The name, then without each routing prefix in turn."""
+    yield name
+    while "/" in name:
+        name = name.split("/", 1)[1]
+        yield name
+
+
+class Catalog:
+    """Every model a strategy (and its price overrides) know, by every name."""
+
+    def __init__(self, strategy: Strategy | None, overrides: Mapping[str, Pricing] | None = None) -> None:
+        self.strategy = strategy
+        self._exact: dict[str, Resolved] = {}
+        self._loose: dict[str, Resolved] = {}
+        overrides = overrides or {}
+        for spec in (strategy.models if strategy else {}).values():
+            pricing = overrides.get(spec.id, spec.pricing)
+            entry = Resolved(spec.id, spec.tier, pricing, "overrides" if spec.id in overrides else "catalog")
+            for name in spec.names:
+                self._add(name, entry, override=False)
+        for name, pricing in overrides.items():
+            known = self._find(name)
+            if known is not None and known.source == "catalog" and known.tier is not None:
+                entry = known._replace(pricing=pricing, source="overrides")
+            else:
+                entry = Resolved(name, None, pricing, "overrides")
+            self._add(name, entry, override=True)
+        # Price lists key models with a provider prefix (deepseek/deepseek-chat); logs
+        # often drop it. Exact names win; of two models with the same short name, the
+        # first keeps it.
+        for name, entry in list(self._exact.items()):
+            for short in list(_suffixes(name))[1:]:
+                self._exact.setdefault(short, entry)
+                self._loose.setdefault(_loose(short), entry)
+        self._memo: dict[str, Resolved | None] = {}
+
+    def _add(self, name: str, entry: Resolved, *, override: bool) -> None:
+        key = name.lower()
+        if override or key not in self._exact:
+            self._exact[key] = entry
+        if override or _loose(name) not in self._loose:
+            self._loose[_loose(name)] = entry
+
+    def resolve(self, name: str | None) -> Resolved | None:
+        """What the strategy knows of a model name; None when nothing."""
+        if not name:
+            return None
+        if name not in self._memo:
+            self._memo[name] = self._find(name)
+        return self._memo[name]
+
+    def _find(self, name: str) -> Resolved | None:
+        lowered = name.lower()
+        for candidate in _suffixes(lowered):
+            entry = self._exact.get(candidate)
+            if entry is not None:
+                return entry
+        for candidate in _suffixes(lowered):
+            entry = self._loose.get(_loose(candidate))
+            if entry is not None:
+                return entry
+        if lowered.endswith(":free"):
+            return Resolved(name, "free", FREE, "free")
+        return None
+
+    def canonical(self, name: str) -> str:
+        """The catalog id of a model name; the name itself when it is unknown."""
+        found = self.resolve(name)
+        return found.id if found is not None else name
+
+    def pricing(self, name: str | None) -> Pricing | None:
+        found = self.resolve(name)
+        return None if found is None else found.pricing
+
+    def is_premium(self, name: str) -> bool:
+        found = self.resolve(name)
+        return found is not None and found.tier == "premium"
+
+    def premium_ids(self) -> list[str]:
+        return [
+            m for m, spec in (self.strategy.models if self.strategy else {}).items() if spec.tier == "premium"
+        ]
+
+    def listing(self) -> list[dict[str, Any]]:
+        """One row per name a price is found by, sorted, with where it comes from."""
+        return [
+            {
+                "model": name,
+                "id": entry.id,
+                "source": entry.source,
+                "input_per_million": entry.pricing.input_per_million,
+                "output_per_million": entry.pricing.output_per_million,
+                "cache_read_per_million": entry.pricing.cache_read_per_million,
+            }
+            for name, entry in sorted(self._exact.items())
+            if entry.pricing is not None
+        ]
