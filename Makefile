@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint unit bench smoke clean
+.PHONY: demo test lint unit bench smoke clean test-lowest
 
 # The editable install compiles the usage reader in place: rebuild when its source changes.
 $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
@@ -29,6 +29,15 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## test-lowest: the suite on the lowest release of each dependency the pins allow
+test-lowest:
+	rm -rf .venv-lowest
+	$(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
+	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev]'
+	.venv-lowest/bin/python -m pip list --format=freeze | grep -iE '^(typer|rich|pyyaml|gitpython|jsonschema|msgspec)=='
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider
+
 ## bench: measured comparisons against reference tools (prints ratios)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -46,4 +55,4 @@ smoke: $(STAMP)
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
 
 clean:
-	rm -rf $(VENV) .venv-smoke dist build .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so
+	rm -rf $(VENV) .venv-smoke .venv-lowest dist build .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so

@@ -96,3 +96,24 @@ def test_pre_commit_hook_matches_config_files_and_its_entry_runs(hybridctl: RunF
     assert hybridctl(*args, cwd=tmp_path).exit_code == 0
     (tmp_path / "configs" / "modes.yml").write_text("customModes: [{slug: 1}]\n")
     assert hybridctl(*args, cwd=tmp_path).exit_code == 1
+
+
+def test_the_lowest_constraints_are_the_lower_bounds_of_the_run_time_dependencies() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for requirement in project["dependencies"]:
+        match = re.match(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        if match and ";" not in requirement:
+            bounds[match.group(1).lower()] = match.group(2)
+    pinned = dict(
+        line.split("==")
+        for line in (REPO / "constraints-lowest.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert pinned == bounds

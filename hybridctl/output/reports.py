@@ -307,7 +307,7 @@ def render_budget(report: Any, fmt: str, html_path: Path | None = None) -> None:
             money(report.projected_month),
             money(report.monthly_budget),
             percent(report.projected_month / report.monthly_budget if report.monthly_budget else None, 0),
-            "over" if report.monthly_budget and report.projected_month > report.monthly_budget else "ok",
+            report.projection_status,
         ]
     )
     notes = [f"alert: {a}" for a in report.alerts] + _input_notes(report.data)

@@ -416,10 +416,21 @@ class BudgetReport(NamedTuple):
     as_of: datetime
     periods: list[Period]
     projected_month: float
+    elapsed_days: float  # of the month, at as_of: a projection needs a day of data
     monthly_budget: float | None
     daily: list[tuple[str, float]]  # this month, day by day
     unpriced: dict[str, int]
     data: UsageData
+
+    @property
+    def projection_too_early(self) -> bool:
+        return self.elapsed_days < 1
+
+    @property
+    def projection_status(self) -> str:
+        if self.projection_too_early:
+            return "too early"
+        return "over" if self.monthly_budget and self.projected_month > self.monthly_budget else "ok"
 
     @property
     def over(self) -> bool:
@@ -432,7 +443,9 @@ class BudgetReport(NamedTuple):
             for p in self.periods
             if p.status in ("over", "warning") and p.budget and p.used is not None
         ]
-        if self.monthly_budget and self.projected_month > self.monthly_budget:
+        if self.projection_too_early:
+            alerts.append("the month-end projection needs a day of this month's data; it is not judged yet")
+        elif self.monthly_budget and self.projected_month > self.monthly_budget:
             alerts.append(
                 f"month-end projection ${self.projected_month:,.2f} exceeds the "
                 f"${self.monthly_budget:,.2f} monthly budget"
@@ -463,6 +476,7 @@ class BudgetReport(NamedTuple):
                 for p in self.periods
             ],
             "projected_month_end": round(self.projected_month, 6),
+            "projection_status": self.projection_status,
             "monthly_budget": self.monthly_budget,
             "alerts": self.alerts,
             "daily_cost": [{"day": d, "cost": round(c, 6)} for d, c in self.daily],
@@ -507,7 +521,7 @@ def budget_report(
         for day, cost in sorted(spend.items())
         if month_start.isoformat() <= day <= today.isoformat()
     ]
-    return BudgetReport(as_of, periods, projected, budgets.get("monthly"), daily, unpriced, data)
+    return BudgetReport(as_of, periods, projected, elapsed, budgets.get("monthly"), daily, unpriced, data)
 
 
 # -- rollout ----------------------------------------------------------------------------
