@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/hostile.py
 
 ## smoke: build the wheel, install it in a fresh venv, run it from another directory
 smoke: $(STAMP)

@@ -47,6 +47,13 @@ class Workspace(NamedTuple):
             schema_dir=settings.schema_dir,
         )
 
+    @property
+    def shown(self) -> str:
+        """The config directory as messages name it: relative to where the user stands."""
+        from hybridctl.config.validate import display_path
+
+        return display_path(self.config_dir)
+
     def actor(self) -> str:
         from hybridctl.store.repo import default_actor
 
@@ -56,12 +63,12 @@ class Workspace(NamedTuple):
         """The managed files present: the modes file, the model config and prices.json."""
         if not self.config_dir.is_dir():
             raise UsageError(
-                f"no config directory at {self.config_dir}", hint="run hybridctl init, or pass --config-dir"
+                f"no config directory at {self.shown}", hint="run hybridctl init, or pass --config-dir"
             )
         names = list(managed_names(p.name for p in self.config_dir.iterdir() if p.is_file()).values())
         if not names:
             raise UsageError(
-                f"{self.config_dir} holds no modes.yml or model-config.json",
+                f"{self.shown} holds no modes.yml or model-config.json",
                 hint="run hybridctl init, or restore a backup with --force",
             )
         return names

@@ -90,6 +90,10 @@ step "10. Roll back: weight 0, the stable configs back, the candidate kept for r
 hybridctl rollback --reason "candidate error rate 9%"
 hybridctl rollout plan
 
+step "10b. A second on-call engineer (or a retried CI job) rolls back too: nothing changes" \
+    hybridctl rollback --reason "paged as well"
+hybridctl rollback --reason "paged as well"
+
 step "11. Every step is in the history" \
     hybridctl history
 hybridctl history

@@ -18,7 +18,8 @@ def render_init(result: Any, as_json: bool) -> None:
         say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
         say(
             ("next: ", "dim"),
-            "edit configs/, then hybridctl validate and hybridctl backup create --reason '...'",
+            "edit configs/, then hybridctl validate, hybridctl backup create --reason '...' to keep the "
+            "edit, and hybridctl stage --reason '...' to roll it out",
         )
 
     render_json_or(result, as_json, text)

@@ -581,7 +581,7 @@ def _repair_after_rollback(txn: _Transition, done: str) -> TransitionResult:
         kind="rollback",
         configs=files,
         validation=validation,
-        summary=f"{done}; r{serving.revision}'s files are back in {txn.workspace.config_dir}",
+        summary=f"{done}; r{serving.revision}'s files are back in {txn.workspace.shown}",
         details={"target": serving.revision, "repaired": True},
         saved=saved,
     )

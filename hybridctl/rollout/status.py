@@ -109,18 +109,18 @@ def _drift(workspace: Workspace, state: RolloutState) -> str | None:
     try:
         working = workspace.read_configs()
     except (UsageError, OSError):
-        return f"{workspace.config_dir} holds no config files; r{serving.revision} is being served"
+        return f"{workspace.shown} holds no config files; r{serving.revision} is being served"
     files = ConfigFiles.from_mapping(working)
     unreadable = [name for kind, name in files.names.items() if isinstance(files.document(kind), LoadFailed)]
     if unreadable:
         return (
-            f"{', '.join(unreadable)} in {workspace.config_dir} cannot be parsed; "
+            f"{', '.join(unreadable)} in {workspace.shown} cannot be parsed; "
             f"r{serving.revision} is being served (hybridctl validate shows why)"
         )
     if digest_files(working)[1] != serving.digest:
         side = "the candidate" if state.in_flight else "stable"
         return (
-            f"{workspace.config_dir} differs from r{serving.revision} ({side}, being served): "
+            f"{workspace.shown} differs from r{serving.revision} ({side}, being served): "
             "hybridctl diff shows the edits; stage them, back them up, or restore"
         )
     return None

@@ -70,7 +70,7 @@ def validation_summary(
     )
     if result.errors:
         raise CheckFailed(
-            f"{workspace.config_dir} does not validate ({result.errors} error(s)); nothing was recorded",
+            f"{workspace.shown} does not validate ({result.errors} error(s)); nothing was recorded",
             hint="fix the errors above (hybridctl validate), then try again",
             report=result,
         )

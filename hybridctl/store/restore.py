@@ -117,7 +117,7 @@ def restore(
         if current and working_digest not in {r.digest for r in store.records()}:
             if not force:
                 raise RefusedError(
-                    f"{workspace.config_dir} has changes that no backup holds; restoring would lose them",
+                    f"{workspace.shown} has changes that no backup holds; restoring would lose them",
                     hint="hybridctl backup create --reason '...' first, or --force to discard them",
                 )
             forced.append("unrecorded local changes")
