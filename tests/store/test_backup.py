@@ -184,3 +184,17 @@ def test_history_lists_every_change_oldest_first(cli: RunFn, project: Project) -
     assert rows[2]["details"]["restored_from"] == 1
     assert rows[2]["digest"] == rows[0]["digest"]
     assert "undo it" in text and "initial configuration" not in text
+
+
+def test_a_config_directory_missing_a_file_is_refused_and_nothing_is_recorded(
+    cli: RunFn, project: Project
+) -> None:
+    (project.configs / "modes.yml").unlink()
+    commits = len(cli("history", "--json", cwd=project.root).json()["revisions"])
+
+    validated = cli("validate", cwd=project.root)
+    backup = cli("backup", "create", "--reason", "incomplete", cwd=project.root)
+
+    assert validated.exit_code == 1 and "missing-file" in validated.stdout
+    assert backup.exit_code == 1 and "missing-file" in backup.stdout
+    assert len(cli("history", "--json", cwd=project.root).json()["revisions"]) == commits
