@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from hybridctl.errors import UsageError
 from hybridctl.resources import data_dir
 from hybridctl.store.records import Record
-from hybridctl.workspace import Workspace, utc_now
+from hybridctl.store.workspace import Workspace, utc_now
 
 INITIAL_REASON = "initial configuration (hybridctl init)"
 
@@ -28,10 +28,10 @@ class InitResult(NamedTuple):
 def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
     """Backup 1, which is also what runs: the rollout state starts with it as stable."""
     from hybridctl.lock import exclusive_lock
-    from hybridctl.rollout.state import STATE_FILE, RolloutState, Snapshot
     from hybridctl.store.backup import validation_summary
     from hybridctl.store.records import digest_files
     from hybridctl.store.repo import Store
+    from hybridctl.store.state import STATE_FILE, RolloutState, Snapshot
 
     configs = workspace.read_configs()
     validation = validation_summary(workspace, configs, frozenset())

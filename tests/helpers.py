@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from hybridctl.workspace import Workspace
+from hybridctl.store.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"

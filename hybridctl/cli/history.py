@@ -68,7 +68,5 @@ def diff(
     from hybridctl.output.store import render_diff
     from hybridctl.store.history import diff as run_diff
 
-    result, stats = run_diff(
-        workspace(config_dir, store, None), before, after, usage_paths=usage or (), raw=raw
-    )
-    render_diff(result, output_format.value, stats)
+    report = run_diff(workspace(config_dir, store, None), before, after, usage_paths=usage or (), raw=raw)
+    render_diff(report, output_format.value)

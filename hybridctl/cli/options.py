@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hybridctl.workspace import Workspace
+    from hybridctl.store.workspace import Workspace
 
 ConfigDir = Annotated[
     Path | None,
@@ -65,7 +65,7 @@ def comma_list(*texts: str | None) -> list[str]:
 
 def workspace(config_dir: Path | None, store: Path | None, lock_timeout: float | None) -> Workspace:
     from hybridctl.settings import load_settings
-    from hybridctl.workspace import Workspace
+    from hybridctl.store.workspace import Workspace
 
     return Workspace.from_settings(
         load_settings(), config_dir=config_dir, store=store, lock_timeout=lock_timeout

@@ -117,8 +117,8 @@ def _format(chosen: Format, as_json: bool, as_csv: bool, as_markdown: bool) -> s
 def _context(config_dir: Path | None) -> tuple[PricedStrategy, Settings]:
     """The priced strategy of the config directory, and the settings."""
     from hybridctl.settings import load_settings
+    from hybridctl.store.workspace import Workspace
     from hybridctl.usage.prices import load_priced_strategy
-    from hybridctl.workspace import Workspace
 
     settings = load_settings()
     space = Workspace.from_settings(settings, config_dir=config_dir)
@@ -244,8 +244,8 @@ def budget(
     """Spend today, this week and this month (UTC) against the budgets, and the
     month-end projection. Exit 1 when a budget is exceeded."""
     from hybridctl.output.reports import render_budget
+    from hybridctl.store.workspace import utc_now
     from hybridctl.usage.reports import Window, budget_report
-    from hybridctl.workspace import utc_now
 
     priced, settings = _context(config_dir)
     moment = _when(as_of, "--as-of") or utc_now()
@@ -275,8 +275,9 @@ def rollout(
     """The latest rollout for stakeholders: its timeline, the gates at each step,
     and cost and quality per step and variant."""
     from hybridctl.output.reports import render_rollout_report
-    from hybridctl.usage.reports import Window, boundaries_of, rollout_report, rollout_transitions
-    from hybridctl.workspace import Workspace
+    from hybridctl.rollout.report import boundaries_of, rollout_report, rollout_transitions
+    from hybridctl.store.workspace import Workspace
+    from hybridctl.usage.reports import Window
 
     priced, settings = _context(config_dir)
     space = Workspace.from_settings(settings, config_dir=config_dir, store=store)
@@ -316,9 +317,9 @@ def prices_import(
     """Read LiteLLM's price map into the price overrides file, per million tokens,
     flagging entries that look priced per million by mistake."""
     from hybridctl.output.reports import render_prices_import
+    from hybridctl.store.workspace import Workspace, utc_now
     from hybridctl.usage.litellm import import_into
     from hybridctl.usage.prices import OVERRIDES_FILE
-    from hybridctl.workspace import Workspace, utc_now
 
     priced, settings = _context(config_dir)
     space = Workspace.from_settings(settings, config_dir=config_dir)

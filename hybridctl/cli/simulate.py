@@ -49,9 +49,9 @@ def simulate(
     from hybridctl.errors import UsageError
     from hybridctl.rollout.bundle import render_bundle
     from hybridctl.store.restore import parse_when
+    from hybridctl.store.workspace import utc_now
     from hybridctl.usage.simulate import Workload, write_events, write_events_file
     from hybridctl.usage.simulate import simulate as run
-    from hybridctl.workspace import utc_now
 
     when = utc_now() if start is None else parse_when(start)
     if when is None:

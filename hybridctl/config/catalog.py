@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 from hybridctl.config.model import Pricing, Strategy
 
@@ -41,6 +41,17 @@ def _suffixes(name: str) -> Iterator[str]:
     while "/" in name:
         name = name.split("/", 1)[1]
         yield name
+
+
+class PriceRow(TypedDict):
+    """One name a price is found by, as `prices list` shows it."""
+
+    model: str
+    id: str
+    source: str
+    input_per_million: float
+    output_per_million: float
+    cache_read_per_million: float | None
 
 
 class Catalog:
@@ -119,7 +130,7 @@ class Catalog:
             m for m, spec in (self.strategy.models if self.strategy else {}).items() if spec.tier == "premium"
         ]
 
-    def listing(self) -> list[dict[str, Any]]:
+    def listing(self) -> list[PriceRow]:
         """One row per name a price is found by, sorted, with where it comes from."""
         return [
             {

@@ -40,26 +40,10 @@ class Change(NamedTuple):
         return self._replace(before=redact(self.before, key), after=redact(self.after, key))
 
 
-class CostEffect(NamedTuple):
-    requests: int
-    before_per_1k: float
-    after_per_1k: float
-    unpriced_roles: list[str]
-
-    @property
-    def change(self) -> float | None:
-        """Relative change, -0.25 = 25% cheaper."""
-        return None if not self.before_per_1k else self.after_per_1k / self.before_per_1k - 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._asdict(), "change": self.change}
-
-
 class DiffResult(NamedTuple):
     before_label: str
     after_label: str
     changes: list[Change]
-    cost: CostEffect | None = None
     raw: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +53,6 @@ class DiffResult(NamedTuple):
             "after": self.after_label,
             "identical": not self.changes,
             "changes": [c.to_dict() for c in self.changes],
-            "cost_per_1k_requests": self.cost.to_dict() if self.cost else None,
         }
 
 
@@ -194,10 +177,9 @@ def semantic_diff(
     *,
     before_label: str,
     after_label: str,
-    usage: Any = None,
     raw: bool = False,
 ) -> DiffResult:
-    """Compare two snapshots; with ``usage`` (per-role usage), price both on it."""
+    """Compare two snapshots: what changed, in the strategy's own terms."""
     old_files, new_files = ConfigFiles.from_mapping(before), ConfigFiles.from_mapping(after)
     old_config, new_config = old_files.data("model-config"), new_files.data("model-config")
     old_strategy, new_strategy = old_files.strategy(), new_files.strategy()
@@ -207,21 +189,11 @@ def semantic_diff(
     else:  # one side is not schema-valid: compare it value by value
         changes += _compare("model-config", "model-config", _leaves(old_config), _leaves(new_config))
     changes += _price_changes(old_files.data("prices"), new_files.data("prices"))
-    cost = None
-    if usage is not None and old_strategy and new_strategy:
-        from hybridctl.usage.profile import price_workload
-
-        priced_old, priced_new = price_workload(old_strategy, usage), price_workload(new_strategy, usage)
-        unpriced = sorted(set(priced_old.unpriced_roles) | set(priced_new.unpriced_roles))
-        cost = CostEffect(
-            priced_new.requests, priced_old.per_1k_requests, priced_new.per_1k_requests, unpriced
-        )
     # Everything a diff holds is printed somewhere: secrets never get that far.
     return DiffResult(
         before_label,
         after_label,
         [change.redacted() for change in changes],
-        cost,
         unified_diff(before, after, before_label, after_label) if raw else None,
     )
 

@@ -11,17 +11,28 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
     from hybridctl.errors import HybridctlError
+
+
+class HasDict(Protocol):
+    """A result with a documented JSON form."""
+
+    def to_dict(self) -> Mapping[str, object]: ...
+
+
+R = TypeVar("R", bound=HasDict)
 
 
 class OutputFormat(str, Enum):
@@ -44,8 +55,9 @@ def console(*, stderr: bool = False) -> Console:
     from hybridctl.text import clean
 
     class SafeConsole(Console):
-        def render_str(self, text: str, **options: Any) -> Any:
-            return super().render_str(clean(text, keep_lines=True), **options)
+        def render_str(self, text: str, **options: object) -> Text:
+            # The options pass through to rich unchanged.
+            return super().render_str(clean(text, keep_lines=True), **options)  # type: ignore[arg-type]
 
     stream = sys.stderr if stderr else sys.stdout
     # soft_wrap: never break a file:line:col line at the terminal width; and when
@@ -66,7 +78,7 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
-def write_json(data: Any) -> None:
+def write_json(data: Mapping[str, object] | Sequence[object]) -> None:
     write(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -91,7 +103,7 @@ def render_error(error: HybridctlError) -> None:
 # -- shared helpers --------------------------------------------------------------------
 
 
-def table(*headers: str) -> Any:
+def table(*headers: str) -> Table:
     """A plain table; print it with ``print_table``."""
     from rich.table import Table
 
@@ -101,7 +113,7 @@ def table(*headers: str) -> Any:
     return table
 
 
-def print_table(out: Console, table: Any) -> None:
+def print_table(out: Console, table: Table) -> None:
     """Print a table without ever cutting a number or a name: every column but
     the last keeps its widest cell; the last (free text) wraps into what is
     left. A table wider than the terminal is printed whole, free text and all,
@@ -138,21 +150,21 @@ def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def short(value: Any, width: int = 60) -> str:
+def short(value: object, width: int = 60) -> str:
     if value is None:
         return "-"
     text = " ".join(str(value).split()) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def safe_text(*parts: Any) -> Any:
+def safe_text(*parts: str | tuple[str, str] | Text) -> Text:
     """A rich Text from parts (text, (text, style), or a Text already made safe),
     each text cleaned like a table cell."""
     from rich.text import Text
 
     from hybridctl.text import clean
 
-    def one(part: Any) -> Any:
+    def one(part: str | tuple[str, str] | Text) -> str | tuple[str, str] | Text:
         if isinstance(part, tuple):
             return clean(str(part[0]), keep_lines=True), part[1]
         return part if isinstance(part, Text) else clean(str(part), keep_lines=True)
@@ -160,11 +172,11 @@ def safe_text(*parts: Any) -> Any:
     return Text.assemble(*(one(part) for part in parts))
 
 
-def say(*parts: Any) -> None:
+def say(*parts: str | tuple[str, str] | Text) -> None:
     console().print(safe_text(*parts))
 
 
-def render_json_or(result: Any, as_json: bool, text: Callable[[Any], None]) -> None:
+def render_json_or(result: R, as_json: bool, text: Callable[[R], None]) -> None:
     if as_json:
         write_json(result.to_dict())
     else:

@@ -6,11 +6,17 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from hybridctl.output import console, print_table, say, table, write, write_json
+from hybridctl.output import HasDict, console, print_table, say, table, write, write_json
+
+if TYPE_CHECKING:
+    from hybridctl.config.catalog import PriceRow
+    from hybridctl.rollout.report import RolloutReport
+    from hybridctl.usage.litellm import ImportResult
+    from hybridctl.usage.reports import BudgetReport, Row, SavingsReport, UsageData, UsageReport
 
 REPORT_FORMATS = ("text", "json", "csv", "markdown")
 
@@ -115,7 +121,7 @@ def _html(title: str, grids: Sequence[Grid], notes: Sequence[str], charts: Seque
     )
 
 
-def _csv(rows: Sequence[dict[str, Any]]) -> str:
+def _csv(rows: Sequence[Mapping[str, object]]) -> str:
     if not rows:
         return ""
     out = io.StringIO()
@@ -126,7 +132,7 @@ def _csv(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _render(
-    result: Any,
+    result: HasDict,
     fmt: str,
     html_path: Path | None,
     *,
@@ -134,7 +140,7 @@ def _render(
     grids: list[Grid],
     notes: list[str],
     charts: list[tuple[str, list[tuple[str, float]]]],
-    csv_rows: list[dict[str, Any]],
+    csv_rows: Sequence[Mapping[str, object]],
 ) -> None:
     if html_path is not None:
         from hybridctl.fsutil import atomic_write
@@ -168,7 +174,7 @@ def _render(
         say(("wrote ", "dim"), str(html_path))
 
 
-def _input_notes(data: Any) -> list[str]:
+def _input_notes(data: UsageData) -> list[str]:
     stats = data.stats
     reads = ", ".join(sorted(set(data.reads)))
     notes = [f"read {count(stats.events)} events from {len(data.sources)} input(s) ({reads})"]
@@ -193,7 +199,7 @@ def _unpriced_note(unpriced: dict[str, int]) -> list[str]:
 # -- the reports ----------------------------------------------------------------------
 
 
-def render_usage(report: Any, fmt: str, html_path: Path | None = None) -> None:
+def render_usage(report: UsageReport, fmt: str, html_path: Path | None = None) -> None:
     headers = [
         *report.by,
         "requests",
@@ -207,7 +213,7 @@ def render_usage(report: Any, fmt: str, html_path: Path | None = None) -> None:
         "p99",
     ]
 
-    def cells(row: Any) -> list[str]:
+    def cells(row: Row) -> list[str]:
         t = row.totals
         return [
             count(t.requests),
@@ -243,7 +249,7 @@ def render_usage(report: Any, fmt: str, html_path: Path | None = None) -> None:
     )
 
 
-def render_savings(report: Any, fmt: str, html_path: Path | None = None) -> None:
+def render_savings(report: SavingsReport, fmt: str, html_path: Path | None = None) -> None:
     headers = ["role", "requests", "unpriced", "actual", f"all {report.baseline_model}", "savings"]
     rows = [
         [r.role, count(r.requests), count(r.unpriced), money(r.actual), money(r.baseline), percent(r.savings)]
@@ -288,7 +294,7 @@ def render_savings(report: Any, fmt: str, html_path: Path | None = None) -> None
     )
 
 
-def render_budget(report: Any, fmt: str, html_path: Path | None = None) -> None:
+def render_budget(report: BudgetReport, fmt: str, html_path: Path | None = None) -> None:
     rows = [
         [
             p.name,
@@ -323,7 +329,7 @@ def render_budget(report: Any, fmt: str, html_path: Path | None = None) -> None:
     )
 
 
-def render_rollout_report(report: Any, fmt: str, html_path: Path | None = None) -> None:
+def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | None = None) -> None:
     timeline = []
     usage_rows = []
     for step in report.steps:
@@ -405,7 +411,7 @@ def render_rollout_report(report: Any, fmt: str, html_path: Path | None = None) 
     )
 
 
-def render_prices_import(result: Any, path: Path, as_json: bool) -> None:
+def render_prices_import(result: ImportResult, path: Path, as_json: bool) -> None:
     if as_json:
         write_json({**result.to_dict(), "written": str(path)})
         return
@@ -426,7 +432,7 @@ def render_prices_import(result: Any, path: Path, as_json: bool) -> None:
         )
 
 
-def render_prices(rows: list[dict[str, Any]], as_json: bool) -> None:
+def render_prices(rows: list[PriceRow], as_json: bool) -> None:
     if as_json:
         write_json({"version": 1, "prices": rows})
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hybridctl.output import console, print_table, render_json_or, safe_text, say, table, when, write_json
 
@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from rich.console import Console
+
+    from hybridctl.rollout.gates import GateReport
+    from hybridctl.rollout.ops import TransitionResult
+    from hybridctl.rollout.status import PlanResult, RoleModels, StatusResult
 
 # -- rollout ---------------------------------------------------------------------------
 
@@ -32,7 +36,7 @@ def _gate_value(name: str, value: float | None) -> str:
 _GATE_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
 
 
-def gate_table(report: Any, out: Console) -> None:
+def gate_table(report: GateReport, out: Console) -> None:
     from rich.text import Text
 
     grid = table("GATE", "STATUS", "OBSERVED", "THRESHOLD", "DETAIL")
@@ -49,15 +53,15 @@ def gate_table(report: Any, out: Console) -> None:
     out.print(safe_text("verdict: ", (report.verdict, verdict_style)))
 
 
-def render_gates(report: Any, as_json: bool) -> None:
+def render_gates(report: GateReport, as_json: bool) -> None:
     if as_json:
         write_json({"version": 1, **report.to_dict()})
     else:
         gate_table(report, console())
 
 
-def render_transition(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_transition(result: TransitionResult, as_json: bool) -> None:
+    def text(r: TransitionResult) -> None:
         if r.status == "unchanged":
             say(("unchanged: ", "yellow"), r.summary)
             return
@@ -72,7 +76,8 @@ def render_transition(result: Any, as_json: bool) -> None:
                 f"the unsaved edits in the config directory were saved as backup {n} "
                 f"(hybridctl backup show {n}; hybridctl restore {n} --force brings them back)",
             )
-        say((f"{r.action}: ", "bold green"), r.summary, f"  (revision {r.record.revision})")
+        revision = f"  (revision {r.record.revision})" if r.record else ""
+        say((f"{r.action}: ", "bold green"), r.summary, revision)
 
     render_json_or(result, as_json, text)
 
@@ -86,7 +91,7 @@ def _duration(delta: timedelta) -> str:
     )
 
 
-def render_status(result: Any, as_json: bool, out: Console | None = None) -> None:
+def render_status(result: StatusResult, as_json: bool, out: Console | None = None) -> None:
     if as_json:
         write_json(result.to_dict())
         return
@@ -123,7 +128,7 @@ def render_status(result: Any, as_json: bool, out: Console | None = None) -> Non
     if roles:
         grid = table("ROLE", "STABLE", "CANDIDATE")
 
-        def models(info: dict[str, Any] | None) -> str:
+        def models(info: RoleModels | None) -> str:
             if not info:
                 return "-"
             escalation = f" (escalates to {info['escalation']})" if info["escalation"] else ""
@@ -143,7 +148,9 @@ def render_status(result: Any, as_json: bool, out: Console | None = None) -> Non
     out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
 
 
-def watch_status(fetch: Callable[[], Any], *, as_json: bool, interval: float, count: int | None) -> Any:
+def watch_status(
+    fetch: Callable[[], StatusResult], *, as_json: bool, interval: float, count: int | None
+) -> StatusResult:
     """Refresh the status until interrupted (or ``count`` times): redrawn in place
     on a terminal, each refresh stamped with its time; appended, with the time,
     when piped. Returns the last result."""
@@ -157,7 +164,6 @@ def watch_status(fetch: Callable[[], Any], *, as_json: bool, interval: float, co
     out = console()
     live: Live | None = None
     refreshes = 0
-    result = None
     try:
         while True:
             result = fetch()
@@ -190,8 +196,8 @@ def utc_clock() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def render_plan(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_plan(result: PlanResult, as_json: bool) -> None:
+    def text(r: PlanResult) -> None:
         from hybridctl.rollout.machine import describe
 
         say(("rollout: ", "bold"), describe(r.state))

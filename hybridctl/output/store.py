@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hybridctl.output import console, print_table, render_json_or, say, short, table, when, write, write_json
+from hybridctl.store.history import DiffReport
+
+if TYPE_CHECKING:
+    from hybridctl.scaffold import InitResult
+    from hybridctl.store.backup import BackupList, BackupResult, BackupShow, PruneResult
+    from hybridctl.store.history import HistoryResult
+    from hybridctl.store.restore import RestoreResult
+    from hybridctl.usage.profile import CostEffect
 
 # -- init and backups ------------------------------------------------------------------
 
 
-def render_init(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_init(result: InitResult, as_json: bool) -> None:
+    def text(r: InitResult) -> None:
         for path in r.created:
             say(("created ", "green"), str(path))
         say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
@@ -25,8 +33,8 @@ def render_init(result: Any, as_json: bool) -> None:
     render_json_or(result, as_json, text)
 
 
-def render_backup(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_backup(result: BackupResult, as_json: bool) -> None:
+    def text(r: BackupResult) -> None:
         record = r.record
         if not r.created:
             say(
@@ -46,8 +54,8 @@ def render_backup(result: Any, as_json: bool) -> None:
     render_json_or(result, as_json, text)
 
 
-def render_backup_list(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_backup_list(result: BackupList, as_json: bool) -> None:
+    def text(r: BackupList) -> None:
         if not r.backups:
             say(("no backups yet: ", "yellow"), "hybridctl backup create --reason '...'")
             return
@@ -72,7 +80,7 @@ def render_backup_list(result: Any, as_json: bool) -> None:
     render_json_or(result, as_json, text)
 
 
-def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> None:
+def render_backup_show(result: BackupShow, as_json: bool, file_name: str | None) -> None:
     if file_name is not None:
         if file_name not in result.files:
             from hybridctl.errors import UsageError
@@ -87,7 +95,7 @@ def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> Non
         sys.stdout.write(redact_text(result.files[file_name].decode("utf-8", errors="replace")))
         return
 
-    def text(r: Any) -> None:
+    def text(r: BackupShow) -> None:
         record = r.record
         for label, value in (
             ("backup", record.revision),
@@ -107,8 +115,8 @@ def render_backup_show(result: Any, as_json: bool, file_name: str | None) -> Non
     render_json_or(result, as_json, text)
 
 
-def render_prune(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_prune(result: PruneResult, as_json: bool) -> None:
+    def text(r: PruneResult) -> None:
         verb = "would prune" if r.dry_run else "pruned"
         if not r.pruned:
             say(("nothing to prune", "green"), f"; {len(r.kept)} backup(s) kept")
@@ -128,8 +136,8 @@ def render_prune(result: Any, as_json: bool) -> None:
 # -- history, diff, restore -----------------------------------------------------------
 
 
-def render_history(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
+def render_history(result: HistoryResult, as_json: bool) -> None:
+    def text(r: HistoryResult) -> None:
         grid = table("REVISION", "TIME (UTC)", "ACTOR", "KIND", "DIGEST", "REASON")
         for record in r.records:
             kind = record.kind + (" *" if record.revision in r.backups else "")
@@ -151,9 +159,10 @@ def _money(value: float) -> str:
     return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
 
 
-def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None) -> None:
+def render_diff(report: DiffReport, fmt: str) -> None:
+    result = report.diff
     if fmt == "json":
-        write_json({**result.to_dict(), "usage": usage_stats})
+        write_json(report.to_dict())
         return
     if fmt == "markdown":
         lines = [f"### {result.before_label} → {result.after_label}", ""]
@@ -165,8 +174,8 @@ def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None
             ]
         else:
             lines.append("No changes.")
-        if result.cost:
-            lines += ["", _cost_sentence(result.cost)]
+        if report.cost:
+            lines += ["", _cost_sentence(report.cost)]
         write("\n".join(lines))
     else:
         say(
@@ -199,25 +208,25 @@ def render_diff(result: Any, fmt: str, usage_stats: dict[str, Any] | None = None
                     (change.kind, style),
                     f" {change.field}" if change.field else "",
                 )
-        if result.cost:
-            say(_cost_sentence(result.cost))
+        if report.cost:
+            say(_cost_sentence(report.cost))
     if result.raw:
         write(result.raw)
 
 
-def _whole(value: Any) -> str:
+def _whole(value: object) -> str:
     """A changed value in full (secrets were redacted when the diff was made)."""
     if value is None:
         return "-"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     """A whole value as a Markdown table cell."""
     return _whole(value).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
-def _cost_sentence(cost: Any) -> str:
+def _cost_sentence(cost: CostEffect) -> str:
     change = "" if cost.change is None else f" ({cost.change:+.1%})"
     unpriced = f"; not priced: {', '.join(cost.unpriced_roles)}" if cost.unpriced_roles else ""
     return (
@@ -226,9 +235,9 @@ def _cost_sentence(cost: Any) -> str:
     )
 
 
-def render_restore(result: Any, as_json: bool) -> None:
-    def text(r: Any) -> None:
-        render_diff(r.diff, "text")
+def render_restore(result: RestoreResult, as_json: bool) -> None:
+    def text(r: RestoreResult) -> None:
+        render_diff(DiffReport(r.diff), "text")
         target = f"backup {r.target.revision} ({when(r.target.time)} UTC, '{r.target.reason}')"
         for forced in r.forced:
             say(("forced: ", "yellow"), forced)
@@ -237,6 +246,7 @@ def render_restore(result: Any, as_json: bool) -> None:
         elif r.status == "dry-run":
             say(("dry run: ", "yellow"), f"would restore {target}; nothing changed")
         else:
-            say(("restored ", "green"), target, f"; recorded as revision {r.record.revision}")
+            revision = r.record.revision if r.record else "?"
+            say(("restored ", "green"), target, f"; recorded as revision {revision}")
 
     render_json_or(result, as_json, text)

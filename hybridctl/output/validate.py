@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from hybridctl.config.diagnostics import Diagnostic, Rule, Severity
 from hybridctl.config.validate import DEFAULT_MAX_FINDINGS, ValidationResult
@@ -38,7 +38,7 @@ def shown(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> Shown:
     return Shown(kept, omitted)
 
 
-def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, Any]:
+def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, object]:
     """The documented JSON form (README: "Output formats")."""
     printed = shown(result, limit)
     return {
@@ -169,7 +169,7 @@ def github_annotation(diag: Diagnostic) -> str:
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
-def sarif(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, Any]:
+def sarif(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, object]:
     """SARIF 2.1.0, the format GitHub code scanning and most CI dashboards ingest."""
     from hybridctl import __version__
     from hybridctl.config.diagnostics import RULES
@@ -177,7 +177,7 @@ def sarif(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[s
     rule_ids = list(RULES)
     results = []
     for diag in shown(result, limit).diagnostics:
-        location: dict[str, Any] = {"artifactLocation": {"uri": diag.file.replace("\\", "/")}}
+        location: dict[str, object] = {"artifactLocation": {"uri": diag.file.replace("\\", "/")}}
         if diag.line:
             location["region"] = {"startLine": diag.line, "startColumn": diag.column}
         results.append(

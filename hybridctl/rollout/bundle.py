@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.rollout.state import Snapshot, Stage
 from hybridctl.store.records import format_time
-from hybridctl.workspace import Workspace, utc_now
+from hybridctl.store.state import Snapshot, Stage
+from hybridctl.store.workspace import Workspace, utc_now
 
 BUNDLE_VERSION = 1
 

@@ -19,11 +19,11 @@ from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
 from hybridctl.rollout.gates import GateReport, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
-from hybridctl.rollout.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
 from hybridctl.store.records import Record, digest_files, format_time
+from hybridctl.store.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
+from hybridctl.store.workspace import Workspace, utc_now
 from hybridctl.text import checked_reason
 from hybridctl.usage.cube import Cube
-from hybridctl.workspace import Workspace, utc_now
 
 if TYPE_CHECKING:
     from hybridctl.store.repo import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from hybridctl.config.document import LoadFailed
 from hybridctl.config.model import Strategy
@@ -13,12 +13,18 @@ from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
 from hybridctl.rollout.ops import gate_report, load_state, soak_until
-from hybridctl.rollout.state import RolloutState, Snapshot, Stage, Step
 from hybridctl.store.records import format_time
-from hybridctl.workspace import Workspace, utc_now
+from hybridctl.store.state import RolloutState, Snapshot, Stage, Step
+from hybridctl.store.workspace import Workspace, utc_now
 
 
-def _roles(strategy: Strategy | None) -> dict[str, dict[str, Any]]:
+class RoleModels(TypedDict):
+    primary: str
+    escalation: str | None
+    fallbacks: list[str]
+
+
+def _roles(strategy: Strategy | None) -> dict[str, RoleModels]:
     if strategy is None:
         return {}
     return {
@@ -33,8 +39,8 @@ def _roles(strategy: Strategy | None) -> dict[str, dict[str, Any]]:
 
 class StatusResult(NamedTuple):
     state: RolloutState
-    stable_roles: dict[str, dict[str, Any]]
-    candidate_roles: dict[str, dict[str, Any]]
+    stable_roles: dict[str, RoleModels]
+    candidate_roles: dict[str, RoleModels]
     gates: GateReport | None
     rollback_recommended: list[str]
     time_in_step: timedelta | None

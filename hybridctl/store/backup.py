@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.store.records import Record, digest_files
+from hybridctl.store.workspace import Workspace, utc_now
 from hybridctl.text import checked_reason
-from hybridctl.workspace import Workspace, utc_now
 
 
 class BackupResult(NamedTuple):
@@ -124,7 +124,7 @@ def find_backup(backups: list[Record], backup_id: str) -> Record:
 
 def protected_backups(workspace: Workspace, backups: list[Record]) -> dict[int, str]:
     """Backups prune must keep: the rollout's stable snapshot and the working configs."""
-    from hybridctl.rollout.state import stable_digest
+    from hybridctl.store.state import stable_digest
 
     try:
         _, working = digest_files(workspace.read_configs())

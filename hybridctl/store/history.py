@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl.config.diff import DiffResult, FileSet, semantic_diff
+from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.repo import Store
 from hybridctl.store.restore import resolve_backup
-from hybridctl.workspace import Workspace
+from hybridctl.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from hybridctl.usage.profile import CostEffect
+    from hybridctl.usage.scan import ScanStats
 
 WORKING = "working"
 
@@ -48,6 +53,21 @@ def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[FileS
     return store.configs_at(record), f"r{record.revision}"
 
 
+class DiffReport(NamedTuple):
+    """A diff, and with usage given, what each side would cost on it."""
+
+    diff: DiffResult
+    cost: CostEffect | None = None
+    usage: ScanStats | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.diff.to_dict(),
+            "cost_per_1k_requests": self.cost.to_dict() if self.cost else None,
+            "usage": self.usage.to_dict() if self.usage else None,
+        }
+
+
 def diff(
     workspace: Workspace,
     before: str | None,
@@ -55,7 +75,7 @@ def diff(
     *,
     usage_paths: Sequence[Path] = (),
     raw: bool = False,
-) -> tuple[DiffResult, dict[str, Any] | None]:
+) -> DiffReport:
     """Diff two snapshots (default: the latest record against the working configs);
     with usage files, also what each would cost per 1,000 requests of that workload."""
     store = workspace.open_store()
@@ -66,14 +86,15 @@ def diff(
         before = str(head.revision)
     old, old_label = _snapshot(workspace, store, before)
     new, new_label = _snapshot(workspace, store, after or WORKING)
-    usage = stats = None
-    if usage_paths:
-        from hybridctl.usage.profile import role_usage
-        from hybridctl.usage.reports import read_usage
-        from hybridctl.usage.scan import ScanSpec, resolve_sources
+    result = semantic_diff(old, new, before_label=old_label, after_label=new_label, raw=raw)
+    old_strategy = ConfigFiles.from_mapping(old).strategy()
+    new_strategy = ConfigFiles.from_mapping(new).strategy()
+    if not usage_paths or old_strategy is None or new_strategy is None:
+        return DiffReport(result)
+    # Start-up: only `diff --usage` pays for the usage readers.
+    from hybridctl.usage.profile import cost_effect
+    from hybridctl.usage.reports import read_usage
+    from hybridctl.usage.scan import ScanSpec, resolve_sources
 
-        data = read_usage(resolve_sources([str(p) for p in usage_paths]), ScanSpec(), None)
-        usage = role_usage(data.cube)
-        stats = data.stats.to_dict()
-    result = semantic_diff(old, new, before_label=old_label, after_label=new_label, usage=usage, raw=raw)
-    return result, stats
+    data = read_usage(resolve_sources([str(p) for p in usage_paths]), ScanSpec(), None)
+    return DiffReport(result, cost_effect(old_strategy, new_strategy, data.cube), data.stats)

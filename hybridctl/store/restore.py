@@ -11,8 +11,8 @@ from hybridctl.config.diff import DiffResult, semantic_diff
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.store.backup import find_backup
 from hybridctl.store.records import Record, digest_files, format_time
+from hybridctl.store.workspace import Workspace, utc_now
 from hybridctl.text import checked_reason
-from hybridctl.workspace import Workspace, utc_now
 
 
 class RestoreResult(NamedTuple):

@@ -15,7 +15,7 @@ import pytest
 from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
 from hybridctl.rollout import ops
 from hybridctl.rollout.gates import GateReport
-from hybridctl.rollout.state import Stage
+from hybridctl.store.state import Stage
 from tests.helpers import Project, snapshot, usage_events, write_usage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -1,0 +1,122 @@
+"""The rollout report: each step of the latest rollout, who moved it and why,
+its gates, and how each variant did while the step lasted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from hybridctl.config.catalog import Catalog
+from hybridctl.store.records import Record
+from hybridctl.usage.cube import Priced
+from hybridctl.usage.reports import UsageData
+from hybridctl.usage.stats import Totals
+
+ROLLOUT_KINDS = ("stage", "promote", "canary-set", "pause", "resume", "rollback", "retry")
+
+
+class StepReport(NamedTuple):
+    revision: int
+    time: datetime
+    action: str
+    actor: str
+    reason: str
+    source: dict[str, Any]  # stage, weight before
+    target: dict[str, Any]  # stage, weight after
+    gates: dict[str, Any] | None
+    forced: list[str]
+    usage: dict[str, Totals]  # variant -> usage while this step lasted
+
+
+class RolloutReport(NamedTuple):
+    steps: list[StepReport]
+    candidate: int | None
+    stable: int | None
+    data: UsageData | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def variant(t: Totals) -> dict[str, Any]:
+            return {
+                "requests": t.requests,
+                "cost_per_request": t.cost_per_request,
+                "error_rate": t.error_rate,
+                "p95_latency_s": t.latency.quantile(0.95),
+                "quality": t.quality,
+            }
+
+        return {
+            "version": 1,
+            "report": "rollout",
+            "candidate_revision": self.candidate,
+            "stable_revision": self.stable,
+            "steps": [
+                {
+                    "revision": s.revision,
+                    "time": s.time.isoformat(),
+                    "action": s.action,
+                    "actor": s.actor,
+                    "reason": s.reason,
+                    "from": s.source,
+                    "to": s.target,
+                    "forced": s.forced,
+                    "gates": s.gates,
+                    "usage": {v: variant(t) for v, t in s.usage.items()},
+                }
+                for s in self.steps
+            ],
+        }
+
+
+def rollout_transitions(records: Sequence[Record]) -> list[Record]:
+    """The transitions of the latest rollout, oldest first: back to its stage."""
+    picked = []
+    for record in records:  # newest first
+        if record.kind not in ROLLOUT_KINDS:
+            continue
+        picked.append(record)
+        if record.kind == "stage":
+            break
+    return list(reversed(picked))
+
+
+def rollout_report(
+    transitions: Sequence[Record],
+    data: UsageData | None,
+    catalog: Catalog,
+) -> RolloutReport:
+    """Each step of the rollout with who, when, why, its gates, and how each
+    variant did while it lasted (segments cut at the transitions)."""
+    steps = []
+    by_step: dict[tuple[int, str], Priced] = {}
+    if data is not None:  # the cube was cut at every transition: segment i+1 is step i
+        by_step = data.cube.rollup(catalog, lambda k: (k[0], k[5]))
+    for index, record in enumerate(transitions):
+        usage = {
+            variant: priced.totals
+            for (segment, variant), priced in by_step.items()
+            if segment == index + 1 and variant
+        }
+        details = record.details
+        steps.append(
+            StepReport(
+                record.revision,
+                record.time,
+                details.get("action", record.kind),
+                record.actor,
+                record.reason,
+                details.get("from", {}),
+                details.get("to", {}),
+                details.get("gates"),
+                details.get("forced", []),
+                usage,
+            )
+        )
+    last = transitions[-1].details if transitions else {}
+    candidate = (last.get("candidate") or {}).get("revision")
+    stable = (last.get("stable") or {}).get("revision")
+    return RolloutReport(steps, candidate, stable, data)
+
+
+def boundaries_of(transitions: Sequence[Record]) -> tuple[datetime, ...]:
+    return tuple(record.time for record in transitions)
