@@ -99,9 +99,8 @@ def main() -> None:
                 ["git", "-C", "backups", "log", "--format=%H %B"], root
             ),
         }
-        print(
-            f"python {sys.version.split()[0]}; {args.rounds} alternating rounds; 10 vs {args.revisions:,} revisions"
-        )
+        version = sys.version.split()[0]
+        print(f"python {version}; {args.rounds} alternating rounds; 10 vs {args.revisions:,} revisions")
         print(f"{'':28} {'10 revisions':>14} {f'{args.revisions:,} revisions':>18} {'ratio':>8}")
         for name, case in cases.items():
             times: dict[Path, list[float]] = {small: [], large: []}

@@ -22,11 +22,10 @@ class HybridctlError(Exception):
 
     exit_code: ExitCode = ExitCode.USAGE
 
-    def __init__(self, message: str, *, hint: str | None = None, report: object | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.report = report  # a result that explains the failure (e.g. validation findings)
 
 
 class UsageError(HybridctlError):

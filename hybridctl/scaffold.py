@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 from hybridctl.errors import UsageError
 from hybridctl.resources import data_dir
 from hybridctl.store.records import Record
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.workspace import Workspace
+from hybridctl.times import utc_now
 
 INITIAL_REASON = "initial configuration (hybridctl init)"
 

@@ -42,7 +42,7 @@ PRICES_EXAMPLES = """\
 """
 
 
-class Format(str, Enum):
+class ReportFormat(str, Enum):
     text = "text"
     json = "json"
     csv = "csv"
@@ -69,7 +69,7 @@ Since = Annotated[
     str | None, typer.Option("--since", help="From this time (ISO 8601; no offset: local time).")
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Before this time.")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Same as --format json (documented, versioned).")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Same as --format csv.")]
 AsMarkdown = Annotated[bool, typer.Option("--markdown", help="Same as --format markdown.")]
@@ -91,9 +91,9 @@ def _when(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     from hybridctl.errors import UsageError
-    from hybridctl.store.restore import parse_when
+    from hybridctl.times import parse_user_time
 
-    moment = parse_when(value)
+    moment = parse_user_time(value)
     if moment is None:
         raise UsageError(
             f"{option} {value!r} is not an ISO 8601 date or time", hint="e.g. 2026-11-01 or 2026-11-01T14:00Z"
@@ -101,14 +101,14 @@ def _when(value: str | None, option: str) -> datetime | None:
     return moment
 
 
-def _format(chosen: Format, as_json: bool, as_csv: bool, as_markdown: bool) -> str:
+def _format(chosen: ReportFormat, as_json: bool, as_csv: bool, as_markdown: bool) -> str:
     """--format, or the one shortcut flag given."""
     from hybridctl.errors import UsageError
 
     flags = [name for name, on in (("json", as_json), ("csv", as_csv), ("markdown", as_markdown)) if on]
-    if len(flags) > 1 or (flags and chosen is not Format.text and chosen.value != flags[0]):
+    if len(flags) > 1 or (flags and chosen is not ReportFormat.text and chosen.value != flags[0]):
         given = [f"--{n}" for n in flags] + (
-            [f"--format {chosen.value}"] if chosen is not Format.text else []
+            [f"--format {chosen.value}"] if chosen is not ReportFormat.text else []
         )
         raise UsageError(f"choose one output format, not {' and '.join(given)}")
     return flags[0] if flags else chosen.value
@@ -159,7 +159,7 @@ def usage(
     since: Since = None,
     until: Until = None,
     input_format: InputFormatOption = InputFormat.auto,
-    output_format: FormatOption = Format.text,
+    output_format: FormatOption = ReportFormat.text,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     as_markdown: AsMarkdown = False,
@@ -200,7 +200,7 @@ def savings(
     since: Since = None,
     until: Until = None,
     input_format: InputFormatOption = InputFormat.auto,
-    output_format: FormatOption = Format.text,
+    output_format: FormatOption = ReportFormat.text,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     as_markdown: AsMarkdown = False,
@@ -231,7 +231,7 @@ def budget(
         str | None, typer.Option("--as-of", help="Judge the budgets at this time.", show_default="now")
     ] = None,
     input_format: InputFormatOption = InputFormat.auto,
-    output_format: FormatOption = Format.text,
+    output_format: FormatOption = ReportFormat.text,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     as_markdown: AsMarkdown = False,
@@ -244,7 +244,7 @@ def budget(
     """Spend today, this week and this month (UTC) against the budgets, and the
     month-end projection. Exit 1 when a budget is exceeded."""
     from hybridctl.output.reports import render_budget
-    from hybridctl.store.workspace import utc_now
+    from hybridctl.times import utc_now
     from hybridctl.usage.reports import Window, budget_report
 
     priced, settings = _context(config_dir)
@@ -262,7 +262,7 @@ def budget(
 def rollout(
     inputs: Inputs = None,
     input_format: InputFormatOption = InputFormat.auto,
-    output_format: FormatOption = Format.text,
+    output_format: FormatOption = ReportFormat.text,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
     as_markdown: AsMarkdown = False,
@@ -317,7 +317,8 @@ def prices_import(
     """Read LiteLLM's price map into the price overrides file, per million tokens,
     flagging entries that look priced per million by mistake."""
     from hybridctl.output.reports import render_prices_import
-    from hybridctl.store.workspace import Workspace, utc_now
+    from hybridctl.store.workspace import Workspace
+    from hybridctl.times import utc_now
     from hybridctl.usage.litellm import import_into
     from hybridctl.usage.prices import OVERRIDES_FILE
 

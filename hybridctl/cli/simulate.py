@@ -48,12 +48,11 @@ def simulate(
 
     from hybridctl.errors import UsageError
     from hybridctl.rollout.bundle import render_bundle
-    from hybridctl.store.restore import parse_when
-    from hybridctl.store.workspace import utc_now
+    from hybridctl.times import parse_user_time, utc_now
     from hybridctl.usage.simulate import Workload, write_events, write_events_file
     from hybridctl.usage.simulate import simulate as run
 
-    when = utc_now() if start is None else parse_when(start)
+    when = utc_now() if start is None else parse_user_time(start)
     if when is None:
         raise UsageError(f"--start {start!r} is not an ISO 8601 time", hint="for example 2026-11-21T14:00Z")
     workload = Workload(

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from hybridctl.cli.options import comma_list
+from hybridctl.output import OutputFormat
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -33,13 +34,6 @@ class Kind(str, Enum):
     prices = "prices"
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-
-
 def validate(
     paths: list[Path] | None = typer.Argument(
         None, help="Files or directories to check. Default: the config directory.", show_default=False
@@ -53,7 +47,7 @@ def validate(
         show_default="configs/",
     ),
     kind: Kind | None = typer.Option(None, "--kind", "-k", help="Treat the given files as this kind."),
-    output_format: Format | None = typer.Option(
+    output_format: OutputFormat | None = typer.Option(
         None,
         "--format",
         "-f",
@@ -83,12 +77,11 @@ def validate(
     """
     from hybridctl.config.validate import ValidateRequest
     from hybridctl.config.validate import validate as run_validate
-    from hybridctl.output import OutputFormat
     from hybridctl.output.validate import render_rules, render_validation
     from hybridctl.settings import load_settings
 
     fmt = (
-        OutputFormat(output_format.value)
+        output_format
         if output_format
         else (OutputFormat.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.TEXT)
     )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from hybridctl.config.diagnostics import Diagnostic, Severity, diagnostic
 
 JsonPath = tuple["str | int", ...]
-Format = Literal["yaml", "json"]
+SourceFormat = Literal["yaml", "json"]
 
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 128  # nesting of lists and mappings, in YAML and JSON alike
@@ -83,7 +83,7 @@ class Document:
     """Data of one file and the text span of every value and mapping key."""
 
     source: SourceText
-    format: Format
+    format: SourceFormat
     data: Any
     value_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     key_spans: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)

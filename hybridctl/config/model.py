@@ -72,15 +72,80 @@ class EscalationPolicy(NamedTuple):
     criteria: dict[str, Criterion]
 
 
+# The sections below hold what the file says; None means "not set": that
+# target, gate, trigger or budget is not judged. Their defaults live here only.
+
+
+class Targets(NamedTuple):
+    savings_min: float | None = None  # cost savings against all-premium, 0..1
+    savings_max: float | None = None
+    max_premium_share: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Targets:
+        savings = data.get("costSavings", {})
+        return cls(savings.get("min"), savings.get("max"), data.get("maxPremiumShare"))
+
+
+class Gates(NamedTuple):
+    max_error_rate: float | None = None
+    max_error_rate_delta: float | None = None  # points above stable's error rate
+    max_p95_latency_s: float | None = None
+    min_cost_savings: float | None = None  # against stable, for the same workload
+    max_escalation_rate: float | None = None
+    min_requests: int = 1  # per variant, before any verdict
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gates:
+        return cls(
+            data.get("maxErrorRate"),
+            data.get("maxErrorRateDelta"),
+            data.get("maxP95LatencySeconds"),
+            data.get("minCostSavings"),
+            data.get("maxEscalationRate"),
+            int(data.get("minRequests", 1)),
+        )
+
+
+class RollbackTriggers(NamedTuple):
+    max_error_rate: float | None = None
+    min_availability: float | None = None
+    min_cost_savings: float | None = None
+    max_satisfaction_drop: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RollbackTriggers:
+        return cls(
+            data.get("maxErrorRate"),
+            data.get("minAvailability"),
+            data.get("minCostSavings"),
+            data.get("maxSatisfactionDrop"),
+        )
+
+
+class Budgets(NamedTuple):
+    daily: float | None = None
+    weekly: float | None = None
+    monthly: float | None = None
+    currency: str = "USD"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Budgets:
+        return cls(data.get("daily"), data.get("weekly"), data.get("monthly"), data.get("currency", "USD"))
+
+
+DEFAULT_ROLLOUT_STEPS = ((10, 0.0), (50, 0.0))  # canary weights when the file names none
+
+
 class Strategy(NamedTuple):
     name: str
     models: dict[str, ModelSpec]
     roles: dict[str, RoleSpec]
     escalation: EscalationPolicy | None
-    targets: dict[str, Any]
-    gates: dict[str, Any]
-    rollback_triggers: dict[str, Any]
-    budgets: dict[str, Any]
+    targets: Targets
+    gates: Gates
+    rollback_triggers: RollbackTriggers
+    budgets: Budgets
     rollout_steps: tuple[tuple[int, float], ...]  # (weight, min soak hours)
 
     @classmethod
@@ -123,19 +188,21 @@ class Strategy(NamedTuple):
                     for name, spec in raw["criteria"].items()
                 },
             )
-        steps = tuple(
-            (step["weight"], float(step.get("minSoakHours", 0)))
-            for step in data.get("rollout", {}).get("steps", [{"weight": 10}, {"weight": 50}])
+        raw_steps = data.get("rollout", {}).get("steps")
+        steps = (
+            tuple((step["weight"], float(step.get("minSoakHours", 0))) for step in raw_steps)
+            if raw_steps is not None
+            else DEFAULT_ROLLOUT_STEPS
         )
         return cls(
             name=data.get("strategy", {}).get("name", "unnamed"),
             models=models,
             roles=roles,
             escalation=policy,
-            targets=data.get("targets", {}),
-            gates=data.get("gates", {}),
-            rollback_triggers=data.get("rollbackTriggers", {}),
-            budgets=data.get("budgets", {}),
+            targets=Targets.from_dict(data.get("targets", {})),
+            gates=Gates.from_dict(data.get("gates", {})),
+            rollback_triggers=RollbackTriggers.from_dict(data.get("rollbackTriggers", {})),
+            budgets=Budgets.from_dict(data.get("budgets", {})),
             rollout_steps=steps,
         )
 

@@ -514,14 +514,14 @@ def override_price_unit(document: Document) -> Iterator[Diagnostic]:
 
 @_register(STRATEGY_RULES)
 def target_and_budget_ranges(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
-    savings = strategy.targets.get("costSavings", {})
-    if "max" in savings and savings["min"] > savings["max"]:
+    low, high = strategy.targets.savings_min, strategy.targets.savings_max
+    if low is not None and high is not None and low > high:
         yield document.diag(
             "target-range",
-            f"cost savings target min {_fmt(savings['min'])} is above max {_fmt(savings['max'])}",
+            f"cost savings target min {_fmt(low)} is above max {_fmt(high)}",
             ("targets", "costSavings", "min"),
         )
-    budgets = strategy.budgets
+    budgets = {k: v for k, v in strategy.budgets._asdict().items() if isinstance(v, (int, float))}
     checks = [
         ("weekly", "daily", 7, "7 daily budgets"),
         ("monthly", "daily", 31, "31 daily budgets"),

@@ -36,7 +36,7 @@ from hybridctl.config.snapshot import (
     load_document,
     managed_names,
 )
-from hybridctl.errors import UsageError
+from hybridctl.errors import CheckFailed, UsageError
 
 DEFAULT_MAX_FINDINGS = 100  # per file, in every output format
 
@@ -85,6 +85,14 @@ class ValidationResult:
     def summary(self) -> dict[str, Any]:
         """What a record keeps of a validation: verdict and counts."""
         return {"ok": self.errors == 0, "errors": self.errors, "warnings": self.warnings}
+
+
+class InvalidConfig(CheckFailed):
+    """Configs refused because they do not validate; the findings say why."""
+
+    def __init__(self, message: str, report: ValidationResult, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
 
 
 def display_path(path: Path) -> str:

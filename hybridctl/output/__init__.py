@@ -83,14 +83,14 @@ def write_json(data: Mapping[str, object] | Sequence[object]) -> None:
 
 
 def render_error(error: HybridctlError) -> None:
-    from hybridctl.config.validate import ValidationResult
-    from hybridctl.rollout.gates import GateReport
+    from hybridctl.config.validate import InvalidConfig
+    from hybridctl.rollout.gates import GatesFailed, GatesInconclusive
 
-    if isinstance(error.report, ValidationResult):
+    if isinstance(error, InvalidConfig):
         from hybridctl.output.validate import validation_text
 
         validation_text(error.report)
-    elif isinstance(error.report, GateReport):
+    elif isinstance(error, (GatesFailed, GatesInconclusive)):
         from hybridctl.output.rollout import gate_table
 
         gate_table(error.report, console())

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.store.records import format_time
 from hybridctl.store.state import Snapshot, Stage
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.workspace import Workspace
+from hybridctl.times import format_utc, utc_now
 
 BUNDLE_VERSION = 1
 
@@ -36,7 +36,7 @@ def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str
     serving = state.stage in (Stage.CANARY, Stage.STAGED) and state.candidate is not None
     return {
         "version": BUNDLE_VERSION,
-        "generated_at": format_time(now or utc_now()),
+        "generated_at": format_utc(now or utc_now()),
         "rollout_id": state.rollout_id,
         "stage": state.stage.value,
         "paused": state.paused,

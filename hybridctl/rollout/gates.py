@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from hybridctl.config.catalog import Catalog
+from hybridctl.config.model import Gates, RollbackTriggers
+from hybridctl.errors import CheckFailed, Inconclusive
 from hybridctl.usage.cube import Cube, Priced, add_cell
 from hybridctl.usage.stats import Totals, same_workload_savings
 
@@ -61,6 +63,22 @@ class VariantUsage:
     cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
 
 
+class GatesFailed(CheckFailed):
+    """Promotion refused: a gate failed (exit 1)."""
+
+    def __init__(self, message: str, report: GateReport, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+
+
+class GatesInconclusive(Inconclusive):
+    """Promotion refused: the gates gave no verdict yet (exit 5)."""
+
+    def __init__(self, message: str, report: GateReport, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+
+
 def collect(
     cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
 ) -> tuple[VariantUsage, VariantUsage]:
@@ -82,10 +100,10 @@ def collect(
 
 
 def evaluate(
-    stable_usage: VariantUsage, candidate_usage: VariantUsage, gates: dict[str, Any], since: datetime | None
+    stable_usage: VariantUsage, candidate_usage: VariantUsage, gates: Gates, since: datetime | None
 ) -> GateReport:
     stable, candidate = stable_usage.total, candidate_usage.total
-    minimum = int(gates.get("minRequests", 1))
+    minimum = gates.min_requests
     fewest = min(stable.requests, candidate.requests)
     results = [
         GateResult(
@@ -100,39 +118,38 @@ def evaluate(
     error_rate = candidate.error_rate
     delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
     savings = same_workload_savings(stable_usage.cells, candidate_usage.cells)
-    checks: list[tuple[str, float | None, str, Callable[[float, float], bool], str]] = [
-        ("error rate", error_rate, "maxErrorRate", operator.le, "candidate errors / requests"),
+    checks: list[tuple[str, float | None, float | None, Callable[[float, float], bool], str]] = [
+        ("error rate", error_rate, gates.max_error_rate, operator.le, "candidate errors / requests"),
         (
             "error rate vs stable",
             delta,
-            "maxErrorRateDelta",
+            gates.max_error_rate_delta,
             operator.le,
             "candidate error rate minus stable's, in points",
         ),
         (
             "p95 latency",
             candidate.latency.quantile(0.95),
-            "maxP95LatencySeconds",
+            gates.max_p95_latency_s,
             operator.le,
             "candidate 95th percentile, seconds",
         ),
         (
             "cost savings",
             savings,
-            "minCostSavings",
+            gates.min_cost_savings,
             operator.ge,
             "1 - candidate cost / stable's for the same mix of roles and escalations",
         ),
         (
             "escalation rate",
             candidate.escalation_rate,
-            "maxEscalationRate",
+            gates.max_escalation_rate,
             operator.le,
             "candidate escalated requests / requests",
         ),
     ]
-    for name, observed, setting, within, detail in checks:
-        threshold = gates.get(setting)
+    for name, observed, threshold, within, detail in checks:
         if threshold is None:
             continue  # not configured: no gate
         if not enough or observed is None:
@@ -146,22 +163,23 @@ def evaluate(
     return GateReport(verdict, results, stable, candidate, since)
 
 
-def rollback_reasons(report: GateReport, triggers: dict[str, Any]) -> list[str]:
+def rollback_reasons(report: GateReport, triggers: RollbackTriggers) -> list[str]:
     """The seed's immediate rollback triggers that the candidate's usage meets."""
     reasons: list[str] = []
     candidate, stable = report.candidate, report.stable
     if not candidate.requests:
         return reasons
     error_rate = candidate.error_rate or 0.0
-    if "maxErrorRate" in triggers and error_rate > triggers["maxErrorRate"]:
-        reasons.append(f"error rate {error_rate:.1%} > {triggers['maxErrorRate']:.1%}")
-    if "minAvailability" in triggers and 1 - error_rate < triggers["minAvailability"]:
-        reasons.append(f"availability {1 - error_rate:.2%} < {triggers['minAvailability']:.2%}")
+    t = triggers
+    if t.max_error_rate is not None and error_rate > t.max_error_rate:
+        reasons.append(f"error rate {error_rate:.1%} > {t.max_error_rate:.1%}")
+    if t.min_availability is not None and 1 - error_rate < t.min_availability:
+        reasons.append(f"availability {1 - error_rate:.2%} < {t.min_availability:.2%}")
     savings = next((r.observed for r in report.results if r.name == "cost savings"), None)
-    if "minCostSavings" in triggers and savings is not None and savings < triggers["minCostSavings"]:
-        reasons.append(f"cost savings {savings:.1%} < {triggers['minCostSavings']:.1%}")
-    if "maxSatisfactionDrop" in triggers and candidate.quality is not None and stable.quality:
+    if t.min_cost_savings is not None and savings is not None and savings < t.min_cost_savings:
+        reasons.append(f"cost savings {savings:.1%} < {t.min_cost_savings:.1%}")
+    if t.max_satisfaction_drop is not None and candidate.quality is not None and stable.quality:
         drop = 1 - candidate.quality / stable.quality
-        if drop > triggers["maxSatisfactionDrop"]:
-            reasons.append(f"satisfaction down {drop:.1%} > {triggers['maxSatisfactionDrop']:.1%}")
+        if drop > t.max_satisfaction_drop:
+            reasons.append(f"satisfaction down {drop:.1%} > {t.max_satisfaction_drop:.1%}")
     return reasons

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hybridctl import fsutil
 from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
-from hybridctl.rollout.gates import GateReport, collect, evaluate
+from hybridctl.config.validate import InvalidConfig, validate_snapshot
+from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
-from hybridctl.store.records import Record, digest_files, format_time
-from hybridctl.store.state import STATE_FILE, LastAction, RolloutState, Snapshot, Stage, Step
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.records import Record, digest_files
+from hybridctl.store.state import STATE_FILE, CanaryStep, LastAction, RolloutState, Snapshot, Stage
+from hybridctl.store.workspace import Workspace
 from hybridctl.text import checked_reason
+from hybridctl.times import format_utc, utc_now
 from hybridctl.usage.cube import Cube
 
 if TYPE_CHECKING:
@@ -96,14 +98,10 @@ def _validate(
     workspace: Workspace, files: dict[str, bytes], label: str, *, force: bool, forced: list[str]
 ) -> dict[str, Any]:
     """Validate what is about to be served; refuse errors (exit 1) unless forced."""
-    from hybridctl.config.validate import validate_snapshot
-
     result = validate_snapshot(files, label, schema_dir=workspace.schema_dir)
     if result.errors:
         if not force:
-            raise CheckFailed(
-                f"{label} does not validate; refused", hint="fix it and stage again", report=result
-            )
+            raise InvalidConfig(f"{label} does not validate; refused", result, hint="fix it and stage again")
         forced.append(f"{label} does not validate")
     return result.summary()
 
@@ -200,8 +198,6 @@ class _Transition:
     def save_unsaved(self) -> Record | None:
         """Record working edits that no revision holds as a backup, so that
         what is about to overwrite them loses nothing."""
-        from hybridctl.config.validate import validate_snapshot
-
         working = _working(self.workspace)
         if not working:
             return None
@@ -294,18 +290,18 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
     report = gate_report(txn.store, state, usage)
     if report.verdict != "go":
         if not force:
-            error = CheckFailed if report.verdict == "no-go" else Inconclusive
+            refused = GatesFailed if report.verdict == "no-go" else GatesInconclusive
             what = "failed" if report.verdict == "no-go" else "gave no verdict (too little usage yet)"
-            raise error(
+            raise refused(
                 f"the gates {what}; the candidate stays at {state.weight}%",
+                report,
                 hint="see the gate table; --force --reason '...' overrides, and is recorded",
-                report=report,
             )
         txn.forced.append(f"gates ({report.verdict})")
     return report
 
 
-def _step_for(plan: tuple[Step, ...], weight: int) -> int:
+def _step_for(plan: tuple[CanaryStep, ...], weight: int) -> int:
     """Index of the last plan step at or below a weight (-1 below the first)."""
     return max((i for i, step in enumerate(plan) if step.weight <= weight), default=-1)
 
@@ -344,7 +340,7 @@ def stage(
             )
         head = store.head()
         revision = (head.revision if head else 0) + 1
-        plan = tuple(Step(w, h) for w, h in _strategy(configs, "the working configs").rollout_steps)
+        plan = tuple(CanaryStep(w, h) for w, h in _strategy(configs, "the working configs").rollout_steps)
         after = txn.before.with_(
             stage=Stage.STAGED,
             weight=0,
@@ -560,7 +556,7 @@ def _already_rolled_back(state: RolloutState) -> str | None:
         return None
     return (
         f"already rolled back: r{state.stable.revision} is serving since {last.actor} rolled back "
-        f"at {format_time(last.time)} (r{last.revision}: {last.reason})"
+        f"at {format_utc(last.time)} (r{last.revision}: {last.reason})"
     )
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
 from hybridctl.config.document import LoadFailed
-from hybridctl.config.model import Strategy
+from hybridctl.config.model import RollbackTriggers, Strategy
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
 from hybridctl.rollout.ops import gate_report, load_state, soak_until
-from hybridctl.store.records import format_time
-from hybridctl.store.state import RolloutState, Snapshot, Stage, Step
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.state import CanaryStep, RolloutState, Snapshot, Stage
+from hybridctl.store.workspace import Workspace
+from hybridctl.times import format_utc, utc_now
 
 
 class RoleModels(TypedDict):
@@ -68,7 +68,7 @@ class StatusResult(NamedTuple):
             "gates": self.gates.to_dict() if self.gates else None,
             "rollback_recommended": self.rollback_recommended,
             "time_in_step_s": None if self.time_in_step is None else int(self.time_in_step.total_seconds()),
-            "soak_until": None if self.soak_until is None else format_time(self.soak_until),
+            "soak_until": None if self.soak_until is None else format_utc(self.soak_until),
             "legal": self.legal,
             "drift": self.drift,
         }
@@ -89,7 +89,8 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
     if state.stage is Stage.CANARY and usage:
         report = gate_report(store, state, usage)
         candidate_strategy = strategy(state.candidate)
-        reasons = rollback_reasons(report, candidate_strategy.rollback_triggers if candidate_strategy else {})
+        triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
+        reasons = rollback_reasons(report, triggers)
     started = state.step_started if state.in_flight else None
     return StatusResult(
         drift=_drift(workspace, state),
@@ -148,7 +149,7 @@ class PlanResult(NamedTuple):
             "version": 1,
             "summary": describe(self.state),
             "steps": [
-                {**s._asdict(), "earliest": None if s.earliest is None else format_time(s.earliest)}
+                {**s._asdict(), "earliest": None if s.earliest is None else format_utc(s.earliest)}
                 for s in self.steps
             ],
         }
@@ -162,7 +163,7 @@ def plan(workspace: Workspace, *, now: datetime | None = None) -> PlanResult:
     steps = list(state.plan)
     if not steps:  # no rollout yet: the plan the working configs would use
         config = ConfigFiles.from_mapping(workspace.read_configs()).strategy()
-        steps = [Step(w, h) for w, h in config.rollout_steps] if config else []
+        steps = [CanaryStep(w, h) for w, h in config.rollout_steps] if config else []
     weights = [(s.weight, s.min_soak_hours) for s in steps] + [(100, 0.0)]
     result: list[PlanStep] = []
     in_flight = state.in_flight

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from hybridctl.errors import CheckFailed, UsageError
+from hybridctl.config.validate import InvalidConfig, display_path, validate_snapshot
+from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.state import stable_digest
+from hybridctl.store.workspace import Workspace
 from hybridctl.text import checked_reason
+from hybridctl.times import utc_now
 
 
 class BackupResult(NamedTuple):
@@ -63,16 +66,14 @@ def validation_summary(
 ) -> dict[str, Any]:
     """Validate the configs read from the config directory; refuse (exit 1) when
     they have errors (a missing file is one)."""
-    from hybridctl.config.validate import display_path, validate_snapshot
-
     result = validate_snapshot(
         configs, display_path(workspace.config_dir), ignore, schema_dir=workspace.schema_dir
     )
     if result.errors:
-        raise CheckFailed(
+        raise InvalidConfig(
             f"{workspace.shown} does not validate ({result.errors} error(s)); nothing was recorded",
+            result,
             hint="fix the errors above (hybridctl validate), then try again",
-            report=result,
         )
     return result.summary()
 
@@ -124,8 +125,6 @@ def find_backup(backups: list[Record], backup_id: str) -> Record:
 
 def protected_backups(workspace: Workspace, backups: list[Record]) -> dict[int, str]:
     """Backups prune must keep: the rollout's stable snapshot and the working configs."""
-    from hybridctl.store.state import stable_digest
-
     try:
         _, working = digest_files(workspace.read_configs())
     except UsageError:

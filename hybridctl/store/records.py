@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from hybridctl.times import format_utc, parse_utc
+
 RECORD_PREFIX = "hybridctl-record: "
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def file_digest(data: bytes) -> str:
@@ -25,14 +26,6 @@ def digest_files(files: dict[str, bytes]) -> tuple[dict[str, str], str]:
     per_file = {name: file_digest(files[name]) for name in sorted(files)}
     combined = "".join(f"{name}\0{digest}\n" for name, digest in per_file.items())
     return per_file, file_digest(combined.encode())
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
 
 
 class Record(NamedTuple):
@@ -56,7 +49,7 @@ class Record(NamedTuple):
             "version": 1,
             "revision": self.revision,
             "kind": self.kind,
-            "time": format_time(self.time),
+            "time": format_utc(self.time),
             "actor": self.actor,
             "reason": self.reason,
             "files": self.files,
@@ -77,7 +70,7 @@ class Record(NamedTuple):
                 return cls(
                     revision=data["revision"],
                     kind=data["kind"],
-                    time=parse_time(data["time"]),
+                    time=parse_utc(data["time"]),
                     actor=data["actor"],
                     reason=data["reason"],
                     files=data["files"],

@@ -8,11 +8,13 @@ from typing import Any, NamedTuple
 
 from hybridctl import fsutil
 from hybridctl.config.diff import DiffResult, semantic_diff
-from hybridctl.errors import CheckFailed, RefusedError, UsageError
+from hybridctl.config.validate import InvalidConfig, validate_snapshot
+from hybridctl.errors import RefusedError, UsageError
 from hybridctl.store.backup import find_backup
-from hybridctl.store.records import Record, digest_files, format_time
-from hybridctl.store.workspace import Workspace, utc_now
+from hybridctl.store.records import Record, digest_files
+from hybridctl.store.workspace import Workspace
 from hybridctl.text import checked_reason
+from hybridctl.times import format_utc, parse_user_time, utc_now
 
 
 class RestoreResult(NamedTuple):
@@ -35,18 +37,6 @@ class RestoreResult(NamedTuple):
         }
 
 
-def parse_when(text: str) -> datetime | None:
-    """An ISO 8601 date or time; a time without an offset is local time."""
-    candidate = text.strip().replace(" ", "T", 1)
-    if candidate.endswith(("Z", "z")):
-        candidate = candidate[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    return moment.astimezone() if moment.tzinfo is None else moment
-
-
 def resolve_backup(backups: list[Record], target: str, working_digest: str | None) -> Record:
     """A backup by id, by 'as it was at' time, or 'previous' (the one before the current)."""
     if not backups:
@@ -61,7 +51,7 @@ def resolve_backup(backups: list[Record], target: str, working_digest: str | Non
         if not older:
             raise UsageError("there is no backup before the current one", hint="hybridctl backup list")
         return older[0]
-    when = parse_when(target)
+    when = parse_user_time(target)
     if when is None:
         raise UsageError(
             f"'{target}' is not a backup",
@@ -72,7 +62,7 @@ def resolve_backup(backups: list[Record], target: str, working_digest: str | Non
             return record
     raise UsageError(
         f"no backup was made at or before {when.isoformat()}",
-        hint=f"the oldest backup is {backups[-1].revision}, from {format_time(backups[-1].time)}",
+        hint=f"the oldest backup is {backups[-1].revision}, from {format_utc(backups[-1].time)}",
     )
 
 
@@ -86,8 +76,6 @@ def restore(
     ignore: frozenset[str] = frozenset(),
     now: datetime | None = None,
 ) -> RestoreResult:
-    from hybridctl.config.validate import validate_snapshot
-
     reason = None if reason is None else checked_reason(reason)
     with workspace.mutation("restore") as store:
         try:
@@ -108,10 +96,10 @@ def restore(
         forced = []
         if checked.errors:
             if not force:
-                raise CheckFailed(
+                raise InvalidConfig(
                     f"backup {record.revision} does not validate; nothing was restored",
+                    checked,
                     hint="restore another backup, or --force to restore it anyway",
-                    report=checked,
                 )
             forced.append("invalid snapshot")
         if current and working_digest not in {r.digest for r in store.records()}:

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from hybridctl.store.records import format_time, parse_time
+from hybridctl.times import format_utc, parse_utc
 
 STATE_FILE = "rollout.json"
 STATE_VERSION = 2
@@ -35,7 +35,7 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class Step:
+class CanaryStep:
     weight: int
     min_soak_hours: float = 0.0
 
@@ -55,7 +55,7 @@ class RolloutState:
     weight: int = 0
     paused: bool = False
     rollout_id: str | None = None
-    plan: tuple[Step, ...] = ()
+    plan: tuple[CanaryStep, ...] = ()
     step: int = -1  # index into plan; -1 before the first step
     step_started: datetime | None = None
     stable: Snapshot | None = None
@@ -92,10 +92,10 @@ class RolloutState:
             "rollout_id": self.rollout_id,
             "plan": [{"weight": s.weight, "minSoakHours": s.min_soak_hours} for s in self.plan],
             "step": self.step,
-            "step_started": None if self.step_started is None else format_time(self.step_started),
+            "step_started": None if self.step_started is None else format_utc(self.step_started),
             "stable": snap(self.stable),
             "candidate": snap(self.candidate),
-            "last": None if self.last is None else {**asdict(self.last), "time": format_time(self.last.time)},
+            "last": None if self.last is None else {**asdict(self.last), "time": format_utc(self.last.time)},
             "previous": [asdict(s) for s in self.previous],
             "rolled_back": list(self.rolled_back),
         }
@@ -115,15 +115,17 @@ class RolloutState:
             weight=int(data["weight"]),
             paused=bool(data.get("paused", False)),
             rollout_id=data.get("rollout_id"),
-            plan=tuple(Step(int(s["weight"]), float(s.get("minSoakHours", 0))) for s in data.get("plan", [])),
+            plan=tuple(
+                CanaryStep(int(s["weight"]), float(s.get("minSoakHours", 0))) for s in data.get("plan", [])
+            ),
             step=int(data.get("step", -1)),
-            step_started=None if started is None else parse_time(started),
+            step_started=None if started is None else parse_utc(started),
             stable=snap(data.get("stable")),
             candidate=snap(data.get("candidate")),
             last=None
             if last is None
             else LastAction(
-                last["action"], last["actor"], parse_time(last["time"]), last["reason"], int(last["revision"])
+                last["action"], last["actor"], parse_utc(last["time"]), last["reason"], int(last["revision"])
             ),
             previous=tuple(Snapshot(int(s["revision"]), str(s["digest"])) for s in data.get("previous", [])),
             rolled_back=tuple(int(r) for r in data.get("rolled_back", [])),

@@ -9,8 +9,10 @@ OpenTelemetry conventions define them.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, NamedTuple
+
+from hybridctl.times import parse_log_time
 
 # normalized field -> names accepted for it, first match wins
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -74,22 +76,6 @@ def _flatten_attributes(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def parse_time(value: Any) -> datetime:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
-        try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            raise ValueError(f"time {value!r} is out of range for an epoch time") from None
-    if not isinstance(value, str):
-        raise ValueError(f"time {value!r} is neither an ISO 8601 string nor an epoch number")
-    text = value.strip().replace(" ", "T", 1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def as_int(value: Any, field: str) -> int:
     if value is None:
         return 0
@@ -145,7 +131,7 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
     else:
         ok = str(status).strip().lower() in _OK_STATUSES
     event = UsageEvent(
-        time=None if time_value is None else parse_time(time_value),
+        time=None if time_value is None else parse_log_time(time_value),
         request_id=as_text(_pick(record, "request_id")),
         user=as_text(_pick(record, "user")),
         role=as_text(_pick(record, "role")),

@@ -17,13 +17,13 @@ import json
 import re
 from typing import Any
 
+from hybridctl.times import parse_log_time
 from hybridctl.usage.events import (
     UsageEvent,
     as_bool,
     as_float,
     as_int,
     as_text,
-    parse_time,
     to_event,
 )
 
@@ -86,7 +86,7 @@ def from_openrouter(raw: dict[str, Any]) -> UsageEvent:
     finish = as_text(_first(record, "finish_reason", "native_finish_reason"))
     input_tokens = as_int(_first(record, "native_tokens_prompt", "tokens_prompt"), "tokens_prompt")
     return UsageEvent(
-        time=None if created is None else parse_time(created),
+        time=None if created is None else parse_log_time(created),
         request_id=as_text(record.get("id")),
         user=as_text(_first(record, "user", "external_user")),
         role=as_text(_first(record, "role")),
@@ -122,8 +122,8 @@ def _json_field(value: Any) -> Any:
 def from_litellm(record: dict[str, Any]) -> UsageEvent:
     start = _first(record, "startTime", "start_time")
     end = _first(record, "endTime", "end_time")
-    started = None if start is None else parse_time(start)
-    latency = None if started is None or end is None else (parse_time(end) - started).total_seconds()
+    started = None if start is None else parse_log_time(start)
+    latency = None if started is None or end is None else (parse_log_time(end) - started).total_seconds()
     metadata = _json_field(record.get("metadata")) or {}
     metadata = metadata if isinstance(metadata, dict) else {}
     tags = _json_field(record.get("request_tags")) or []

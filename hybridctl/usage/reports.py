@@ -353,8 +353,7 @@ def savings_report(
         sum(r.unpriced for r in roles),
     )
     totals = overall.totals
-    savings_target = strategy.targets.get("costSavings", {})
-    low, high = savings_target.get("min"), savings_target.get("max")
+    low, high = strategy.targets.savings_min, strategy.targets.savings_max
     target_text = (
         f">= {low:.0%}" + (f" and <= {high:.0%}" if high is not None else "") if low is not None else "-"
     )
@@ -370,7 +369,7 @@ def savings_report(
         )
     ]
     share = totals.premium / totals.requests if totals.requests else None
-    checks.append(Check.at_most("premium share", share, strategy.targets.get("maxPremiumShare")))
+    checks.append(Check.at_most("premium share", share, strategy.targets.max_premium_share))
     rate_limit = strategy.escalation.max_rate if strategy.escalation else None
     checks.append(Check.at_most("escalation rate", totals.escalation_rate, rate_limit))
     variants = None
@@ -506,9 +505,9 @@ def budget_report(
 
     budgets = strategy.budgets
     periods = [
-        Period("day", today, today, between(today), budgets.get("daily")),
-        Period("week", week_start, today, between(week_start), budgets.get("weekly")),
-        Period("month", month_start, today, between(month_start), budgets.get("monthly")),
+        Period("day", today, today, between(today), budgets.daily),
+        Period("week", week_start, today, between(week_start), budgets.weekly),
+        Period("month", month_start, today, between(month_start), budgets.monthly),
     ]
     elapsed = max(
         (as_of - datetime.combine(month_start, datetime.min.time(), timezone.utc)).total_seconds() / 86400,
@@ -521,4 +520,4 @@ def budget_report(
         for day, cost in sorted(spend.items())
         if month_start.isoformat() <= day <= today.isoformat()
     ]
-    return BudgetReport(as_of, periods, projected, elapsed, budgets.get("monthly"), daily, unpriced, data)
+    return BudgetReport(as_of, periods, projected, elapsed, budgets.monthly, daily, unpriced, data)

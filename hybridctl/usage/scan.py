@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol, cast
 
 from hybridctl.errors import CheckFailed, UsageError
+from hybridctl.times import fromiso_naive, parse_log_time
 from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells
-from hybridctl.usage.events import ALIASES, parse_time
+from hybridctl.usage.events import ALIASES
 from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, to_usage_event
 
 CHUNK = 4 << 20
@@ -400,14 +401,6 @@ def _naive_utc(moments: tuple[datetime, ...]) -> tuple[datetime, ...]:
     return tuple(m.astimezone(timezone.utc).replace(tzinfo=None) for m in moments)
 
 
-if sys.version_info >= (3, 11):
-    _fromiso = datetime.fromisoformat
-else:  # pragma: no cover - 3.10's fromisoformat knows only the 'T' separator
-
-    def _fromiso(text: str) -> datetime:
-        return datetime.fromisoformat(text.replace(" ", "T", 1))
-
-
 # The compiled reader's fields, in the order _scanner.c numbers them.
 COMPILED_FIELDS = (
     "time",
@@ -474,8 +467,8 @@ class _MsgspecReader:
             math.ceil,
             LOG_GAMMA,
             MIN_LATENCY,
-            _fromiso,
-            parse_time,
+            fromiso_naive,
+            parse_log_time,
             bisect.bisect_right,
             _OK_STATUSES,
         )

@@ -8,13 +8,13 @@ import math
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from hybridctl.errors import CheckFailed, Inconclusive, RefusedError, UsageError
+from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.rollout import ops
-from hybridctl.rollout.gates import GateReport
+from hybridctl.rollout.gates import GatesFailed, GatesInconclusive
 from hybridctl.store.state import Stage
 from tests.helpers import Project, snapshot, usage_events, write_usage
 
@@ -128,10 +128,10 @@ def test_a_failing_gate_refuses_promotion_and_changes_nothing(
     )
     before = snapshot(canary.root)
 
-    with pytest.raises(CheckFailed) as refused:
+    with pytest.raises(GatesFailed) as refused:
         ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
-    report = cast(GateReport, refused.value.report)
+    report = refused.value.report
     assert report.verdict == "no-go"
     assert {g.name for g in report.results if g.status == "fail"} == failing
     assert snapshot(canary.root) == before
@@ -144,10 +144,10 @@ def test_too_few_requests_is_inconclusive_and_refused(canary: Project) -> None:
         usage_events("candidate", 50, start=T0, model=CHEAP),
     )
 
-    with pytest.raises(Inconclusive, match="gave no verdict") as refused:
+    with pytest.raises(GatesInconclusive, match="gave no verdict") as refused:
         ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
-    report = cast(GateReport, refused.value.report)
+    report = refused.value.report
     assert report.verdict == "inconclusive"
     assert report.results[0].status == "inconclusive"
 
