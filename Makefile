@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check hybridctl tests benchmarks hatch_build.py
 	$(BIN)/ruff format --check hybridctl tests benchmarks hatch_build.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -62,6 +62,19 @@ def grow(store: Path, revisions: int) -> None:
         ["git", "-C", str(store), "fast-import", "--quiet", "--force"], input=b"".join(stream), check=True
     )
     subprocess.run(["git", "-C", str(store), "reset", "--hard", "-q", "main"], check=True)
+    # hybridctl keeps one ref per revision (its index); make them as it would have.
+    commits = subprocess.run(
+        ["git", "-C", str(store), "rev-list", "--reverse", "main"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    refs = "".join(f"create refs/hybridctl/revisions/{n} {sha}\n" for n, sha in enumerate(commits, 1))
+    existing = subprocess.run(
+        ["git", "-C", str(store), "for-each-ref", "--format=%(refname)", "refs/hybridctl/revisions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    refs = "".join(line for line in refs.splitlines(keepends=True) if line.split()[1] not in existing)
+    subprocess.run(["git", "-C", str(store), "update-ref", "--stdin"], input=refs.encode(), check=True)
 
 
 def setup(base: Path, revisions: int) -> Path:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from hybridctl.cli.main import main
+from hybridctl.cli.entry import main
 
 main()

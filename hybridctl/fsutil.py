@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from hybridctl.errors import UsageError
+
 JOURNAL = ".hybridctl-journal.json"
 _TMP_SUFFIX = ".hybridctl-tmp"
 
@@ -56,7 +58,6 @@ def _mode_of(path: Path) -> int | None:
 
 def check_output_path(path: Path) -> None:
     """Refuse, before anything is written, a path no file can be written to."""
-    from hybridctl.errors import UsageError
 
     if path.is_dir() or not path.name:
         raise UsageError(f"{path} is a directory; give a file name to write", hint=f"e.g. {path / 'out'}")
@@ -78,7 +79,6 @@ def atomic_write(path: Path, data: bytes) -> None:
 def output_file(path: Path) -> Iterator[BinaryIO]:
     """A file written in full under a temporary name, then renamed into place:
     readers see the old file or the new one, and a failure leaves no trace."""
-    from hybridctl.errors import UsageError
 
     check_output_path(path)
     temp = _temp_name(path)

@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hybridctl.errors import UsageError
+from hybridctl.lock import exclusive_lock
 from hybridctl.resources import data_dir
-from hybridctl.store.records import Record
+from hybridctl.store.backup import validation_summary
+from hybridctl.store.records import Record, digest_files
+from hybridctl.store.repo import Store
+from hybridctl.store.state import STATE_FILE, RolloutState, Snapshot
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import utc_now
 
@@ -28,11 +32,6 @@ class InitResult(NamedTuple):
 
 def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
     """Backup 1, which is also what runs: the rollout state starts with it as stable."""
-    from hybridctl.lock import exclusive_lock
-    from hybridctl.store.backup import validation_summary
-    from hybridctl.store.records import digest_files
-    from hybridctl.store.repo import Store
-    from hybridctl.store.state import STATE_FILE, RolloutState, Snapshot
 
     configs = workspace.read_configs()
     validation = validation_summary(workspace, configs, frozenset())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hybridctl.config.document import DEFAULT_MAX_FILE_BYTES
+from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
 from hybridctl.errors import UsageError
 
 SETTINGS_FILE = "hybridctl.toml"
@@ -51,7 +52,6 @@ _KEYS: dict[str, tuple[str, str]] = {
 
 def _is_setup(directory: Path) -> bool:
     """A directory hybridctl init made (or one laid out like it)."""
-    from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
 
     return (directory / "backups" / ".hybridctl-store").is_file() or any(
         (directory / "configs" / name).is_file() for name in MODEL_CONFIG_NAMES

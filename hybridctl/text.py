@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from hybridctl.errors import UsageError
 from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret, redact_text
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder text on screen.
@@ -143,7 +144,6 @@ def did_you_mean(word: str, choices: list[str]) -> str | None:
 def checked_reason(reason: str) -> str:
     """A reason as recorded in history: refused when blank, or when it holds a
     secret (history is forever, and printed by every command that reads it)."""
-    from hybridctl.errors import UsageError
 
     if not reason.strip():
         raise UsageError("--reason must say why; it is empty", hint="--reason 'what happened and why'")

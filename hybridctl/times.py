@@ -27,7 +27,10 @@ def format_utc(moment: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    """A moment as records write it, back."""
+    """A moment as records write it, back (strptime is 10x slower, for every
+    revision a history reads)."""
+    if len(text) == 20 and text[10] == "T" and text[-1] == "Z":
+        return fromiso_naive(text[:-1]).replace(tzinfo=timezone.utc)
     return datetime.strptime(text, RECORD_FORMAT).replace(tzinfo=timezone.utc)
 
 

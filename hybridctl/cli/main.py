@@ -127,7 +127,13 @@ def build_app(only: str | None = None) -> typer.Typer:
     return typer_app
 
 
-app = build_app()
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, the whole app (help, completion, tests), built on first use only."""
+    if name == "app":
+        built = build_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     first = next((arg for arg in args if not arg.startswith("-")), None)
     try:
-        (build_app(first) if first in COMMANDS else app)(args=args, prog_name="hybridctl")
+        build_app(first if first in COMMANDS else None)(args=args, prog_name="hybridctl")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -281,7 +281,7 @@ def rollout(
 
     priced, settings = _context(config_dir)
     space = Workspace.from_settings(settings, config_dir=config_dir, store=store)
-    transitions = rollout_transitions(space.open_store().records())
+    transitions = rollout_transitions(space.open_store().iter_records())
     data = None
     if inputs or settings.usage:
         data = _read(inputs, input_format, Window(), strict, no_cache, settings, boundaries_of(transitions))

@@ -313,7 +313,7 @@ def gate_check(
 
     space = workspace(config_dir, store, None)
     opened = space.open_store()
-    report = gate_report(opened, load_state(opened), _usage(usage))
+    report = gate_report(opened, load_state(opened), _usage(usage), workspace=space)
     render_gates(report, as_json)
     from hybridctl.errors import ExitCode
 

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.document import format_path
 from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
+from hybridctl.secrets import redact, redact_text
 
 FileSet = Mapping[str, bytes]  # config file name -> bytes
 
@@ -34,7 +35,6 @@ class Change(NamedTuple):
         return {**self._asdict(), "kind": self.kind}
 
     def redacted(self) -> Change:
-        from hybridctl.secrets import redact
 
         key = self.field.rsplit(".", 1)[-1]  # a generic field is a dotted path
         return self._replace(before=redact(self.before, key), after=redact(self.after, key))
@@ -204,6 +204,5 @@ def unified_diff(before: FileSet, after: FileSet, before_label: str, after_label
         old = before.get(name, b"").decode("utf-8", errors="replace").splitlines(keepends=True)
         new = after.get(name, b"").decode("utf-8", errors="replace").splitlines(keepends=True)
         out.extend(difflib.unified_diff(old, new, f"{before_label}/{name}", f"{after_label}/{name}"))
-    from hybridctl.secrets import redact_text
 
     return redact_text("".join(out))

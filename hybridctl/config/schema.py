@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hybridctl.errors import UsageError
+from hybridctl.resources import schema_path
 from hybridctl.text import did_you_mean, show_name, show_value
 
 if TYPE_CHECKING:
@@ -357,7 +359,6 @@ def _drop_echoed_missing(issues: list[SchemaIssue]) -> list[SchemaIssue]:
 def load_schema(name: str, directory: Path | None = None) -> Schema:
     """The schema of a kind of file: the shipped one, or the one in ``directory``
     (the ``schema-dir`` setting), for teams that extend the shipped schemas."""
-    from hybridctl.resources import schema_path
 
     own = None if directory is None else directory / f"{name}.schema.json"
     if own is not None and own.is_file():
@@ -368,8 +369,6 @@ def load_schema(name: str, directory: Path | None = None) -> Schema:
 def _team_schema(path: Path) -> Schema:
     """A team's own schema: checked against the 2020-12 metaschema; a broken one is a usage error."""
     from jsonschema.exceptions import SchemaError
-
-    from hybridctl.errors import UsageError
 
     try:
         return Schema.from_file(path)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from hybridctl.config.catalog import Catalog
 from hybridctl.config.document import Document, LoadFailed, SourceText, decode_source
-
-if TYPE_CHECKING:
-    from hybridctl.config.catalog import Catalog
-    from hybridctl.config.model import Pricing, Strategy
+from hybridctl.config.jsonload import load_json
+from hybridctl.config.model import Pricing, Strategy
+from hybridctl.config.schema import load_schema
 
 Kind = Literal["modes", "model-config", "prices"]
 KINDS: tuple[Kind, ...] = ("modes", "model-config", "prices")
@@ -75,8 +75,6 @@ def format_of(name: str, text: str) -> Literal["yaml", "json"]:
 def load_document(source: SourceText) -> Document:
     """Parse one file with positions; raises LoadFailed with its findings."""
     if format_of(source.path.name, source.text) == "json":
-        from hybridctl.config.jsonload import load_json
-
         return load_json(source)
     from hybridctl.config.yamlload import load_yaml
 
@@ -135,13 +133,16 @@ class ConfigFiles:
         document = self.document(kind)
         return document.data if isinstance(document, Document) else None
 
-    def strategy(self) -> Strategy | None:
-        """The typed strategy, when the model config passes its schema."""
-        return strategy_of(self.data("model-config"))
+    def strategy(self, *, trusted: bool = False) -> Strategy | None:
+        """The typed strategy, when the model config passes its schema;
+        ``trusted``: a verdict recorded for these very bytes says it does."""
+        data = self.data("model-config")
+        if trusted and isinstance(data, dict):
+            return Strategy.from_dict(data)
+        return strategy_of(data)
 
     def catalog(self) -> Catalog:
         """The resolver of model names to this snapshot's models and prices."""
-        from hybridctl.config.catalog import Catalog
 
         return Catalog(self.strategy(), self.price_overrides())
 
@@ -151,8 +152,6 @@ class ConfigFiles:
 
 
 def strategy_of(config: Any) -> Strategy | None:
-    from hybridctl.config.model import Strategy
-    from hybridctl.config.schema import load_schema
 
     if config is None or not load_schema("model-config").is_valid(config):
         return None
@@ -160,8 +159,6 @@ def strategy_of(config: Any) -> Strategy | None:
 
 
 def overrides_of(data: Any) -> dict[str, Pricing]:
-    from hybridctl.config.model import Pricing
-    from hybridctl.config.schema import load_schema
 
     if data is None or not load_schema("prices").is_valid(data):
         return {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hybridctl import __version__
 from hybridctl.config.diagnostics import RULES, Diagnostic, Severity, diagnostic
 from hybridctl.config.document import (
     DEFAULT_MAX_FILE_BYTES,
@@ -24,6 +25,9 @@ from hybridctl.config.document import (
     decode_source,
     read_source,
 )
+from hybridctl.config.model import Strategy
+from hybridctl.config.rules import ConfigSet, run_rules
+from hybridctl.config.schema import load_schema
 from hybridctl.config.snapshot import (
     DEFAULT_NAMES,
     KINDS,
@@ -39,6 +43,7 @@ from hybridctl.config.snapshot import (
 from hybridctl.errors import CheckFailed, UsageError
 
 DEFAULT_MAX_FINDINGS = 100  # per file, in every output format
+CHECKED_BY = f"hybridctl {__version__}"
 
 
 class ValidateRequest(NamedTuple):
@@ -210,9 +215,6 @@ def _check_ignore(ignore: frozenset[str]) -> None:
 
 
 def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
-    from hybridctl.config.model import Strategy
-    from hybridctl.config.rules import ConfigSet, run_rules
-    from hybridctl.config.schema import load_schema
 
     files: list[CheckedFile] = []
     diagnostics: list[Diagnostic] = []

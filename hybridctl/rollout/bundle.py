@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from hybridctl.config.snapshot import ConfigFiles
+from hybridctl.errors import UsageError
+from hybridctl.rollout.ops import load_state
 from hybridctl.store.state import Snapshot, Stage
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc, utc_now
@@ -14,14 +16,11 @@ BUNDLE_VERSION = 1
 
 
 def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str, Any]:
-    from hybridctl.rollout.ops import load_state
 
     store = workspace.open_store()
     state = load_state(store)
     stable = state.stable
     if stable is None:
-        from hybridctl.errors import UsageError
-
         raise UsageError("the store has nothing recorded to render", hint="hybridctl init")
 
     def side(snapshot: Snapshot) -> dict[str, Any]:

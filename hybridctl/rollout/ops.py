@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hybridctl import fsutil
 from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.config.validate import InvalidConfig, validate_snapshot
+from hybridctl.config.validate import CHECKED_BY, InvalidConfig, validate_snapshot
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive, collect, evaluate
 from hybridctl.rollout.machine import Action, check, describe
@@ -85,8 +85,10 @@ def _snapshot_files(store: Store, snapshot: Snapshot) -> dict[str, bytes]:
     return store.configs_at(store.at(snapshot.revision))
 
 
-def _strategy(files: dict[str, bytes], label: str) -> Strategy:
-    strategy = ConfigFiles.from_mapping(files).strategy()
+def _strategy(files: dict[str, bytes], label: str, *, trusted: bool = False) -> Strategy:
+    """The typed strategy; ``trusted`` skips the schema check of files whose
+    record says this release validated them."""
+    strategy = ConfigFiles.from_mapping(files).strategy(trusted=trusted)
     if strategy is None:
         raise CheckFailed(
             f"the model config of {label} does not validate", hint=f"hybridctl validate; {label}"
@@ -229,8 +231,11 @@ def _usage_since(paths: Sequence[Path], since: datetime | None) -> Cube:
 NO_USAGE_HINT = "pass --usage FILE, or set usage in settings"
 
 
-def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> GateReport:
-    """Gates on the usage since the current step began, candidate against stable."""
+def gate_report(
+    store: Store, state: RolloutState, usage: Sequence[Path], *, workspace: Workspace | None = None
+) -> GateReport:
+    """Gates on the usage since the current step began, candidate against stable
+    (with ``workspace``, revisions this release validated are not checked again)."""
     if state.stable is None or state.candidate is None or not state.in_flight:
         raise RefusedError(
             "no candidate is in flight, so there is nothing to gate",
@@ -240,10 +245,13 @@ def gate_report(store: Store, state: RolloutState, usage: Sequence[Path]) -> Gat
         raise UsageError(
             "no usage input was given, so the gates cannot judge the candidate", hint=NO_USAGE_HINT
         )
-    stable_files = _snapshot_files(store, state.stable)
-    candidate_files = _snapshot_files(store, state.candidate)
-    _strategy(stable_files, f"stable r{state.stable.revision}")
-    candidate = _strategy(candidate_files, f"candidate r{state.candidate.revision}")
+    stable_record, candidate_record = store.at(state.stable.revision), store.at(state.candidate.revision)
+    stable_files, candidate_files = store.configs_at(stable_record), store.configs_at(candidate_record)
+    checked = (
+        workspace is not None and trusted(workspace, stable_record) and trusted(workspace, candidate_record)
+    )
+    _strategy(stable_files, f"stable r{state.stable.revision}", trusted=checked)
+    candidate = _strategy(candidate_files, f"candidate r{state.candidate.revision}", trusted=checked)
     cube = _usage_since(usage, state.step_started)
     stable_usage, candidate_usage = collect(
         cube,
@@ -287,7 +295,7 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
             )
         txn.forced.append("gates (no usage input)")
         return None
-    report = gate_report(txn.store, state, usage)
+    report = gate_report(txn.store, state, usage, workspace=txn.workspace)
     if report.verdict != "go":
         if not force:
             refused = GatesFailed if report.verdict == "no-go" else GatesInconclusive
@@ -306,11 +314,24 @@ def _step_for(plan: tuple[CanaryStep, ...], weight: int) -> int:
     return max((i for i, step in enumerate(plan) if step.weight <= weight), default=-1)
 
 
+def trusted(workspace: Workspace, record: Record) -> bool:
+    """Whether a stored revision's own validation still holds: made by this
+    release, passed, and no team schemas (which may have changed since)."""
+    checked = record.validation or {}
+    return workspace.schema_dir is None and checked.get("ok") is True and record.checked_by == CHECKED_BY
+
+
 def _candidate_files(txn: _Transition) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """The in-flight candidate's files, validated (refused when invalid)."""
+    """The in-flight candidate's files, validated (refused when invalid). The
+    bytes are the ones staged (the digest says so), so this release's verdict
+    recorded then is reused rather than computed again."""
     candidate = txn.before.candidate
     assert candidate is not None
-    files = _snapshot_files(txn.store, candidate)
+    record = txn.store.at(candidate.revision)
+    files = txn.store.configs_at(record)
+    if trusted(txn.workspace, record) and record.digest == candidate.digest:
+        assert record.validation is not None
+        return files, record.validation
     label = f"candidate r{candidate.revision}"
     return files, _validate(txn.workspace, files, label, force=False, forced=txn.forced)
 

@@ -3,7 +3,7 @@ its gates, and how each variant did while the step lasted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -68,7 +68,7 @@ class RolloutReport(NamedTuple):
         }
 
 
-def rollout_transitions(records: Sequence[Record]) -> list[Record]:
+def rollout_transitions(records: Iterable[Record]) -> list[Record]:
     """The transitions of the latest rollout, oldest first: back to its stage."""
     picked = []
     for record in records:  # newest first

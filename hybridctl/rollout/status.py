@@ -10,9 +10,11 @@ from typing import Any, NamedTuple, TypedDict
 from hybridctl.config.document import LoadFailed
 from hybridctl.config.model import RollbackTriggers, Strategy
 from hybridctl.config.snapshot import ConfigFiles
+from hybridctl.errors import UsageError
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
-from hybridctl.rollout.ops import gate_report, load_state, soak_until
+from hybridctl.rollout.ops import gate_report, load_state, soak_until, trusted
+from hybridctl.store.records import digest_files
 from hybridctl.store.state import CanaryStep, RolloutState, Snapshot, Stage
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc, utc_now
@@ -82,12 +84,14 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
     def strategy(snapshot: Snapshot | None) -> Strategy | None:
         if snapshot is None:
             return None
-        return ConfigFiles.from_mapping(store.configs_at(store.at(snapshot.revision))).strategy()
+        record = store.at(snapshot.revision)
+        files = ConfigFiles.from_mapping(store.configs_at(record))
+        return files.strategy(trusted=trusted(workspace, record))
 
     report = None
     reasons: list[str] = []
     if state.stage is Stage.CANARY and usage:
-        report = gate_report(store, state, usage)
+        report = gate_report(store, state, usage, workspace=workspace)
         candidate_strategy = strategy(state.candidate)
         triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
         reasons = rollback_reasons(report, triggers)
@@ -107,8 +111,6 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
 
 def _drift(workspace: Workspace, state: RolloutState) -> str | None:
     """Whether the config directory still holds the revision being served."""
-    from hybridctl.errors import UsageError
-    from hybridctl.store.records import digest_files
 
     serving = state.serving
     if serving is None:
@@ -117,6 +119,8 @@ def _drift(workspace: Workspace, state: RolloutState) -> str | None:
         working = workspace.read_configs()
     except (UsageError, OSError):
         return f"{workspace.shown} holds no config files; r{serving.revision} is being served"
+    if digest_files(working)[1] == serving.digest:
+        return None
     files = ConfigFiles.from_mapping(working)
     unreadable = [name for kind, name in files.names.items() if isinstance(files.document(kind), LoadFailed)]
     if unreadable:
@@ -124,13 +128,11 @@ def _drift(workspace: Workspace, state: RolloutState) -> str | None:
             f"{', '.join(unreadable)} in {workspace.shown} cannot be parsed; "
             f"r{serving.revision} is being served (hybridctl validate shows why)"
         )
-    if digest_files(working)[1] != serving.digest:
-        side = "the candidate" if state.in_flight else "stable"
-        return (
-            f"{workspace.shown} differs from r{serving.revision} ({side}, being served): "
-            "hybridctl diff shows the edits; stage them, back them up, or restore"
-        )
-    return None
+    side = "the candidate" if state.in_flight else "stable"
+    return (
+        f"{workspace.shown} differs from r{serving.revision} ({side}, being served): "
+        "hybridctl diff shows the edits; stage them, back them up, or restore"
+    )
 
 
 class PlanStep(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -36,9 +37,8 @@ class HistoryResult(NamedTuple):
 
 def history(workspace: Workspace, *, limit: int | None = None) -> HistoryResult:
     store = workspace.open_store()
-    records = store.records()
-    shown = records[:limit] if limit else records
-    return HistoryResult(list(reversed(shown)), store.backup_revisions(), len(records))
+    shown = list(islice(store.iter_records(), limit) if limit else store.iter_records())
+    return HistoryResult(list(reversed(shown)), store.backup_revisions(), store.count())
 
 
 def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[FileSet, str]:

@@ -39,6 +39,7 @@ class Record(NamedTuple):
     validation: dict[str, Any] | None = None  # {"ok", "errors", "warnings"}
     details: dict[str, Any] = {}  # noqa: RUF012 - never mutated; kind-specific facts
     commit: str = ""  # git commit id; not part of the serialized record
+    checked_by: str | None = None  # the release whose validation the record holds
 
     @property
     def short_digest(self) -> str:
@@ -55,6 +56,7 @@ class Record(NamedTuple):
             "files": self.files,
             "digest": self.digest,
             "validation": self.validation,
+            "checked_by": self.checked_by,
             "details": self.details,
         }
 
@@ -63,20 +65,24 @@ class Record(NamedTuple):
         return f"{title}\n\n{RECORD_PREFIX}{json.dumps(self.to_dict(), sort_keys=True)}\n"
 
     @classmethod
+    def from_dict(cls, data: dict[str, Any], commit: str) -> Record:
+        return cls(
+            revision=data["revision"],
+            kind=data["kind"],
+            time=parse_utc(data["time"]),
+            actor=data["actor"],
+            reason=data["reason"],
+            files=data["files"],
+            digest=data["digest"],
+            validation=data.get("validation"),
+            details=data.get("details") or {},
+            commit=commit,
+            checked_by=data.get("checked_by"),
+        )
+
+    @classmethod
     def from_message(cls, message: str, commit: str) -> Record | None:
         for line in reversed(message.strip().splitlines()):
             if line.startswith(RECORD_PREFIX):
-                data = json.loads(line[len(RECORD_PREFIX) :])
-                return cls(
-                    revision=data["revision"],
-                    kind=data["kind"],
-                    time=parse_utc(data["time"]),
-                    actor=data["actor"],
-                    reason=data["reason"],
-                    files=data["files"],
-                    digest=data["digest"],
-                    validation=data.get("validation"),
-                    details=data.get("details") or {},
-                    commit=commit,
-                )
+                return cls.from_dict(json.loads(line[len(RECORD_PREFIX) :]), commit)
         return None

@@ -21,59 +21,120 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
+import os
+import subprocess
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hybridctl.config.validate import CHECKED_BY
 from hybridctl.errors import RefusedError, UsageError
 from hybridctl.store.records import Record, digest_files
-
-if TYPE_CHECKING:
-    import git
 
 MARKER = ".hybridctl-store"
 CONFIGS = "configs"
 STATE = "state"
 BRANCH = "main"
 _PENDING = "hybridctl-commit-pending"
+# An index kept in the store: one ref per revision, written with the commit, so
+# that any revision is found at once however long the history.
+REVISION_REF = "refs/hybridctl/revisions/{}"
+
+
+class GitFailed(Exception):
+    """A git command failed; its message is git's own first line."""
+
+
+class Git:
+    """The git command line, in one repository. (Why not GitPython: importing it
+    costs 80-130 ms, more than all the git commands a transition runs; the
+    README's "Dependencies" has the figures.)"""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # A read must not take index.lock (a process killed during one would block
+        # every later commit); the user's own git settings must not sign, page or
+        # prompt, nor run hooks a template installed.
+        self.env = {
+            **os.environ,
+            "GIT_OPTIONAL_LOCKS": "0",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_PAGER": "cat",
+            "LC_ALL": "C",
+        }
+
+    def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        done = subprocess.run(
+            [
+                "git",
+                "-c",
+                "core.hooksPath=/dev/null",
+                "-c",
+                "commit.gpgSign=false",
+                "-c",
+                "tag.gpgSign=false",
+                *args,
+            ],
+            cwd=self.path,
+            input=stdin,
+            capture_output=True,
+            env={**self.env, **(env or {})},
+            check=False,
+        )
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            raise GitFailed(message[0] if message else f"git {args[0]} failed ({done.returncode})")
+        return done.stdout
+
+    def text(self, *args: str) -> str:
+        return self.run(*args).decode("utf-8", errors="replace")
+
+    def ok(self, *args: str) -> bool:
+        try:
+            self.run(*args)
+        except GitFailed:
+            return False
+        return True
 
 
 class Store:
-    def __init__(self, path: Path, repo: git.Repo) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.repo = repo
-        # Read-only git commands (status) must not take index.lock: a process
-        # killed during one would otherwise block every later commit.
-        repo.git.update_environment(GIT_OPTIONAL_LOCKS="0")
-        self._records: list[Record] | None = None
+        self.git = Git(path)
+        self._head: Record | None = None  # the tip's record, read once
+        self._heads: bool | None = None  # whether the branch exists
 
     # -- opening -------------------------------------------------------------------
 
     @classmethod
     def create(cls, path: Path) -> Store:
-        import git
-
         if (path / ".git").exists():
             raise UsageError(f"{path} is already a git repository", hint="pass another --store path")
         path.mkdir(parents=True, exist_ok=True)
-        repo = git.Repo.init(path, initial_branch=BRANCH)
+        store = cls(path)
+        try:
+            store.git.run("init", "--quiet")
+            store.git.run("symbolic-ref", "HEAD", f"refs/heads/{BRANCH}")
+        except GitFailed as exc:
+            raise UsageError(f"cannot create a git repository at {path}: {exc}") from None
         (path / MARKER).write_text('{"format": 1}\n', encoding="utf-8")
-        return cls(path, repo)
+        return store
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        import git
-
         way_out = f"run hybridctl init --store-only (store: {path}), or point --store at your store"
         if not path.exists():
             raise UsageError(f"no store at {path}", hint=way_out)
+        store = cls(path)
         try:
-            repo = git.Repo(path)
-        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
+            top = store.git.text("rev-parse", "--show-toplevel").strip()
+        except GitFailed:
             raise UsageError(
                 f"{path} is not a git repository, so it is not a hybridctl store", hint=way_out
             ) from None
-        if Path(repo.working_tree_dir or "").resolve() != path.resolve():
+        if Path(top).resolve() != path.resolve():
             raise UsageError(
                 f"{path} is inside another git repository but is not a store itself", hint=way_out
             )
@@ -81,25 +142,29 @@ class Store:
             raise UsageError(
                 f"{path} is a git repository but not a hybridctl store (no {MARKER})", hint=way_out
             )
-        store = cls(path, repo)
         store._check_head()
         return store
 
     def _has_commits(self) -> bool:
         """Whether the branch exists; its objects may still be unreadable."""
-        return BRANCH in [head.name for head in self.repo.heads]
+        if self._heads is None:
+            self._heads = self.git.ok("show-ref", "--verify", "--quiet", f"refs/heads/{BRANCH}")
+        return self._heads
 
     def _check_head(self) -> None:
-        if self.repo.head.is_detached:
+        if not self.git.ok("symbolic-ref", "--quiet", "HEAD"):
+            at = self.git.text("rev-parse", "HEAD").strip()
             raise RefusedError(
-                f"the store's HEAD is detached at {self.repo.head.object.hexsha[:12]}",
+                f"the store's HEAD is detached at {at[:12]}",
                 hint=f"run: git -C {self.path} checkout {BRANCH}",
             )
-        if self._has_commits():
-            try:
-                self.repo.commit(BRANCH).tree.blobs  # noqa: B018 - reading the tip detects damage
-            except Exception as exc:  # gitdb and GitPython raise many types for one cause
-                raise self._broken(exc) from None
+
+    def _git(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        """A git command whose failure means the store is damaged."""
+        try:
+            return self.git.run(*args, stdin=stdin, env=env)
+        except GitFailed as exc:
+            raise self._broken(exc) from None
 
     def _broken(self, exc: BaseException) -> UsageError:
         return UsageError(
@@ -109,28 +174,29 @@ class Store:
         )
 
     @property
+    def git_dir(self) -> Path:
+        return self.path / ".git"
+
+    @property
     def lock_path(self) -> Path:
-        return Path(self.repo.git_dir) / "hybridctl.lock"
+        return self.git_dir / "hybridctl.lock"
 
     # -- crash recovery and cleanliness (call under the lock) ------------------------
 
     def recover(self) -> None:
         """Undo what a killed commit left behind. Runs under hybridctl's lock, so
         git lock files found now belong to that dead process."""
-        import git
-
-        git_dir = Path(self.repo.git_dir)
-        pending = git_dir / _PENDING
+        pending = self.git_dir / _PENDING
         if not pending.exists():
             return
         for stale in ("index.lock", "HEAD.lock", f"refs/heads/{BRANCH}.lock", "packed-refs.lock"):
             with contextlib.suppress(FileNotFoundError):
-                (git_dir / stale).unlink()
+                (self.git_dir / stale).unlink()
         try:
             if self._has_commits():
-                self.repo.git.reset("--hard", "HEAD")
-            self.repo.git.clean("-fdq", "--", CONFIGS, STATE)
-        except git.exc.GitCommandError as exc:
+                self.git.run("reset", "--hard", "--quiet", "HEAD")
+            self.git.run("clean", "-fdq", "--", CONFIGS, STATE)
+        except GitFailed as exc:
             raise self._broken(exc) from None
         head = self.head()
         if head is not None and head.kind == "backup" and head.revision not in self.backup_revisions():
@@ -138,14 +204,9 @@ class Store:
         pending.unlink()
 
     def ensure_clean(self) -> None:
-        import git
-
-        try:
-            dirty = self.repo.is_dirty(untracked_files=True)
-        except git.exc.GitCommandError as exc:
-            raise self._broken(exc) from None
-        if dirty:
-            changed = [d.a_path or "" for d in self.repo.index.diff(None)] + self.repo.untracked_files
+        status = self._git("status", "--porcelain", "-z", "--untracked-files=all")
+        changed = [entry[3:].decode("utf-8", errors="replace") for entry in status.split(b"\0") if entry]
+        if changed:
             raise RefusedError(
                 f"the store at {self.path} has changes hybridctl did not make: {', '.join(changed[:5])}",
                 hint=f"hybridctl writes the store itself. Inspect with git -C {self.path} status; "
@@ -154,47 +215,84 @@ class Store:
 
     # -- reading -------------------------------------------------------------------
 
-    def records(self) -> list[Record]:
-        """Every record, newest first."""
+    # Every read goes to what it needs, never the whole history: the tip for the
+    # head, the revision's ref for a revision, tags for backups, git's own message
+    # search for a digest. A store that lives for years costs what a new one costs.
 
-        if self._records is None:
-            found: list[Record] = []
-            try:
-                if self._has_commits():
-                    for commit in self.repo.iter_commits(BRANCH):
-                        message = (
-                            commit.message if isinstance(commit.message, str) else commit.message.decode()
-                        )
-                        record = Record.from_message(message, commit.hexsha)
-                        if record is not None:
-                            found.append(record)
-            except Exception as exc:  # a damaged object anywhere in history
-                raise self._broken(exc) from None
-            self._records = found
-        return self._records
+    def _log(self, *args: str) -> Iterator[Record]:
+        output = self._git("log", "--format=%H%x00%B%x1e", *args).decode("utf-8", errors="replace")
+        for entry in output.split("\x1e"):
+            commit, _, message = entry.strip("\n").partition("\x00")
+            if commit:
+                record = Record.from_message(message, commit)
+                if record is not None:
+                    yield record
+
+    def iter_records(self) -> Iterator[Record]:
+        """Every record, newest first."""
+        if self._has_commits():
+            yield from self._log(BRANCH)
+
+    def records(self) -> list[Record]:
+        """Every record, newest first (reads the whole history: for history itself)."""
+        return list(self.iter_records())
+
+    def count(self) -> int:
+        """How many revisions there are, without reading them."""
+        head = self.head()
+        return 0 if head is None else head.revision
+
+    def head(self) -> Record | None:
+        if self._head is None and self._has_commits():
+            self._head = next(self._log("-1", BRANCH), None)
+        return self._head
+
+    def at(self, revision: int) -> Record:
+        head = self.head()
+        if head is not None and 1 <= revision <= head.revision:
+            ref = REVISION_REF.format(revision)
+            if self.git.ok("rev-parse", "--verify", "--quiet", ref):
+                found = next(self._log("-1", ref), None)
+            else:  # a store from before the index: revision r is the r-th commit
+                found = next(self._log("-1", f"{BRANCH}~{head.revision - revision}"), None)
+            if found is not None and found.revision == revision:
+                return found
+            for record in self.iter_records():  # a history not one commit per revision: search it
+                if record.revision == revision:
+                    return record
+        raise UsageError(f"no revision {revision} in the store", hint="hybridctl history lists them")
 
     def first(self) -> Record:
         """The oldest record (what ``init`` recorded)."""
-        records = self.records()
-        if not records:
+        if self.head() is None:
             raise UsageError(f"the store at {self.path} has nothing recorded", hint="hybridctl backup create")
-        return records[-1]
+        return self.at(1)
 
-    def head(self) -> Record | None:
-        records = self.records()
-        return records[0] if records else None
-
-    def at(self, revision: int) -> Record:
-        for record in self.records():
-            if record.revision == revision:
-                return record
-        raise UsageError(f"no revision {revision} in the store", hint="hybridctl history lists them")
+    def holds(self, digest: str) -> bool:
+        """Whether any revision recorded this config set (git searches the messages)."""
+        if not self._has_commits():
+            return False
+        pattern = f'--grep="digest": "{digest}"'
+        return next(self._log("-1", "--fixed-strings", pattern, BRANCH), None) is not None
 
     def _tree_files(self, record: Record, directory: str) -> dict[str, bytes]:
-        tree = self.repo.commit(record.commit).tree
-        if directory not in tree:
+        try:
+            listing = self.git.run("ls-tree", "-z", f"{record.commit}:{directory}")
+        except GitFailed:
+            return {}  # no such directory in that revision
+        names = [entry.split(b"\t", 1)[1].decode() for entry in listing.split(b"\0") if b" blob " in entry]
+        if not names:
             return {}
-        return {blob.name: blob.data_stream.read() for blob in tree[directory].blobs}
+        wanted = "".join(f"{record.commit}:{directory}/{name}\n" for name in names).encode()
+        batch = self._git("cat-file", "--batch", stdin=wanted)
+        files: dict[str, bytes] = {}
+        offset = 0
+        for name in names:
+            header_end = batch.index(b"\n", offset)
+            size = int(batch[offset:header_end].split()[2])
+            files[name] = batch[header_end + 1 : header_end + 1 + size]
+            offset = header_end + 1 + size + 1
+        return files
 
     def configs_at(self, record: Record) -> dict[str, bytes]:
         return self._tree_files(record, CONFIGS)
@@ -202,13 +300,28 @@ class Store:
     def state_at(self, record: Record) -> dict[str, bytes]:
         return self._tree_files(record, STATE)
 
+    def _tags(self) -> list[tuple[str, str, str]]:
+        """(name, commit, message) of each backup tag."""
+        output = self._git(
+            "for-each-ref",
+            "refs/tags/backup/",
+            "--format=%(refname:strip=2)%00%(*objectname)%00%(contents)%1e",
+        ).decode("utf-8", errors="replace")
+        found = []
+        for entry in output.split("\x1e"):
+            name, _, rest = entry.strip("\n").partition("\x00")
+            commit, _, message = rest.partition("\x00")
+            if name:
+                found.append((name, commit, message))
+        return found
+
     def backup_revisions(self) -> set[int]:
-        prefix = "backup/"
-        return {int(tag.name[len(prefix) :]) for tag in self.repo.tags if tag.name.startswith(prefix)}
+        return {int(name.removeprefix("backup/")) for name, _, _ in self._tags()}
 
     def backups(self) -> list[Record]:
-        kept = self.backup_revisions()
-        return [record for record in self.records() if record.revision in kept]
+        """The backups, newest first, from their tags (each carries its record)."""
+        found = [Record.from_dict(json.loads(message), commit) for _, commit, message in self._tags()]
+        return sorted(found, key=lambda record: -record.revision)
 
     # -- writing (call under the lock, after recover and ensure_clean) ---------------
 
@@ -227,8 +340,6 @@ class Store:
     ) -> Record:
         """Record a change: the configs (and state) as they now are, with metadata;
         ``tag`` makes it a backup (an annotated tag, written in the same step)."""
-        import git
-
         head = self.head()
         files, digest = digest_files(configs)
         record = Record(
@@ -241,48 +352,58 @@ class Store:
             digest=digest,
             validation=validation,
             details=details or {},
+            checked_by=CHECKED_BY if validation is not None else None,
         )
-        pending = Path(self.repo.git_dir) / _PENDING
+        pending = self.git_dir / _PENDING
         pending.touch()
         try:
-            written = [MARKER]
             for directory, contents in ((CONFIGS, configs), (STATE, state)):
                 if contents is None and directory == STATE and head is not None:
                     contents = self.state_at(head)  # state carries over unless replaced
                 target = self.path / directory
                 for old in target.glob("*") if target.exists() else []:
                     if old.name not in (contents or {}):
-                        self.repo.index.remove([str(old.relative_to(self.path))], working_tree=True)
+                        old.unlink()
                 target.mkdir(exist_ok=True)
                 for name, data in (contents or {}).items():
                     (target / name).write_bytes(data)
-                    written.append(f"{directory}/{name}")
-            self.repo.index.add(written)
-            who = git.Actor(actor, _email())
+            self.git.run("add", "--all", "--", MARKER, CONFIGS, STATE)
+            tree = self.git.run("write-tree").decode().strip()
             stamp = f"{int(now.timestamp())} +0000"
-            commit = self.repo.index.commit(
-                record.message(), author=who, committer=who, author_date=stamp, commit_date=stamp
-            )
-            record = record._replace(commit=commit.hexsha)
+            who = {
+                "GIT_AUTHOR_NAME": actor,
+                "GIT_AUTHOR_EMAIL": _email(),
+                "GIT_AUTHOR_DATE": stamp,
+                "GIT_COMMITTER_NAME": actor,
+                "GIT_COMMITTER_EMAIL": _email(),
+                "GIT_COMMITTER_DATE": stamp,
+            }
+            parents = ["-p", head.commit] if head is not None else []
+            commit = self.git.run("commit-tree", tree, *parents, stdin=record.message().encode(), env=who)
+            sha = commit.decode().strip()
+            # One transaction: the branch moves only from the commit this one follows
+            # (compare-and-swap), and the revision's index ref is made with it.
+            previous = head.commit if head else "0" * 40
+            updates = f"start\nupdate refs/heads/{BRANCH} {sha} {previous}\n"
+            updates += f"create {REVISION_REF.format(record.revision)} {sha}\ncommit\n"
+            self.git.run("update-ref", "--stdin", stdin=updates.encode())
+            record = record._replace(commit=sha)
             if tag:
                 self.tag_backup(record)
-        except (git.exc.GitCommandError, OSError, ValueError) as exc:
+        except (GitFailed, OSError, ValueError) as exc:
             raise self._broken(exc) from None
         pending.unlink()
-        self._records = [record, *self.records()] if self._records is not None else None
+        self._head, self._heads = record, True
         return record
 
     def tag_backup(self, record: Record) -> None:
-        import json
-
-        self.repo.create_tag(
-            f"backup/{record.revision}",
-            ref=record.commit,
-            message=json.dumps(record.to_dict(), sort_keys=True),
-        )
+        message = json.dumps(record.to_dict(), sort_keys=True)
+        who = {"GIT_COMMITTER_NAME": record.actor, "GIT_COMMITTER_EMAIL": _email()}
+        tag = ["tag", "--annotate", "--file=-", f"backup/{record.revision}", record.commit]
+        self.git.run(*tag, stdin=message.encode(), env=who)
 
     def untag_backup(self, revision: int) -> None:
-        self.repo.delete_tag(self.repo.tags[f"backup/{revision}"])
+        self.git.run("tag", "--delete", f"backup/{revision}")
 
 
 def _email() -> str:
@@ -293,7 +414,6 @@ def default_actor(configured: str | None) -> str:
     """Who is recorded: settings or HYBRIDCTL_ACTOR, else git's user.name, else the OS user."""
     if configured:
         return configured
-    import subprocess
 
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         name = subprocess.run(

@@ -102,7 +102,7 @@ def restore(
                     hint="restore another backup, or --force to restore it anyway",
                 )
             forced.append("invalid snapshot")
-        if current and working_digest not in {r.digest for r in store.records()}:
+        if current and not store.holds(working_digest):
             if not force:
                 raise RefusedError(
                     f"{workspace.shown} has changes that no backup holds; restoring would lose them",

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl import fsutil
 from hybridctl.config.snapshot import managed_names
+from hybridctl.config.validate import display_path
 from hybridctl.errors import UsageError
+from hybridctl.lock import exclusive_lock
+from hybridctl.store.repo import Store, default_actor
 
 if TYPE_CHECKING:
     from hybridctl.settings import Settings
-    from hybridctl.store.repo import Store
 
 
 class Workspace(NamedTuple):
@@ -50,12 +52,10 @@ class Workspace(NamedTuple):
     @property
     def shown(self) -> str:
         """The config directory as messages name it: relative to where the user stands."""
-        from hybridctl.config.validate import display_path
 
         return display_path(self.config_dir)
 
     def actor(self) -> str:
-        from hybridctl.store.repo import default_actor
 
         return default_actor(self.actor_setting)
 
@@ -77,14 +77,12 @@ class Workspace(NamedTuple):
         return {name: (self.config_dir / name).read_bytes() for name in self.config_names()}
 
     def open_store(self) -> Store:
-        from hybridctl.store.repo import Store
 
         return Store.open(self.store_path)
 
     @contextmanager
     def mutation(self, command: str) -> Iterator[Store]:
         """The store, locked, recovered and clean, for one changing command."""
-        from hybridctl.lock import exclusive_lock
 
         store = self.open_store()
         with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command=command):

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from hybridctl.fsutil import atomic_write
 from hybridctl.usage.cube import Cube
 from hybridctl.usage.scan import Scanned, ScanSpec, ScanStats, Source, scan_source
@@ -42,7 +44,6 @@ def _entry_path(directory: Path, path: Path, spec: ScanSpec) -> Path:
 
 
 def _load(entry: Path) -> dict[str, Any] | None:
-    import msgspec
 
     try:
         data = msgspec.json.decode(entry.read_bytes())
@@ -63,7 +64,6 @@ def cached_scan(
     'cache', 'appended' (only new lines read), 'scan', or 'uncached'."""
     if directory is None or source.path is None or spec.strict or not source.plain_file:
         return scan_source(source, spec, progress), "uncached"
-    import msgspec
 
     path = source.path
     status = path.stat()

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 from hybridctl.config.model import Pricing
 from hybridctl.errors import UsageError
+from hybridctl.fsutil import atomic_write
+from hybridctl.usage.prices import load_overrides, overrides_document
 
 SUSPICIOUS_PER_TOKEN = 0.001
 _FIELDS = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost")
@@ -100,8 +102,6 @@ def import_into(
     """Import ``source`` into the overrides file ``target``, merged over what it
     holds, atomically; nothing changes when ``source`` is bad. The caller holds
     the setup's lock."""
-    from hybridctl.fsutil import atomic_write
-    from hybridctl.usage.prices import load_overrides, overrides_document
 
     try:
         data = json.loads(source.read_text(encoding="utf-8"))

@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Pricing, Strategy
+from hybridctl.config.schema import load_schema
+from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 
 OVERRIDES_FILE = "prices.json"
@@ -56,8 +58,6 @@ class PricedStrategy(NamedTuple):
 def load_priced_strategy(config_dir: Path, configs: dict[str, bytes]) -> PricedStrategy:
     """The strategy of ``configs`` (the managed files of ``config_dir``) priced by
     its catalog and the overrides file beside it."""
-    from hybridctl.config.schema import load_schema
-    from hybridctl.config.snapshot import ConfigFiles
 
     files = ConfigFiles.from_mapping(configs)
     strategy = files.strategy()

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.errors import UsageError
+from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.cube import (
     CACHED,
     INPUT,
@@ -22,8 +23,9 @@ from hybridctl.usage.cube import (
     CellKey,
     Cube,
     Priced,
+    add_cell,
 )
-from hybridctl.usage.scan import ScanSpec, ScanStats, Source
+from hybridctl.usage.scan import ScanSpec, ScanStats, Source, available_reader
 from hybridctl.usage.stats import Totals, same_workload_savings
 
 DIMENSION = {"day": 1, "role": 2, "model": 3, "provider": 4, "variant": 5, "escalated": 6}
@@ -36,7 +38,6 @@ class UsageData(NamedTuple):
     reads: list[str]  # per source: cache, appended, scan or uncached
 
     def to_dict(self) -> dict[str, Any]:
-        from hybridctl.usage.scan import available_reader
 
         return {
             "sources": self.sources,
@@ -52,7 +53,6 @@ def read_usage(
     cache_directory: Path | None,
     progress: Callable[[int], None] | None = None,
 ) -> UsageData:
-    from hybridctl.usage.cache import cached_scan
 
     cube = Cube.empty()
     stats = ScanStats()
@@ -306,7 +306,6 @@ def savings_report(
 ) -> SavingsReport:
     """Actual cost against every request going to the premium model, the
     targets it promises, and (in a rollout) the candidate against stable."""
-    from hybridctl.usage.cube import add_cell
 
     premium_ids = catalog.premium_ids()
     model_id = baseline_model or (premium_ids[0] if premium_ids else None)

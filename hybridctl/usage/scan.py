@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import csv
 import gc
+import glob
 import gzip
 import io
 import itertools
@@ -36,6 +37,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,9 +45,10 @@ from typing import IO, Any, NamedTuple, Protocol, cast
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.times import fromiso_naive, parse_log_time
-from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells
-from hybridctl.usage.events import ALIASES
-from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, to_usage_event
+from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells, new_cell
+from hybridctl.usage.events import _OK_STATUSES, ALIASES
+from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, dialect_of, to_usage_event
+from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
 CHUNK = 4 << 20
 PARALLEL_MIN_BYTES = 32 << 20
@@ -115,7 +118,6 @@ class Source(NamedTuple):
 
 def resolve_sources(inputs: Sequence[str], fallback: Sequence[Path] = ()) -> list[Source]:
     """Paths, globs and '-' (standard input); the settings' usage files when none given."""
-    import glob
 
     if not inputs:
         if not fallback:
@@ -453,10 +455,6 @@ class _MsgspecReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         import msgspec
 
-        from hybridctl.usage.cube import new_cell
-        from hybridctl.usage.events import _OK_STATUSES
-        from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
-
         struct, self.loop = _fast()
         self.decoder = msgspec.json.Decoder(struct)
         self.errors = (msgspec.DecodeError, msgspec.ValidationError)
@@ -491,7 +489,6 @@ class _MsgspecReader:
 class _CompiledReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         from hybridctl.usage import _scanner
-        from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
         epoch = datetime(1970, 1, 1)
         self.aggregator = _scanner.Aggregator(
@@ -656,7 +653,6 @@ def _looks_like_events(head: bytes) -> bool:
     record = parse_line(head.split(b"\n", 1)[0])
     if isinstance(record, str):
         return True  # the fast path reports the bad line like the general one would
-    from hybridctl.usage.formats import dialect_of
 
     return dialect_of(record) == "events"
 
@@ -685,7 +681,6 @@ def _scan_range(
 
 
 def _scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], None] | None) -> Scanned:
-    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
     assert source.path is not None
     parts = max(1, min(4, os.cpu_count() or 1))

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from hybridctl.errors import UsageError
+from hybridctl.fsutil import check_output_path, output_file
 from hybridctl.routing import Router
 
 # role -> (share of requests, mean input tokens, mean output tokens)
@@ -100,8 +102,6 @@ def write_events(events: Iterator[dict[str, Any]], out: IO[bytes]) -> int:
 
 def write_events_file(events: Iterator[dict[str, Any]], path: Path, *, append: bool = False) -> int:
     """Write events to a file: a new file atomically; ``append`` adds to one."""
-    from hybridctl.errors import UsageError
-    from hybridctl.fsutil import check_output_path, output_file
 
     if not append:
         with output_file(path) as handle:
