@@ -5,26 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import CONFIGS, Project, Run, RunFn
-
-_OUR_ENV = ("HYBRIDCTL_", "GITHUB_")
-
-
-def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(_OUR_ENV) and k not in ("FORCE_COLOR", "NO_COLOR")
-    }
-    env["HYBRIDCTL_ACTOR"] = "tester"
-    env.update(extra or {})
-    return env
+from tests.helpers import CONFIGS, OUR_ENV, Project, Run, RunFn, clean_env, hybridctl_executable
 
 
 @pytest.fixture
@@ -33,7 +19,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
     from hybridctl.cli.main import app
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-        for key in [k for k in os.environ if k.startswith(_OUR_ENV)]:
+        for key in [k for k in os.environ if k.startswith(OUR_ENV)]:
             monkeypatch.delenv(key)
         monkeypatch.setenv("HYBRIDCTL_ACTOR", "tester")
         for key, value in (env or {}).items():
@@ -46,13 +32,6 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
     return run
 
 
-def hybridctl_executable() -> str:
-    beside = Path(sys.executable).parent / "hybridctl"
-    found = str(beside) if beside.exists() else shutil.which("hybridctl")
-    assert found, "the hybridctl entry point is not installed (pip install -e .)"
-    return found
-
-
 @pytest.fixture
 def hybridctl() -> RunFn:
     """hybridctl(*args, cwd=..., env=...) runs the installed entry point as a subprocess."""
@@ -63,7 +42,7 @@ def hybridctl() -> RunFn:
         done = subprocess.run(
             [hybridctl_executable(), *args],
             cwd=cwd,
-            env=_clean_env(env),
+            env=clean_env(env),
             input=stdin,
             capture_output=True,
             text=True,

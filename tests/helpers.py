@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -133,3 +135,27 @@ def simulated_events(count: int, *, seed: int = 7, start: datetime | None = None
     }
     begin = start or datetime(2026, 11, 20, 22, 0, tzinfo=timezone.utc)
     return list(simulate(bundle, Workload(count, 300, begin, timedelta(hours=4), 0.02, None, 1.0, seed)))
+
+
+OUR_ENV = ("HYBRIDCTL_", "GITHUB_")
+
+
+def clean_env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(OUR_ENV) and k not in ("FORCE_COLOR", "NO_COLOR")
+    }
+    env["HYBRIDCTL_ACTOR"] = "tester"
+    env.update(extra or {})
+    return env
+
+
+def hybridctl_executable() -> str:
+    beside = Path(sys.executable).parent / "hybridctl"
+    found = str(beside) if beside.exists() else shutil.which("hybridctl")
+    assert found, "the hybridctl entry point is not installed (pip install -e .)"
+    return found
+
+
+READERS = ["msgspec"] if os.environ.get("HYBRIDCTL_READER") == "msgspec" else ["compiled", "msgspec"]

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from hybridctl.rollout import ops
-from tests.helpers import Project, RunFn, simulated_events, usage_events, write_usage
-from tests.usage.test_scan import READERS
+from tests.helpers import READERS, Project, RunFn, simulated_events, usage_events, write_usage
 
 # USD per million tokens (input, output, cache read) of the default catalog
 PRICES = {

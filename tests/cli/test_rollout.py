@@ -13,8 +13,16 @@ import jsonschema
 import pytest
 
 from hybridctl.rollout import ops
-from tests.conftest import _clean_env, hybridctl_executable
-from tests.helpers import REPO, Project, Run, RunFn, usage_events, write_usage
+from tests.helpers import (
+    REPO,
+    Project,
+    Run,
+    RunFn,
+    clean_env,
+    hybridctl_executable,
+    usage_events,
+    write_usage,
+)
 
 CHEAP = "gemini-2.5-flash-lite"
 
@@ -209,7 +217,7 @@ def test_status_watch_redraws_in_place_on_a_terminal(project: Project) -> None:
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     command = [hybridctl_executable(), "status", "--watch", "--interval", "0.1", "--count", "3"]
     process = subprocess.Popen(
-        command, cwd=project.root, env=_clean_env(None), stdin=child, stdout=child, stderr=child
+        command, cwd=project.root, env=clean_env(None), stdin=child, stdout=child, stderr=child
     )
     os.close(child)
     received = b""
@@ -322,7 +330,7 @@ def test_two_concurrent_canary_sets_are_applied_in_turn_or_refused(project: Proj
                 timeout,
             ],
             cwd=project.root,
-            env=_clean_env(None),
+            env=clean_env(None),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _clean_env, hybridctl_executable
-from tests.helpers import Project, RunFn
+from tests.helpers import Project, RunFn, clean_env, hybridctl_executable
 
 
 def git(store: Path, *args: str) -> str:
@@ -100,7 +99,7 @@ def test_two_engineers_rolling_back_at_once_end_in_one_safe_state(cli: RunFn, pr
     command = [hybridctl_executable(), "rollback", "--reason", "page", "--lock-timeout", "60"]
 
     runs = [
-        subprocess.Popen(command, cwd=project.root, env=_clean_env(None), stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(command, cwd=project.root, env=clean_env(None), stdout=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
     codes = [run.wait(timeout=120) for run in runs]

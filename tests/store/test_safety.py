@@ -19,8 +19,7 @@ import yaml
 
 from hybridctl.store.backup import create_backup
 from hybridctl.store.records import digest_files
-from tests.conftest import _clean_env, hybridctl_executable
-from tests.helpers import Project, RunFn
+from tests.helpers import Project, RunFn, clean_env, hybridctl_executable
 
 
 def git(store: Path, *args: str) -> str:
@@ -46,7 +45,7 @@ def test_sigkill_during_restores_never_leaves_a_half_written_file(project: Proje
         process = subprocess.Popen(
             [hybridctl_executable(), "restore", target],
             cwd=project.root,
-            env=_clean_env(None),
+            env=clean_env(None),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -62,7 +61,7 @@ def test_sigkill_during_restores_never_leaves_a_half_written_file(project: Proje
     final = subprocess.run(
         [hybridctl_executable(), "restore", "1"],
         cwd=project.root,
-        env=_clean_env(None),
+        env=clean_env(None),
         capture_output=True,
         text=True,
         check=False,
@@ -115,7 +114,7 @@ def test_concurrent_mutations_run_one_after_the_other(project: Project) -> None:
         subprocess.Popen(
             [hybridctl_executable(), "restore", target, "--lock-timeout", "60"],
             cwd=project.root,
-            env=_clean_env(None),
+            env=clean_env(None),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ import pytest
 from hybridctl.usage import scan
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.scan import ScanSpec, Source
-from tests.helpers import CORPUS, simulated_events
+from tests.helpers import CORPUS, READERS, simulated_events
 
 # The compiled reader is built by the dev install; HYBRIDCTL_READER=msgspec runs the suite without it.
-READERS = ["msgspec"] if os.environ.get("HYBRIDCTL_READER") == "msgspec" else ["compiled", "msgspec"]
 
 ODD_LINES = [
     '{"time": "2026-11-21T01:00:00+05:30", "role": "critic", "model": "glm-4.5", "input_tokens": 10}',
