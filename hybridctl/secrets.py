@@ -45,7 +45,7 @@ _ASSIGNMENT = re.compile(
 
 def _redact_assignment(match: re.Match[str]) -> str:
     quote, key, separator, value_quote, value = match.groups()
-    if ENV_REFERENCE.match(value):
+    if ENV_REFERENCE.match(value) or value.startswith("[redacted"):  # redacting twice changes nothing
         return match.group(0)
     return f"{quote}{key}{quote}{separator}{value_quote}{REDACTED}{value_quote}"
 

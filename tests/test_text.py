@@ -44,3 +44,12 @@ def test_did_you_mean_never_echoes_a_secret() -> None:
 def test_a_blank_reason_or_one_with_a_secret_is_refused(reason: str) -> None:
     with pytest.raises(UsageError):
         checked_reason(reason)
+
+
+def test_cleaning_twice_changes_nothing_and_plain_words_stay() -> None:
+    message = f"literal secret (an Anthropic API key, 47 characters) token: {KEY}"
+
+    once = clean(message)
+
+    assert clean(once) == once
+    assert once.startswith("literal secret (an Anthropic API key, 47 characters) token: [redacted")

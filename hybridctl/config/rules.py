@@ -276,7 +276,7 @@ def secret_literal(document: Document) -> Iterator[Diagnostic]:
             yield _at(
                 document,
                 "secret-literal",
-                f"literal secret: {kind} ({len(match.group(0))} characters, not shown)",
+                f"literal secret ({kind}, {len(match.group(0))} characters, not shown)",
                 path,
                 _locate_in_value(document, path, match.group(0)),
                 hint=hint,
