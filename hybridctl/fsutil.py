@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hybridctl.errors import UsageError
+from hybridctl.errors import HybridctlError, UsageError
 
 JOURNAL = ".hybridctl-journal.json"
 _TMP_SUFFIX = ".hybridctl-tmp"
@@ -126,8 +126,25 @@ def write_file_set(
     fsync_dir(directory)
     atomic_write(directory / JOURNAL, json.dumps({"renames": renames, "note": note or {}}).encode())
     if before_commit is not None:
-        before_commit()
+        try:
+            before_commit()
+        except HybridctlError:
+            # Refused (say, another machine recorded first): nothing was recorded,
+            # so nothing may land. Anything else is treated as a crash would be:
+            # the journal stays, and the next command finishes the set.
+            _discard(directory, renames)
+            raise
     _apply(directory, renames)
+
+
+def _discard(directory: Path, renames: list[tuple[str | None, str]]) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (directory / JOURNAL).unlink()
+    for temp, _ in renames:
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                (directory / temp).unlink()
+    fsync_dir(directory)
 
 
 def _apply(directory: Path, renames: list[tuple[str | None, str]]) -> None:

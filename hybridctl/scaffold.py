@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -9,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hybridctl import fsutil
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
 from hybridctl.resources import data_dir
@@ -24,10 +26,16 @@ INITIAL_REASON = "initial configuration (hybridctl init)"
 
 class InitResult(NamedTuple):
     created: list[Path]
-    backup: Record
+    backup: Record  # backup 1; or, when joining a shared store, its latest revision
+    joined: str | None = None  # the shared store joined (cloned), if any
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, "created": [str(p) for p in self.created], "backup": self.backup.to_dict()}
+        return {
+            "version": 1,
+            "created": [str(p) for p in self.created],
+            "backup": self.backup.to_dict(),
+            "joined": self.joined,
+        }
 
 
 def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
@@ -35,7 +43,7 @@ def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
 
     configs = workspace.read_configs()
     validation = validation_summary(workspace, configs, frozenset())
-    store = Store.create(workspace.store_path)
+    store = Store.create(workspace.store_path, workspace.store_remote)
     state = RolloutState(stable=Snapshot(1, digest_files(configs)[1]))
     with exclusive_lock(store.lock_path, timeout=workspace.lock_timeout, command="init"):
         record = store.commit(
@@ -52,14 +60,21 @@ def _first_backup(workspace: Workspace, now: datetime | None) -> Record:
 
 
 def init_project(
-    root: Path, *, store: Path | None = None, actor: str | None = None, now: datetime | None = None
+    root: Path,
+    *,
+    store: Path | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+    store_remote: str | None = None,
 ) -> InitResult:
     """Create ``configs/`` (the default strategy), ``schemas/`` (for editors), the
-    store with a first backup, and ``hybridctl.toml`` when the store is not the default."""
+    store with a first backup, and ``hybridctl.toml`` when the store is not the
+    default. With ``store_remote``: join the team's shared store when it has a
+    history (clone it; the configs are what it serves), or publish this one."""
     store_path = root / "backups" if store is None else Path.cwd() / store  # an absolute store stays absolute
     targets = [root / "configs", root / "schemas", store_path]
     settings_file = root / "hybridctl.toml"
-    if store_path != root / "backups":
+    if store_path != root / "backups" or store_remote is not None:
         targets.append(settings_file)
     existing = [p for p in targets if p.exists() and (p.is_file() or any(p.iterdir()))]
     if existing:
@@ -80,14 +95,45 @@ def init_project(
             os.rename(stage / name, root / name)
             created.append(root / name)
     if settings_file in targets:
-        relative = os.path.relpath(store_path, root)
-        settings_file.write_text(f'# hybridctl settings\nstore = "{relative}"\n', encoding="utf-8")
+        lines = ["# hybridctl settings"]
+        if store_path != root / "backups":
+            lines.append(f'store = "{os.path.relpath(store_path, root)}"')
+        if store_remote is not None:
+            lines.append(f"store-remote = {json.dumps(store_remote)}")
+        settings_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         created.append(settings_file)
     workspace = Workspace(
-        config_dir=root / "configs", store_path=store_path, lock_timeout=0, actor_setting=actor
+        config_dir=root / "configs",
+        store_path=store_path,
+        lock_timeout=0,
+        actor_setting=actor,
+        store_remote=store_remote,
     )
+    if store_remote is not None and Store.shared_history(store_remote):
+        return InitResult([*created, store_path], _join(workspace, store_remote), store_remote)
     record = _first_backup(workspace, now)
     return InitResult([*created, store_path], record)
+
+
+def _join(workspace: Workspace, store_remote: str) -> Record:
+    """Clone the team's store, and put in the config directory what it serves."""
+    store = Store.clone(store_remote, workspace.store_path)
+    with exclusive_lock(store.lock_path, timeout=workspace.lock_timeout, command="init"):
+        store.sync()
+        head = store.head()
+        if head is None:
+            raise UsageError(f"the shared store {store_remote} holds no hybridctl record")
+        raw = store.state_at(head).get(STATE_FILE)
+        serving = RolloutState.from_bytes(raw).serving if raw else None
+        files = store.configs_at(store.at(serving.revision) if serving else head)
+        fsutil.write_file_set(
+            workspace.config_dir,
+            {
+                **{p.name: None for p in workspace.config_dir.iterdir() if p.is_file()},
+                **files,
+            },
+        )
+    return head
 
 
 def init_store(workspace: Workspace, *, now: datetime | None = None) -> InitResult:

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from hybridctl.config.document import DEFAULT_MAX_FILE_BYTES
 from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
 from hybridctl.errors import UsageError
+from hybridctl.remote.notify import Hook
+from hybridctl.text import did_you_mean
 
 SETTINGS_FILE = "hybridctl.toml"
 
@@ -34,6 +36,11 @@ class Settings(NamedTuple):
     usage: tuple[Path, ...] = ()  # usage event files read by gates, status and reports
     cache_dir: Path | None = None  # where reports keep their per-file cubes; None: the user cache
     schema_dir: Path | None = None  # the team's own schemas (extending the shipped ones)
+    targets: tuple[str, ...] = ()  # applications' management endpoints each transition reaches
+    token_env: str = "HYBRIDCTL_TARGET_TOKEN"  # the environment variable holding their bearer token
+    ca_bundle: Path | None = None  # a CA (PEM) to trust beside the system's, for targets and hooks
+    store_remote: str | None = None  # a git remote the team shares the store through
+    notify: tuple[Hook, ...] = ()  # [[notify]] hooks every transition posts an event to
 
 
 # key in the file -> (environment variable, parser)
@@ -47,6 +54,11 @@ _KEYS: dict[str, tuple[str, str]] = {
     "usage": ("HYBRIDCTL_USAGE", "paths"),
     "cache-dir": ("HYBRIDCTL_CACHE_DIR", "path"),
     "schema-dir": ("HYBRIDCTL_SCHEMA_DIR", "path"),
+    "targets": ("HYBRIDCTL_TARGETS", "list"),
+    "token-env": ("HYBRIDCTL_TOKEN_ENV", "str"),
+    "ca-bundle": ("HYBRIDCTL_CA_BUNDLE", "path"),
+    "store-remote": ("HYBRIDCTL_STORE_REMOTE", "str"),
+    "notify": ("", "hooks"),  # tables in the file only: a URL, and a header and token-env
 }
 
 
@@ -102,6 +114,8 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if kind == "hooks":
+            return tuple(_hook(entry, origin) for entry in value)
         if kind in ("list", "paths"):
             items = value.split(",") if isinstance(value, str) else list(value)
             names = tuple(str(i).strip() for i in items if str(i).strip())
@@ -115,6 +129,18 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
         ) from None
 
 
+def _hook(entry: Any, origin: str) -> Hook:
+    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        raise ValueError("each [[notify]] needs a url")
+    unknown = set(entry) - {"url", "header", "token-env"}
+    if unknown:
+        raise UsageError(
+            f"{origin}: [[notify]] has unknown key(s) {', '.join(sorted(unknown))}",
+            hint="a [[notify]] takes url, header and token-env",
+        )
+    return Hook(entry["url"], str(entry.get("header", "Authorization")), entry.get("token-env"))
+
+
 def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     cwd = Path.cwd() if cwd is None else cwd
     environ = os.environ if environ is None else environ
@@ -125,15 +151,12 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
         path = file
         for key, value in table.items():
             if key not in _KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(key, list(_KEYS), n=1)
                 raise UsageError(
                     f"{path}: unknown setting '{key}'",
-                    hint=f"did you mean '{close[0]}'?" if close else "known settings: " + ", ".join(_KEYS),
+                    hint=did_you_mean(key, list(_KEYS)) or "known settings: " + ", ".join(_KEYS),
                 )
             values[key] = _parse(key, _KEYS[key][1], value, str(path), root)
     for key, (variable, kind) in _KEYS.items():
-        if environ.get(variable):
+        if variable and environ.get(variable):
             values[key] = _parse(key, kind, environ[variable], variable, cwd)
     return settings._replace(**{key.replace("-", "_"): value for key, value in values.items()})

@@ -36,16 +36,36 @@ def printable(text: str, *, keep_lines: bool = False) -> str:
     return text if keep_lines else _LINE_BREAK.sub(_escape, text)
 
 
+# Secrets hybridctl itself holds (a target's token, read from the environment):
+# whatever they look like, no message may contain them.
+_HELD: set[str] = set()
+
+
+def hold_secret(value: str) -> str:
+    """Remember a secret this process holds, so that every message hides it; returns it."""
+    if len(value) >= 4:
+        _HELD.add(value)
+        _clean_short.cache_clear()
+    return value
+
+
+def hide_held(text: str) -> str:
+    for value in _HELD:
+        if value in text:
+            text = text.replace(value, "[redacted secret]")
+    return text
+
+
 def clean(text: str, *, keep_lines: bool = False) -> str:
     """Free text for a message: secrets redacted, then control characters escaped."""
     if len(text) < 256:  # file names and JSON paths repeat across thousands of findings
         return _clean_short(text, keep_lines)
-    return printable(redact_text(text), keep_lines=keep_lines)
+    return printable(redact_text(hide_held(text)), keep_lines=keep_lines)
 
 
 @lru_cache(maxsize=4096)
 def _clean_short(text: str, keep_lines: bool) -> str:
-    return printable(redact_text(text), keep_lines=keep_lines)
+    return printable(redact_text(hide_held(text)), keep_lines=keep_lines)
 
 
 def secret_label(text: str) -> str | None:

@@ -18,6 +18,8 @@ EXAMPLES = """\
   hybridctl init --store ../history   [dim]# keep the store elsewhere (writes hybridctl.toml)[/dim]
 
   hybridctl init --store-only         [dim]# a store for configs you already have[/dim]
+
+  hybridctl init --store-remote git@git.internal:platform/hybridctl-store.git   [dim]# share it[/dim]
 """
 
 
@@ -26,6 +28,11 @@ def init(
     store: StorePath = None,
     store_only: bool = typer.Option(
         False, "--store-only", help="Only create the store, for existing configs."
+    ),
+    store_remote: str | None = typer.Option(
+        None,
+        "--store-remote",
+        help="A git URL the team shares the store through: joins it (clone) or publishes this one.",
     ),
     config_dir: ConfigDir = None,
     as_json: Json = False,
@@ -41,5 +48,5 @@ def init(
     if store_only:
         result = init_store(workspace(config_dir, store, None))
     else:
-        result = init_project(directory, store=store, actor=load_settings().actor)
+        result = init_project(directory, store=store, actor=load_settings().actor, store_remote=store_remote)
     render_init(result, as_json)

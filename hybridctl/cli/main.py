@@ -20,6 +20,7 @@ from hybridctl import __version__
 from hybridctl.cli import backup as backup_cmd
 from hybridctl.cli import history as history_cmd
 from hybridctl.cli import init as init_cmd
+from hybridctl.cli import remote as remote_cmd
 from hybridctl.cli import report as report_cmd
 from hybridctl.cli import restore as restore_cmd
 from hybridctl.cli import rollout as rollout_cmd
@@ -88,6 +89,11 @@ COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
     "resume": (rollout_cmd.resume, rollout_cmd.OTHER_EXAMPLES),
     "rollback": (rollout_cmd.rollback, rollout_cmd.ROLLBACK_EXAMPLES),
     "retry": (rollout_cmd.retry, rollout_cmd.OTHER_EXAMPLES),
+    "disable": (rollout_cmd.disable, rollout_cmd.CONTROL_EXAMPLES),
+    "enable": (rollout_cmd.enable, rollout_cmd.CONTROL_EXAMPLES),
+    "force": (rollout_cmd.force, rollout_cmd.CONTROL_EXAMPLES),
+    "push": (remote_cmd.push, remote_cmd.PUSH_EXAMPLES),
+    "serve": (remote_cmd.serve, remote_cmd.SERVE_EXAMPLES),
     "status": (rollout_cmd.status, rollout_cmd.STATUS_EXAMPLES),
     "rollout": rollout_cmd.rollout_app,
     "render": (rollout_cmd.render, rollout_cmd.OTHER_EXAMPLES),

@@ -4,7 +4,7 @@ rollout plan, render and gate check."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -88,6 +88,28 @@ OTHER_EXAMPLES = """\
 """
 
 
+if TYPE_CHECKING:
+    from hybridctl.rollout.ops import TransitionResult
+    from hybridctl.store.workspace import Workspace
+
+NoPush = Annotated[
+    bool, typer.Option("--no-push", help="Record the transition without pushing it to the targets.")
+]
+
+
+def _finish(space: Workspace, result: TransitionResult, as_json: bool, no_push: bool) -> None:
+    """Render a transition, deliver it to the targets and hooks, and exit 4 when
+    a target did not take it (the transition stays recorded)."""
+    from hybridctl.output.rollout import render_transition
+    from hybridctl.rollout.deliver import deliver
+
+    needs_delivery = (space.remote.targets and not no_push) or space.remote.notify
+    delivery = deliver(space, result, send=not no_push) if needs_delivery else None
+    render_transition(result, as_json, delivery)
+    if delivery is not None and not delivery.ok:
+        raise typer.Exit(4)
+
+
 def _usage(paths: list[Path] | None) -> tuple[Path, ...]:
     from hybridctl.settings import load_settings
 
@@ -108,12 +130,13 @@ def stage(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Make the working configs the candidate: validated, recorded, weight 0, ready for staging."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import stage as run
 
-    render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason, force=force), as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, run(space, reason=reason, force=force), as_json, no_push)
 
 
 def promote(
@@ -125,16 +148,15 @@ def promote(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Move the candidate to the next step of the plan (or 100%), if its soak time and gates allow."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import promote as run
 
     _forced_reason(force, reason)
-    result = run(
-        workspace(config_dir, store, lock_timeout), full=full, force=force, reason=reason, usage=_usage(usage)
-    )
-    render_transition(result, as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    result = run(space, full=full, force=force, reason=reason, usage=_usage(usage))
+    _finish(space, result, as_json, no_push)
 
 
 canary_app = typer.Typer(help="Set the canary weight.", no_args_is_help=True)
@@ -150,15 +172,14 @@ def canary_set(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Set the production weight; raising it runs the gates, lowering it is a partial rollback."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import canary_set as run
 
-    result = run(
-        workspace(config_dir, store, lock_timeout), weight, reason=reason, force=force, usage=_usage(usage)
-    )
-    render_transition(result, as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    result = run(space, weight, reason=reason, force=force, usage=_usage(usage))
+    _finish(space, result, as_json, no_push)
 
 
 def pause(
@@ -167,12 +188,13 @@ def pause(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Freeze an in-flight rollout: promote and canary set refuse until resume."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import set_paused
 
-    render_transition(set_paused(workspace(config_dir, store, lock_timeout), True, reason=reason), as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, set_paused(space, True, reason=reason), as_json, no_push)
 
 
 def resume(
@@ -181,12 +203,13 @@ def resume(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Unfreeze a paused rollout."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import set_paused
 
-    render_transition(set_paused(workspace(config_dir, store, lock_timeout), False, reason=reason), as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, set_paused(space, False, reason=reason), as_json, no_push)
 
 
 def rollback(
@@ -202,24 +225,25 @@ def rollback(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Back to safety from any state, even with corrupt working files.
 
     In flight: abort (weight 0, stable configs back, candidate kept for retry). Otherwise: undo the last
     promotion to 100%. --roles takes only those roles back to stable models, as a new candidate.
     """
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import rollback as run
 
     role_list = comma_list(roles)
+    space = workspace(config_dir, store, lock_timeout)
     result = run(
-        workspace(config_dir, store, lock_timeout),
+        space,
         reason=reason,
         to_revision=to_revision,
         roles=role_list,
         force=force,
     )
-    render_transition(result, as_json)
+    _finish(space, result, as_json, no_push)
 
 
 def retry(
@@ -228,12 +252,13 @@ def retry(
     store: StorePath = None,
     lock_timeout: LockTimeout = None,
     as_json: Json = False,
+    no_push: NoPush = False,
 ) -> None:
     """Restart an aborted candidate at the first step, its configs back in the working directory."""
-    from hybridctl.output.rollout import render_transition
     from hybridctl.rollout.ops import retry as run
 
-    render_transition(run(workspace(config_dir, store, lock_timeout), reason=reason), as_json)
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, run(space, reason=reason), as_json, no_push)
 
 
 def status(
@@ -241,13 +266,17 @@ def status(
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes.")] = 10.0,
     count: Annotated[int | None, typer.Option("--count", help="Stop after this many refreshes.")] = None,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Also ask every target which bundle it serves.")
+    ] = False,
     config_dir: ConfigDir = None,
     store: StorePath = None,
     as_json: Json = False,
 ) -> None:
     """Stage, weight, revisions, models per role, gates and the last action.
 
-    Exit 0 when healthy; 1 when aborted, failing its gates, or a rollback is recommended.
+    Exit 0 when healthy; 1 when aborted, failing its gates, a rollback is recommended, the config
+    directory drifted from what is served, or (--remote) a target serves another bundle or none.
     """
     from hybridctl.output.rollout import render_status, watch_status
     from hybridctl.rollout.status import status as run
@@ -255,10 +284,13 @@ def status(
     space = workspace(config_dir, store, None)
     if watch:
         result = watch_status(
-            lambda: run(space, usage=_usage(usage)), as_json=as_json, interval=interval, count=count
+            lambda: run(space, usage=_usage(usage), remote=remote),
+            as_json=as_json,
+            interval=interval,
+            count=count,
         )
     else:
-        result = run(space, usage=_usage(usage))
+        result = run(space, usage=_usage(usage), remote=remote)
         render_status(result, as_json)
     if not result.healthy:
         raise typer.Exit(1)
@@ -319,3 +351,71 @@ def gate_check(
 
     verdicts = {"go": ExitCode.OK, "no-go": ExitCode.CHECK_FAILED}
     raise typer.Exit(int(verdicts.get(report.verdict, ExitCode.INCONCLUSIVE)))
+
+
+CONTROL_EXAMPLES = """\
+[bold]Examples[/bold]
+
+  hybridctl disable --reason "bad answers; investigating"   [dim]# everyone on stable now[/dim]
+
+  hybridctl enable --reason "fixed"                          [dim]# back to the weight it had[/dim]
+
+  hybridctl force gemini-2.5-flash-lite --roles critic,implementer --reason "Z.ai outage"
+
+  hybridctl force --clear --reason "Z.ai is back"
+"""
+
+
+def disable(
+    reason: Reason,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+    no_push: NoPush = False,
+) -> None:
+    """The kill switch: every request to stable at once; the rollout keeps its position, frozen."""
+    from hybridctl.rollout.ops import set_enabled
+
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, set_enabled(space, False, reason=reason), as_json, no_push)
+
+
+def enable(
+    reason: Reason,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+    no_push: NoPush = False,
+) -> None:
+    """Turn the kill switch off: the candidate serves the weight it had again."""
+    from hybridctl.rollout.ops import set_enabled
+
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, set_enabled(space, True, reason=reason), as_json, no_push)
+
+
+def force(
+    reason: Reason,
+    model: Annotated[
+        str | None, typer.Argument(help="The catalog model every request of the roles goes to.")
+    ] = None,
+    roles: Annotated[str | None, typer.Option("--roles", help="Only these roles (comma-separated).")] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="End forcing (of --roles, or of every role).")
+    ] = False,
+    config_dir: ConfigDir = None,
+    store: StorePath = None,
+    lock_timeout: LockTimeout = None,
+    as_json: Json = False,
+    no_push: NoPush = False,
+) -> None:
+    """Route roles (default: all) to one catalog model for everyone, e.g. in a provider outage."""
+    from hybridctl.errors import UsageError
+    from hybridctl.rollout.ops import force as run
+
+    if clear == (model is not None):
+        raise UsageError("give a MODEL to force, or --clear (not both)", hint="hybridctl force --help")
+    space = workspace(config_dir, store, lock_timeout)
+    _finish(space, run(space, model, reason=reason, roles=comma_list(roles)), as_json, no_push)

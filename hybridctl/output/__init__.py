@@ -72,8 +72,9 @@ def write(text: str) -> None:
     """Machine output (JSON, CSV, Markdown, annotations): secrets redacted, the
     format's own escaping left to the caller."""
     from hybridctl.secrets import redact_text
+    from hybridctl.text import hide_held
 
-    text = redact_text(text)
+    text = redact_text(hide_held(text))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from hybridctl.remote.push import PushReport
+    from hybridctl.rollout.deliver import Delivery
     from hybridctl.rollout.gates import GateReport
     from hybridctl.rollout.ops import TransitionResult
     from hybridctl.rollout.status import PlanResult, RoleModels, StatusResult
@@ -60,26 +62,92 @@ def render_gates(report: GateReport, as_json: bool) -> None:
         gate_table(report, console())
 
 
-def render_transition(result: TransitionResult, as_json: bool) -> None:
-    def text(r: TransitionResult) -> None:
-        if r.status == "unchanged":
-            say(("unchanged: ", "yellow"), r.summary)
-            return
-        if r.gates is not None:
-            gate_table(r.gates, console())
-        for forced in r.forced:
+def render_transition(result: TransitionResult, as_json: bool, delivery: Delivery | None = None) -> None:
+    if as_json:
+        write_json({**result.to_dict(), "delivery": None if delivery is None else delivery.to_dict()})
+        return
+    if result.status == "unchanged":
+        say(("unchanged: ", "yellow"), result.summary)
+    else:
+        if result.gates is not None:
+            gate_table(result.gates, console())
+        for forced in result.forced:
             say(("forced: ", "yellow"), forced)
-        if r.saved is not None:
-            n = r.saved.revision
+        if result.saved is not None:
+            n = result.saved.revision
             say(
                 ("kept: ", "yellow"),
                 f"the unsaved edits in the config directory were saved as backup {n} "
                 f"(hybridctl backup show {n}; hybridctl restore {n} --force brings them back)",
             )
-        revision = f"  (revision {r.record.revision})" if r.record else ""
-        say((f"{r.action}: ", "bold green"), r.summary, revision)
+        revision = f"  (revision {result.record.revision})" if result.record else ""
+        say((f"{result.action}: ", "bold green"), result.summary, revision)
+    if delivery is not None:
+        render_delivery(delivery)
 
-    render_json_or(result, as_json, text)
+
+def render_delivery(delivery: Delivery) -> None:
+    """The push table, then, loudly on stderr, what did not arrive."""
+    if delivery.push is not None:
+        push_table(delivery.push, console())
+        if not delivery.push.ok:
+            bad = delivery.push.counts["failed"] + delivery.push.counts["stale"]
+            total = len(delivery.push.results)
+            err = console(stderr=True)
+            if delivery.rollback:
+                err.print(
+                    safe_text(
+                        ("ROLLBACK NOT DELIVERED: ", "bold red"),
+                        f"{bad} of {total} target(s) still serve the configs being rolled back. "
+                        "The rollback is recorded; run hybridctl push until every target is ok.",
+                    )
+                )
+            else:
+                err.print(
+                    safe_text(
+                        ("push failed: ", "bold red"),
+                        f"{bad} of {total} target(s) do not serve the new bundle; the transition is "
+                        "recorded. hybridctl push sends it again.",
+                    )
+                )
+    for sent in delivery.notified:
+        if not sent.ok:
+            console(stderr=True).print(
+                safe_text(
+                    ("notification not delivered: ", "yellow"),
+                    f"{sent.url}: {sent.why} ({sent.attempts} tries)",
+                )
+            )
+
+
+def push_table(report: PushReport, out: Console) -> None:
+    grid = table("TARGET", "STATUS", "WHY", "ATTEMPTS", "LATENCY")
+    styles = {"ok": "green", "stale": "yellow", "failed": "bold red"}
+    from rich.text import Text
+
+    for r in report.results:
+        grid.add_row(
+            r.url,
+            Text(r.status, style=styles[r.status]),
+            r.why,
+            str(r.attempts),
+            f"{r.latency_s * 1000:.0f} ms",
+        )
+    print_table(out, grid)
+    counts = report.counts
+    verb = "served" if report.read_only else "pushed"
+    say(
+        (f"{verb} ", "bold"),
+        f"{report.digest[:19]} on {len(report.results)} target(s): "
+        f"{counts['ok']} ok, {counts['stale']} stale, {counts['failed']} failed",
+    )
+
+
+def render_push(report: PushReport, as_json: bool) -> None:
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        push_table(report, console())
 
 
 def _duration(delta: timedelta) -> str:
@@ -145,6 +213,14 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
         out.print(safe_text(("rollback recommended: ", "bold red"), reason))
     if result.drift:
         out.print(safe_text(("drift: ", "bold red"), result.drift))
+    for role, model in state.forced:
+        out.print(
+            safe_text(
+                ("forced: ", "yellow"), f"{role} -> {model} for everyone (hybridctl force --clear ends it)"
+            )
+        )
+    if result.remote is not None:
+        push_table(result.remote, out)
     out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
 
 

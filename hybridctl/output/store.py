@@ -23,7 +23,10 @@ def render_init(result: InitResult, as_json: bool) -> None:
     def text(r: InitResult) -> None:
         for path in r.created:
             say(("created ", "green"), str(path))
-        say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
+        if r.joined:
+            say("joined the shared store ", (r.joined, "bold"), f" at r{r.backup.revision}: {r.backup.reason}")
+        else:
+            say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
         say(
             ("next: ", "dim"),
             "edit configs/, then hybridctl validate, hybridctl backup create --reason '...' to keep the "

@@ -7,12 +7,13 @@ from typing import Any
 
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
+from hybridctl.remote.contract import bundle_digest
 from hybridctl.rollout.ops import load_state
 from hybridctl.store.state import Snapshot, Stage
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc, utc_now
 
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2  # 2: digest, enabled, forced
 
 
 def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str
         }
 
     serving = state.stage in (Stage.CANARY, Stage.STAGED) and state.candidate is not None
-    return {
+    bundle = {
         "version": BUNDLE_VERSION,
         "generated_at": format_utc(now or utc_now()),
         "rollout_id": state.rollout_id,
@@ -46,6 +47,10 @@ def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str
             "buckets": 100,
             "rule": "candidate when bucket <= weight",
         },
+        "enabled": state.enabled,
+        "forced": dict(state.forced),
         "stable": side(stable),
         "candidate": side(state.candidate) if serving and state.candidate else None,
     }
+    bundle["digest"] = bundle_digest(bundle)
+    return bundle

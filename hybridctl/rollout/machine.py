@@ -25,9 +25,22 @@ class Action(str, Enum):
     RESUME = "resume"
     ROLLBACK = "rollback"
     RETRY = "retry"
+    DISABLE = "disable"
+    ENABLE = "enable"
+    FORCE = "force"
+
+
+# Emergency controls: legal in every state, they do not move the rollout.
+CONTROLS = (Action.DISABLE, Action.FORCE)
 
 
 def legal_actions(state: RolloutState) -> list[Action]:
+    if not state.enabled:  # the kill switch freezes the rollout where it is
+        return [Action.ENABLE, Action.FORCE, Action.ROLLBACK]
+    return _moves(state) + list(CONTROLS)
+
+
+def _moves(state: RolloutState) -> list[Action]:
     if state.stage is Stage.STABLE:
         return [Action.STAGE, Action.ROLLBACK]
     if state.stage is Stage.ABORTED:
@@ -46,12 +59,13 @@ def describe(state: RolloutState) -> str:
         where = "staged (weight 0)"
     else:
         where = state.stage.value
-    return f"paused {where}" if state.paused else where
+    where = f"paused {where}" if state.paused else where
+    return where if state.enabled else f"{where}, disabled (kill switch: everyone on stable)"
 
 
 def check(state: RolloutState, action: Action, *, force: bool = False) -> None:
     """Refuse (exit 3) a move that is not legal now, naming the ones that are."""
-    if action is Action.STAGE and state.in_flight and force:
+    if action is Action.STAGE and state.in_flight and force and state.enabled:
         return  # --force replaces an in-flight candidate
     legal = legal_actions(state)
     if action in legal:

@@ -22,7 +22,7 @@ from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive, 
 from hybridctl.rollout.machine import Action, check, describe
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.state import STATE_FILE, CanaryStep, LastAction, RolloutState, Snapshot, Stage
-from hybridctl.store.workspace import Workspace
+from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, utc_now
 from hybridctl.usage.cube import Cube
@@ -709,3 +709,109 @@ def rollback(
             details={"target": target.revision},
             saved=saved,
         )
+
+
+# -- emergency controls -------------------------------------------------------------
+
+
+def set_enabled(
+    workspace: Workspace, enabled: bool, *, reason: str, now: datetime | None = None
+) -> TransitionResult:
+    """The kill switch: disabled, everyone goes to stable at once and the rollout
+    keeps its position, frozen; enabled, it serves the weight it had."""
+    action = Action.ENABLE if enabled else Action.DISABLE
+    with workspace.mutation(action.value) as store:
+        txn = _Transition(workspace, store, action, reason, now or utc_now())
+        state = txn.before
+        if state.enabled == enabled:
+            return txn.unchanged("the kill switch is already " + ("off" if enabled else "on"))
+        check(state, action)
+        after = state.with_(enabled=enabled)
+        summary = (
+            f"kill switch off: the candidate serves {state.weight}% again"
+            if enabled
+            else "kill switch on: every request goes to stable; the rollout is frozen at "
+            f"{describe(state.with_(enabled=True))}"
+        )
+        return txn.commit(after, kind=action.value, summary=summary)
+
+
+def force(
+    workspace: Workspace,
+    model: str | None,
+    *,
+    reason: str,
+    roles: Sequence[str] = (),
+    now: datetime | None = None,
+) -> TransitionResult:
+    """Route roles (default: all) to one catalog model for everyone, or, with
+    ``model`` None, end that. For a provider outage or a test."""
+    with workspace.mutation(Action.FORCE.value) as store:
+        txn = _Transition(workspace, store, Action.FORCE, reason, now or utc_now())
+        state = txn.before
+        check(state, Action.FORCE)
+        assert state.stable is not None
+        sides = [state.stable] + ([state.candidate] if state.in_flight and state.candidate else [])
+        strategies = []
+        for snapshot in sides:
+            record = store.at(snapshot.revision)
+            files = ConfigFiles.from_mapping(store.configs_at(record))
+            strategies.append(
+                (
+                    files,
+                    _strategy(
+                        store.configs_at(record), f"r{snapshot.revision}", trusted=trusted(workspace, record)
+                    ),
+                )
+            )
+        known_roles = sorted(set.intersection(*(set(s.roles) for _, s in strategies)))
+        unknown = [r for r in roles if r not in known_roles]
+        if unknown:
+            raise UsageError(f"no role {', '.join(unknown)}", hint="roles: " + ", ".join(known_roles))
+        chosen = list(roles) or known_roles
+        forced = dict(state.forced)
+        if model is None:
+            for role in chosen:
+                forced.pop(role, None)
+            summary = f"roles {', '.join(chosen)} route by their configs again"
+        else:
+            model_id = strategies[0][0].catalog().canonical(model)
+            missing = [
+                f"r{s.revision}"
+                for s, (_, st) in zip(sides, strategies, strict=True)
+                if model_id not in st.models
+            ]
+            if missing:
+                raise UsageError(
+                    f"model {model} is not in the catalog of {', '.join(missing)}",
+                    hint="force a model both sides know: " + ", ".join(sorted(strategies[0][1].models)),
+                )
+            forced.update({role: model_id for role in chosen})
+            summary = f"roles {', '.join(chosen)} forced to {model_id} for everyone"
+        after = state.with_(forced=tuple(sorted(forced.items())))
+        if after.forced == state.forced:
+            return txn.unchanged("nothing changes: " + summary)
+        return txn.commit(
+            after, kind=Action.FORCE.value, summary=summary, details={"forced": dict(after.forced)}
+        )
+
+
+# -- a store shared with other machines -------------------------------------------
+
+
+def _state_untouched(theirs: Record | None) -> bool:
+    """Their change was a backup or a restore: the rollout is where ours found it."""
+    return theirs is None or theirs.kind in ("backup", "restore")
+
+
+# When another machine moved first: a transition is applied on top of a change
+# that left the rollout where it was, and refused (exit 3, naming theirs) after
+# one that moved it; a rollback always runs again, since it is idempotent.
+stage = settle_races(stage, on_top=_state_untouched)
+promote = settle_races(promote, on_top=_state_untouched)
+canary_set = settle_races(canary_set, on_top=_state_untouched)
+set_paused = settle_races(set_paused, on_top=_state_untouched)
+retry = settle_races(retry, on_top=_state_untouched)
+set_enabled = settle_races(set_enabled, on_top=_state_untouched)
+force = settle_races(force, on_top=_state_untouched)
+rollback = settle_races(rollback)

@@ -13,7 +13,18 @@ from hybridctl.usage.cube import Priced
 from hybridctl.usage.reports import UsageData
 from hybridctl.usage.stats import Totals
 
-ROLLOUT_KINDS = ("stage", "promote", "canary-set", "pause", "resume", "rollback", "retry")
+ROLLOUT_KINDS = (
+    "stage",
+    "promote",
+    "canary-set",
+    "pause",
+    "resume",
+    "rollback",
+    "retry",
+    "disable",
+    "enable",
+    "force",
+)
 
 
 class StepReport(NamedTuple):

@@ -11,6 +11,8 @@ from hybridctl.config.document import LoadFailed
 from hybridctl.config.model import RollbackTriggers, Strategy
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
+from hybridctl.remote.push import PushReport
+from hybridctl.rollout.deliver import remote_status
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
 from hybridctl.rollout.ops import gate_report, load_state, soak_until, trusted
@@ -49,6 +51,7 @@ class StatusResult(NamedTuple):
     soak_until: datetime | None
     legal: list[str]
     drift: str | None = None  # how the config directory differs from what is served
+    remote: PushReport | None = None  # with --remote: what each target serves
 
     @property
     def healthy(self) -> bool:
@@ -58,6 +61,7 @@ class StatusResult(NamedTuple):
             and not failing
             and not self.rollback_recommended
             and self.drift is None
+            and (self.remote is None or self.remote.ok)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,10 +77,13 @@ class StatusResult(NamedTuple):
             "soak_until": None if self.soak_until is None else format_utc(self.soak_until),
             "legal": self.legal,
             "drift": self.drift,
+            "remote": None if self.remote is None else self.remote.to_dict(),
         }
 
 
-def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | None = None) -> StatusResult:
+def status(
+    workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | None = None, remote: bool = False
+) -> StatusResult:
     now = now or utc_now()
     store = workspace.open_store()
     state = load_state(store)
@@ -96,7 +103,10 @@ def status(workspace: Workspace, *, usage: Sequence[Path] = (), now: datetime | 
         triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
         reasons = rollback_reasons(report, triggers)
     started = state.step_started if state.in_flight else None
+    if remote and not workspace.remote.targets:
+        raise UsageError("no targets to ask", hint="targets = [...] in hybridctl.toml")
     return StatusResult(
+        remote=remote_status(workspace) if remote else None,
         drift=_drift(workspace, state),
         state=state,
         stable_roles=_roles(strategy(state.stable)),

@@ -55,12 +55,14 @@ class Router:
     def __init__(self, bundle: Mapping[str, Any]) -> None:
         self.rollout_id = bundle.get("rollout_id") or ""
         self.weight = int(bundle.get("weight", 0))
+        self.enabled = bool(bundle.get("enabled", True))  # False: the kill switch, everyone on stable
+        self.forced: dict[str, str] = dict(bundle.get("forced") or {})  # role -> model for everyone
         self.stable = Strategy.from_dict(bundle["stable"]["modelConfig"])
         candidate = bundle.get("candidate")
         self.candidate = Strategy.from_dict(candidate["modelConfig"]) if candidate else None
 
     def variant(self, user_id: str) -> str:
-        if self.candidate is None or self.weight <= 0:
+        if self.candidate is None or self.weight <= 0 or not self.enabled:
             return "stable"
         return "candidate" if bucket(self.rollout_id, user_id) <= self.weight else "stable"
 
@@ -68,6 +70,12 @@ class Router:
         variant = self.variant(user_id)
         strategy = self.candidate if variant == "candidate" and self.candidate else self.stable
         spec = strategy.roles[role]
+        pinned = self.forced.get(role)
+        if pinned is not None and pinned in strategy.models:  # `hybridctl force`: no escalation
+            fallbacks = strategy.linked_chain(pinned)[0]
+            return Route(
+                variant, pinned, strategy.models[pinned].provider_model_id, False, 0.0, [], fallbacks
+            )
         score, criteria = 0.0, list[str]()
         if spec.escalation_model and strategy.escalation and task:
             score, criteria = escalation_score(strategy.escalation, strategy.criteria_of(role), task)

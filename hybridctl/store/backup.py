@@ -9,7 +9,7 @@ from hybridctl.config.validate import InvalidConfig, display_path, validate_snap
 from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.state import stable_digest
-from hybridctl.store.workspace import Workspace
+from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import utc_now
 
@@ -170,3 +170,7 @@ def prune_backups(
                 store.untag_backup(record.revision)
         kept = [record for record in backups if record not in pruned]
         return PruneResult(pruned, kept, protected, dry_run)
+
+
+create_backup = settle_races(create_backup)  # a backup lands on top of any other change
+prune_backups = settle_races(prune_backups)

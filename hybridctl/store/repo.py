@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from hybridctl.config.validate import CHECKED_BY
-from hybridctl.errors import RefusedError, UsageError
+from hybridctl.errors import RefusedError, RemoteError, UsageError
 from hybridctl.store.records import Record, digest_files
+from hybridctl.text import clean
 
 MARKER = ".hybridctl-store"
 CONFIGS = "configs"
@@ -43,8 +44,16 @@ _PENDING = "hybridctl-commit-pending"
 REVISION_REF = "refs/hybridctl/revisions/{}"
 
 
+class _Rejected(Exception):
+    """The shared store refused a push: it moved since we fetched."""
+
+
 class GitFailed(Exception):
-    """A git command failed; its message is git's own first line."""
+    """A git command failed; its message is git's own first line, ``output`` all it said."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class Git:
@@ -84,8 +93,9 @@ class Git:
             check=False,
         )
         if done.returncode != 0:
-            message = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-            raise GitFailed(message[0] if message else f"git {args[0]} failed ({done.returncode})")
+            said = (done.stderr + done.stdout).decode("utf-8", errors="replace")
+            lines = [line for line in said.strip().splitlines() if line.strip()]
+            raise GitFailed(lines[0] if lines else f"git {args[0]} failed ({done.returncode})", said)
         return done.stdout
 
     def text(self, *args: str) -> str:
@@ -99,9 +109,23 @@ class Git:
         return True
 
 
+class StoreRaced(RefusedError):
+    """Another machine recorded a change on the shared store first: ours was
+    taken back, and the local store now holds theirs."""
+
+    def __init__(self, theirs: Record | None) -> None:
+        who = f"{theirs.kind} r{theirs.revision} by {theirs.actor}: {theirs.reason}" if theirs else "a change"
+        super().__init__(
+            f"another machine moved the shared store first ({who})",
+            hint="hybridctl status shows where things stand; run the command again if it still applies",
+        )
+        self.theirs = theirs
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, remote: str | None = None) -> None:
         self.path = path
+        self.remote = remote  # a git URL the team shares the store through
         self.git = Git(path)
         self._head: Record | None = None  # the tip's record, read once
         self._heads: bool | None = None  # whether the branch exists
@@ -109,25 +133,50 @@ class Store:
     # -- opening -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path) -> Store:
+    def create(cls, path: Path, remote: str | None = None) -> Store:
+        """A new store; with ``remote``, its first revision is published there."""
         if (path / ".git").exists():
             raise UsageError(f"{path} is already a git repository", hint="pass another --store path")
         path.mkdir(parents=True, exist_ok=True)
-        store = cls(path)
+        store = cls(path, remote)
         try:
             store.git.run("init", "--quiet")
             store.git.run("symbolic-ref", "HEAD", f"refs/heads/{BRANCH}")
+            if remote is not None:
+                store.git.run("remote", "add", "origin", remote)
         except GitFailed as exc:
             raise UsageError(f"cannot create a git repository at {path}: {exc}") from None
         (path / MARKER).write_text('{"format": 1}\n', encoding="utf-8")
         return store
 
+    @staticmethod
+    def shared_history(remote: str) -> bool:
+        """Whether a shared store already holds a history (else it is new: publish)."""
+        try:
+            heads = Git(Path.cwd()).text("ls-remote", "--heads", remote, BRANCH)
+        except GitFailed as exc:
+            raise RemoteError(f"cannot reach the shared store {remote}: {clean(str(exc))}") from None
+        return bool(heads.strip())
+
     @classmethod
-    def open(cls, path: Path) -> Store:
+    def clone(cls, remote: str, path: Path) -> Store:
+        """A local copy of a team's shared store."""
+        if path.exists() and any(path.iterdir()):
+            raise UsageError(f"refusing to overwrite: {path}", hint="pass another --store")
+        try:
+            Git(Path.cwd()).run("clone", "--quiet", "--branch", BRANCH, remote, str(path))
+        except GitFailed as exc:
+            raise RemoteError(f"cannot clone the shared store {remote}: {clean(str(exc))}") from None
+        if not (path / MARKER).exists():
+            raise UsageError(f"{remote} is a git repository but not a hybridctl store (no {MARKER})")
+        return cls(path, remote)
+
+    @classmethod
+    def open(cls, path: Path, remote: str | None = None) -> Store:
         way_out = f"run hybridctl init --store-only (store: {path}), or point --store at your store"
         if not path.exists():
             raise UsageError(f"no store at {path}", hint=way_out)
-        store = cls(path)
+        store = cls(path, remote)
         try:
             top = store.git.text("rev-parse", "--show-toplevel").strip()
         except GitFailed:
@@ -212,6 +261,87 @@ class Store:
                 hint=f"hybridctl writes the store itself. Inspect with git -C {self.path} status; "
                 f"discard with git -C {self.path} checkout -- . && git -C {self.path} clean -fd",
             )
+
+    # -- a store shared through a git remote ----------------------------------------
+
+    def _rev(self, ref: str) -> str | None:
+        try:
+            return self.git.text("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip() or None
+        except GitFailed:
+            return None
+
+    def _remote_failed(self, what: str, exc: GitFailed) -> RemoteError:
+        return RemoteError(
+            f"cannot {what} the shared store {self.remote}: {clean(str(exc))}",
+            hint="check the network and the store-remote setting; hybridctl keeps working on the local store",
+        )
+
+    def sync(self) -> None:
+        """Fetch the shared store and bring the local one up to it (under the lock):
+        a fast-forward, or a push of what is only local. Histories that parted
+        are refused."""
+        if self.remote is None:
+            return
+        if not self.git.ok("remote", "get-url", "origin"):
+            self.git.run("remote", "add", "origin", self.remote)
+        elif self.git.text("remote", "get-url", "origin").strip() != self.remote:
+            self.git.run("remote", "set-url", "origin", self.remote)
+        try:
+            self.git.run(
+                "fetch",
+                "--quiet",
+                "--tags",
+                "origin",
+                f"+refs/heads/{BRANCH}:refs/remotes/origin/{BRANCH}",
+                "+refs/hybridctl/*:refs/hybridctl/*",
+            )
+        except GitFailed as exc:
+            raise self._remote_failed("fetch", exc) from None
+        theirs, ours = self._rev(f"refs/remotes/origin/{BRANCH}"), self._rev(BRANCH)
+        if theirs == ours:
+            return
+        if theirs is None or (ours is not None and self.git.ok("merge-base", "--is-ancestor", theirs, ours)):
+            self._push_all()  # only local changes: share them
+        elif ours is None or self.git.ok("merge-base", "--is-ancestor", ours, theirs):
+            self.git.run("reset", "--hard", "--quiet", theirs)
+            self._head, self._heads = None, True
+        else:
+            raise RefusedError(
+                f"the store at {self.path} and the shared store {self.remote} have different histories",
+                hint=f"keep one: inspect with git -C {self.path} log --oneline --graph --all",
+            )
+
+    def _push_all(self, *refs: str) -> None:
+        """Push the branch (and the given refs) to the shared store, all or none."""
+        wanted = [f"{BRANCH}:{BRANCH}", "refs/hybridctl/*:refs/hybridctl/*", "refs/tags/*:refs/tags/*", *refs]
+        try:
+            self.git.run("push", "--atomic", "--porcelain", "origin", *wanted)
+        except GitFailed as exc:
+            text = exc.output.lower()
+            if (
+                "rejected" in text
+                or "non-fast-forward" in text
+                or "fetch first" in text
+                or "stale info" in text
+            ):
+                raise _Rejected from None
+            raise self._remote_failed("push to", exc) from None
+
+    def _share(self, record: Record, previous: Record | None) -> None:
+        """Push a new revision; when another machine pushed first, take ours back,
+        catch up with theirs, and say so (StoreRaced)."""
+        try:
+            self._push_all()
+            return
+        except _Rejected:
+            pass
+        self.git.run("update-ref", "-d", REVISION_REF.format(record.revision), record.commit)
+        self.git.ok("tag", "--delete", f"backup/{record.revision}")
+        if previous is not None:
+            self.git.run("reset", "--hard", "--quiet", previous.commit)
+        self._head = previous
+        self.sync()
+        raise StoreRaced(self.head())
 
     # -- reading -------------------------------------------------------------------
 
@@ -394,6 +524,8 @@ class Store:
             raise self._broken(exc) from None
         pending.unlink()
         self._head, self._heads = record, True
+        if self.remote is not None:
+            self._share(record, head)
         return record
 
     def tag_backup(self, record: Record) -> None:

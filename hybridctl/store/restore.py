@@ -12,7 +12,7 @@ from hybridctl.config.validate import InvalidConfig, validate_snapshot
 from hybridctl.errors import RefusedError, UsageError
 from hybridctl.store.backup import find_backup
 from hybridctl.store.records import Record, digest_files
-from hybridctl.store.workspace import Workspace
+from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, parse_user_time, utc_now
 
@@ -140,3 +140,6 @@ def restore(
         files.update(snapshot)
         fsutil.write_file_set(workspace.config_dir, files, before_commit=record_restore, note=entry)
         return RestoreResult("restored", record, diff, validation, forced, made[0])
+
+
+restore = settle_races(restore)  # re-checked against the new head: refuses unrecorded edits as ever

@@ -65,6 +65,8 @@ class RolloutState:
     # back to (one that was rolled back is never among them).
     previous: tuple[Snapshot, ...] = ()
     rolled_back: tuple[int, ...] = ()  # revisions a rollback took out of service
+    enabled: bool = True  # False: the kill switch; everyone on stable, the rollout frozen where it is
+    forced: tuple[tuple[str, str], ...] = ()  # (role, catalog model) served to everyone
     known_previous: bool = True  # False: a version-1 state, whose previous stables history must tell
 
     @property
@@ -98,6 +100,8 @@ class RolloutState:
             "last": None if self.last is None else {**asdict(self.last), "time": format_utc(self.last.time)},
             "previous": [asdict(s) for s in self.previous],
             "rolled_back": list(self.rolled_back),
+            "enabled": self.enabled,
+            "forced": dict(self.forced),
         }
 
     def to_bytes(self) -> bytes:
@@ -129,6 +133,8 @@ class RolloutState:
             ),
             previous=tuple(Snapshot(int(s["revision"]), str(s["digest"])) for s in data.get("previous", [])),
             rolled_back=tuple(int(r) for r in data.get("rolled_back", [])),
+            enabled=bool(data.get("enabled", True)),
+            forced=tuple(sorted((str(k), str(v)) for k, v in (data.get("forced") or {}).items())),
             known_previous="previous" in data,
         )
 

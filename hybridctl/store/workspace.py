@@ -8,21 +8,34 @@ refuses a store someone edited by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 
 from hybridctl import fsutil
 from hybridctl.config.snapshot import managed_names
 from hybridctl.config.validate import display_path
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
-from hybridctl.store.repo import Store, default_actor
+from hybridctl.remote.http import DEFAULT_TOKEN_ENV
+from hybridctl.remote.notify import Hook
+from hybridctl.store.records import Record
+from hybridctl.store.repo import Store, StoreRaced, default_actor
 
 if TYPE_CHECKING:
     from hybridctl.settings import Settings
+
+
+class Remote(NamedTuple):
+    """The applications a transition reaches, and who hears of it."""
+
+    targets: tuple[str, ...] = ()
+    token_env: str = DEFAULT_TOKEN_ENV
+    ca_bundle: Path | None = None
+    notify: tuple[Hook, ...] = ()
 
 
 class Workspace(NamedTuple):
@@ -31,6 +44,8 @@ class Workspace(NamedTuple):
     lock_timeout: float
     actor_setting: str | None = None
     schema_dir: Path | None = None  # the team's own schemas, when they extend the shipped ones
+    remote: Remote = Remote()  # where transitions are delivered and announced
+    store_remote: str | None = None  # the git remote a team shares the store through
 
     @classmethod
     def from_settings(
@@ -47,6 +62,8 @@ class Workspace(NamedTuple):
             lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
             actor_setting=settings.actor,
             schema_dir=settings.schema_dir,
+            remote=Remote(settings.targets, settings.token_env, settings.ca_bundle, settings.notify),
+            store_remote=settings.store_remote,
         )
 
     @property
@@ -77,16 +94,22 @@ class Workspace(NamedTuple):
         return {name: (self.config_dir / name).read_bytes() for name in self.config_names()}
 
     def open_store(self) -> Store:
-
-        return Store.open(self.store_path)
+        """The store to read; a shared one is brought up to date first (a fetch)."""
+        store = Store.open(self.store_path, self.store_remote)
+        if self.store_remote is not None:
+            with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command="fetch"):
+                store.recover()
+                store.sync()
+        return store
 
     @contextmanager
     def mutation(self, command: str) -> Iterator[Store]:
-        """The store, locked, recovered and clean, for one changing command."""
-
-        store = self.open_store()
+        """The store, locked, recovered, up to date with the shared one, and clean,
+        for one changing command."""
+        store = Store.open(self.store_path, self.store_remote)
         with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command=command):
             store.recover()
+            store.sync()
             note = fsutil.recover(self.config_dir) if self.config_dir.is_dir() else None
             if note:
                 self._finish_record(store, note)
@@ -109,3 +132,27 @@ class Workspace(NamedTuple):
             validation=note.get("validation"),
             details=note["details"],
         )
+
+
+Result = TypeVar("Result")
+Params = ParamSpec("Params")
+
+
+def settle_races(
+    run: Callable[Params, Result], *, on_top: Callable[[Record | None], bool] = lambda theirs: True
+) -> Callable[Params, Result]:
+    """Run a change; when another machine moved the shared store first, run it
+    again on top of theirs if ``on_top(theirs)`` says it still applies (it
+    re-checks everything against the new state), else refuse naming theirs."""
+
+    @functools.wraps(run)
+    def settled(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        for _ in range(3):
+            try:
+                return run(*args, **kwargs)
+            except StoreRaced as raced:
+                if not on_top(raced.theirs):
+                    raise
+        return run(*args, **kwargs)
+
+    return settled

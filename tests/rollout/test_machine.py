@@ -16,15 +16,19 @@ STATES = {
     "paused staged": RolloutState(stage=Stage.STAGED, paused=True),
     "paused canary": RolloutState(stage=Stage.CANARY, weight=50, paused=True),
     "aborted": RolloutState(stage=Stage.ABORTED),
+    "disabled canary": RolloutState(stage=Stage.CANARY, weight=10, enabled=False),
 }
-IN_FLIGHT = {A.PROMOTE, A.PROMOTE_FULL, A.CANARY_SET, A.PAUSE, A.ROLLBACK}
+CONTROLS = {A.DISABLE, A.FORCE}  # the emergency controls: legal everywhere the switch is on
+IN_FLIGHT = {A.PROMOTE, A.PROMOTE_FULL, A.CANARY_SET, A.PAUSE, A.ROLLBACK} | CONTROLS
 LEGAL = {
-    "stable": {A.STAGE, A.ROLLBACK},
+    "stable": {A.STAGE, A.ROLLBACK} | CONTROLS,
     "staged": IN_FLIGHT,
     "canary": IN_FLIGHT,
-    "paused staged": {A.RESUME, A.ROLLBACK},
-    "paused canary": {A.RESUME, A.ROLLBACK},
-    "aborted": {A.RETRY, A.STAGE, A.ROLLBACK},
+    "paused staged": {A.RESUME, A.ROLLBACK} | CONTROLS,
+    "paused canary": {A.RESUME, A.ROLLBACK} | CONTROLS,
+    "aborted": {A.RETRY, A.STAGE, A.ROLLBACK} | CONTROLS,
+    # The kill switch freezes the rollout: only enable, force and rollback.
+    "disabled canary": {A.ENABLE, A.FORCE, A.ROLLBACK},
 }
 CASES = [(name, action) for name in STATES for action in Action]
 
