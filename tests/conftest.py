@@ -5,12 +5,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import CONFIGS, OUR_ENV, Project, Run, RunFn, clean_env, hybridctl_executable
+from tests.helpers import (
+    CONFIGS,
+    OUR_ENV,
+    Project,
+    Run,
+    RunFn,
+    TargetServer,
+    clean_env,
+    hybridctl_executable,
+)
 
 
 @pytest.fixture
@@ -65,3 +76,18 @@ def config_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
+
+
+@pytest.fixture
+def target_server() -> Iterator[Callable[..., TargetServer]]:
+    """target_server(**behaviour) starts a management endpoint on 127.0.0.1, stopped after the test."""
+    started: list[TargetServer] = []
+
+    def start(**behaviour: Any) -> TargetServer:
+        server = TargetServer(**behaviour)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()

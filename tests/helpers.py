@@ -159,3 +159,117 @@ def hybridctl_executable() -> str:
 
 
 READERS = ["msgspec"] if os.environ.get("HYBRIDCTL_READER") == "msgspec" else ["compiled", "msgspec"]
+
+
+class TargetServer:
+    """A minimal management endpoint written for the tests (not hybridctl's own):
+    it keeps what it was sent, and misbehaves on request."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        fail_first: int = 0,  # answer 503 to this many requests first
+        delay_s: float = 0.0,  # wait this long before answering
+        stale: bool = False,  # accept PUTs but keep serving the first bundle
+        status: int = 200,  # the status of a PUT that is accepted
+        tls: Any = None,  # a trustme CA: serve HTTPS with a certificate it issued
+    ) -> None:
+        import http.server
+        import ssl
+        import threading
+
+        self.received: list[tuple[str, dict[str, str], bytes]] = []  # method, headers, body
+        self.inflight = self.most_at_once = 0  # requests being answered now, and the peak
+        self.bundle: dict[str, Any] | None = None
+        self.token, self.fail_first, self.delay_s, self.stale, self.status = (
+            token,
+            fail_first,
+            delay_s,
+            stale,
+            status,
+        )
+        owner = self
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _answer(self, status: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _common(self, method: str) -> bytes | None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                owner.received.append((method, dict(self.headers.items()), body))
+                with lock:
+                    owner.inflight += 1
+                    owner.most_at_once = max(owner.most_at_once, owner.inflight)
+                if owner.delay_s:
+                    import time
+
+                    time.sleep(owner.delay_s)
+                with lock:
+                    owner.inflight -= 1
+                if owner.fail_first > 0:
+                    owner.fail_first -= 1
+                    self._answer(503, {"error": "busy"})
+                    return None
+                if owner.token is not None and self.headers.get("Authorization") != f"Bearer {owner.token}":
+                    self._answer(401, {"error": "unauthorized"})
+                    return None
+                return body
+
+            def do_PUT(self) -> None:
+                body = self._common("PUT")
+                if body is None:
+                    return
+                if owner.bundle is None or not owner.stale:
+                    owner.bundle = json.loads(body)
+                self._answer(owner.status, {"ok": True})
+
+            def do_GET(self) -> None:
+                if self._common("GET") is None:
+                    return
+                self._answer(200, owner.bundle or {"digest": None})
+
+            def do_POST(self) -> None:
+                body = self._common("POST")
+                if body is not None:
+                    self._answer(owner.status, {"ok": True})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        scheme = "http"
+        if tls is not None:
+            cert = tls.issue_cert("127.0.0.1")
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}/hybridctl/bundle"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def puts(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(headers, body) for method, headers, body in self.received if method == "PUT"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port_url() -> str:
+    """A URL nothing listens on (a port bound, then let go)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hybridctl/bundle"

@@ -24,7 +24,8 @@ def render_init(result: InitResult, as_json: bool) -> None:
         for path in r.created:
             say(("created ", "green"), str(path))
         if r.joined:
-            say("joined the shared store ", (r.joined, "bold"), f" at r{r.backup.revision}: {r.backup.reason}")
+            at = f" at r{r.backup.revision}: {r.backup.reason}"
+            say("joined the shared store ", (r.joined, "bold"), at)
         else:
             say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
         say(

@@ -31,7 +31,7 @@ class Policy(NamedTuple):
     concurrency: int = 16  # connections open at once, whatever the fleet's size
 
 
-HARDER = Policy(attempts=8, backoff_s=0.25)  # a rollback must land
+HARDER = Policy(attempts=6)  # a rollback must land: five retries, about 6 s of waiting
 
 
 class Answer(NamedTuple):

@@ -1,0 +1,131 @@
+"""Delivering a bundle to a fleet, against minimal endpoints written here on
+127.0.0.1: what each received, retries, timeouts, tokens, TLS, stale targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hybridctl.remote.contract import bundle_digest
+from hybridctl.remote.http import Policy
+from hybridctl.remote.push import push_bundle
+from tests.helpers import Project, RunFn, TargetServer, closed_port_url
+
+TOKEN = "t0k-" + "9f8e7d6c5b4a" * 3
+Start = Callable[..., TargetServer]
+
+
+def a_bundle(weight: int = 10) -> dict[str, Any]:
+    bundle: dict[str, Any] = {"version": 2, "weight": weight, "stable": {"revision": 1}, "generated_at": "x"}
+    bundle["digest"] = bundle_digest(bundle)
+    return bundle
+
+
+def settings(project: Project, *urls: str, extra: str = "") -> None:
+    (project.root / "hybridctl.toml").write_text(f"targets = {json.dumps(list(urls))}\n{extra}")
+
+
+def test_a_fleet_of_20_with_one_down_reports_19_ok_and_exits_4(
+    cli: RunFn, project: Project, target_server: Start
+) -> None:
+    fleet = [target_server() for _ in range(19)]
+    down = closed_port_url()
+    settings(project, *(s.url for s in fleet), down)
+
+    run = cli("push", "--json", cwd=project.root, env={"HYBRIDCTL_TARGET_TOKEN": TOKEN})
+
+    report = run.json()
+    assert run.exit_code == 4
+    assert report["counts"] == {"ok": 19, "stale": 0, "failed": 1}
+    failed = next(t for t in report["targets"] if t["status"] == "failed")
+    assert failed["url"] == down and failed["attempts"] == 4
+    rendered = json.loads(cli("render", cwd=project.root).stdout)
+    for server in fleet:
+        ((headers, body),) = server.puts()
+        assert headers["Content-Type"] == "application/json"
+        assert headers["Authorization"] == f"Bearer {TOKEN}"
+        assert headers["Idempotency-Key"] == rendered["digest"] == json.loads(body)["digest"]
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def test_a_target_that_answers_503_twice_is_ok_after_retries(target_server: Start) -> None:
+    flaky = target_server(fail_first=2)
+
+    report = push_bundle(a_bundle(), [flaky.url], token=None, policy=Policy(backoff_s=0.01))
+
+    assert report.ok and report.results[0].attempts == 3
+
+
+def test_4xx_is_not_retried(target_server: Start) -> None:
+    refusing = target_server(status=422)
+
+    report = push_bundle(a_bundle(), [refusing.url], token=None, policy=Policy(backoff_s=0.01))
+
+    assert report.results[0].status == "failed" and report.results[0].attempts == 1
+    assert "HTTP 422" in report.results[0].why
+
+
+def test_a_slow_target_times_out(target_server: Start) -> None:
+    slow = target_server(delay_s=1.0)
+
+    report = push_bundle(
+        a_bundle(), [slow.url], token=None, policy=Policy(timeout_s=0.2, attempts=2, backoff_s=0.01)
+    )
+
+    assert report.results[0].status == "failed" and "timed out" in report.results[0].why
+    assert report.results[0].attempts == 2
+
+
+def test_a_wrong_token_fails_and_no_byte_of_the_token_is_printed(
+    cli: RunFn, hybridctl: RunFn, project: Project, target_server: Start
+) -> None:
+    guarded = target_server(token="the-right-one")
+    settings(project, guarded.url)
+
+    for run in (
+        cli("push", cwd=project.root, env={"HYBRIDCTL_TARGET_TOKEN": TOKEN}),
+        hybridctl("push", "--json", cwd=project.root, env={"HYBRIDCTL_TARGET_TOKEN": TOKEN}),
+    ):
+        assert run.exit_code == 4
+        assert "401 unauthorized" in run.stdout
+        for part in (TOKEN, TOKEN[4:16], TOKEN[-10:]):
+            assert part not in run.stdout + run.stderr
+
+
+def test_a_target_that_accepts_but_serves_another_bundle_is_stale(target_server: Start) -> None:
+    stuck = target_server(stale=True)
+    push_bundle(a_bundle(10), [stuck.url], token=None)
+
+    report = push_bundle(a_bundle(50), [stuck.url], token=None)
+
+    assert report.results[0].status == "stale" and not report.ok
+    assert report.results[0].served == a_bundle(10)["digest"]
+
+
+def test_tls_with_a_private_ca_needs_the_ca_bundle(tmp_path: Path, target_server: Start) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    secure = target_server(tls=ca)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    trusted = push_bundle(a_bundle(), [secure.url], token=None, ca_bundle=ca_file)
+    untrusted = push_bundle(a_bundle(), [secure.url], token=None, policy=Policy(backoff_s=0.01))
+
+    assert trusted.ok and secure.url.startswith("https://")
+    assert untrusted.results[0].status == "failed"
+    assert "certificate not trusted" in untrusted.results[0].why and untrusted.results[0].attempts == 1
+
+
+def test_the_pool_is_bounded_whatever_the_fleet(target_server: Start) -> None:
+    server = target_server(delay_s=0.05)  # one server behind twelve URLs: it sees every request
+    fleet = [f"{server.url}/{n}" for n in range(12)]
+
+    report = push_bundle(a_bundle(), fleet, token=None, policy=Policy(concurrency=3))
+
+    assert len(report.results) == 12 and len(server.puts()) == 12
+    assert 1 < server.most_at_once <= 3
