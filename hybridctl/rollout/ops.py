@@ -205,7 +205,7 @@ class _Transition:
             return None
         _, digest = digest_files(working)
         head = self.store.head()
-        if head is not None and head.digest == digest:
+        if (head is not None and head.digest == digest) or self.store.holds(digest):
             return None
         validation = validate_snapshot(working, "working", schema_dir=self.workspace.schema_dir)
         return self.store.commit(

@@ -166,8 +166,7 @@ def prune_backups(
             if index >= keep_last and record.time < cutoff and record.revision not in protected
         ]
         if not dry_run:
-            for record in pruned:
-                store.untag_backup(record.revision)
+            store.untag_backups([record.revision for record in pruned])
         kept = [record for record in backups if record not in pruned]
         return PruneResult(pruned, kept, protected, dry_run)
 

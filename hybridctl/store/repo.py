@@ -42,6 +42,8 @@ _PENDING = "hybridctl-commit-pending"
 # An index kept in the store: one ref per revision, written with the commit, so
 # that any revision is found at once however long the history.
 REVISION_REF = "refs/hybridctl/revisions/{}"
+# Where a fetch puts what the shared store holds, beside (never over) our refs.
+_SHARED = "refs/hybridctl-shared"
 
 
 class _Rejected(Exception):
@@ -169,7 +171,9 @@ class Store:
             raise RemoteError(f"cannot clone the shared store {remote}: {clean(str(exc))}") from None
         if not (path / MARKER).exists():
             raise UsageError(f"{remote} is a git repository but not a hybridctl store (no {MARKER})")
-        return cls(path, remote)
+        store = cls(path, remote)
+        store.sync()  # the revision index, which a clone does not bring
+        return store
 
     @classmethod
     def open(cls, path: Path, remote: str | None = None) -> Store:
@@ -279,7 +283,7 @@ class Store:
     def sync(self) -> None:
         """Fetch the shared store and bring the local one up to it (under the lock):
         a fast-forward, or a push of what is only local. Histories that parted
-        are refused."""
+        are refused, and nothing local changes before that is known."""
         if self.remote is None:
             return
         if not self.git.ok("remote", "get-url", "origin"):
@@ -287,51 +291,85 @@ class Store:
         elif self.git.text("remote", "get-url", "origin").strip() != self.remote:
             self.git.run("remote", "set-url", "origin", self.remote)
         try:
+            # Into a namespace of its own: a fetch never overwrites a local ref,
+            # so a store whose history parted is refused untouched.
             self.git.run(
                 "fetch",
                 "--quiet",
-                "--tags",
+                "--no-tags",
+                "--prune",
                 "origin",
-                f"+refs/heads/{BRANCH}:refs/remotes/origin/{BRANCH}",
-                "+refs/hybridctl/*:refs/hybridctl/*",
+                f"+refs/heads/{BRANCH}:{_SHARED}/heads/{BRANCH}",
+                f"+refs/tags/backup/*:{_SHARED}/tags/backup/*",
+                f"+refs/hybridctl/*:{_SHARED}/hybridctl/*",
             )
         except GitFailed as exc:
             raise self._remote_failed("fetch", exc) from None
-        theirs, ours = self._rev(f"refs/remotes/origin/{BRANCH}"), self._rev(BRANCH)
+        theirs, ours = self._rev(f"{_SHARED}/heads/{BRANCH}"), self._rev(BRANCH)
         if theirs == ours:
-            return
-        if theirs is None or (ours is not None and self.git.ok("merge-base", "--is-ancestor", theirs, ours)):
-            self._push_all()  # only local changes: share them
+            self._mirror_refs()
+        elif theirs is None or (
+            ours is not None and self.git.ok("merge-base", "--is-ancestor", theirs, ours)
+        ):
+            self._push_after(theirs)  # only local changes: share them
         elif ours is None or self.git.ok("merge-base", "--is-ancestor", ours, theirs):
             self.git.run("reset", "--hard", "--quiet", theirs)
             self._head, self._heads = None, True
+            self._mirror_refs()
         else:
             raise RefusedError(
                 f"the store at {self.path} and the shared store {self.remote} have different histories",
-                hint=f"keep one: inspect with git -C {self.path} log --oneline --graph --all",
+                hint=f"keep one: compare with git -C {self.path} log --oneline --graph --all",
             )
 
-    def _push_all(self, *refs: str) -> None:
-        """Push the branch (and the given refs) to the shared store, all or none."""
-        wanted = [f"{BRANCH}:{BRANCH}", "refs/hybridctl/*:refs/hybridctl/*", "refs/tags/*:refs/tags/*", *refs]
+    def _refs(self, *prefixes: str) -> dict[str, str]:
+        listed = self.git.text("for-each-ref", "--format=%(objectname) %(refname)", *prefixes)
+        return {name: sha for sha, _, name in (line.partition(" ") for line in listed.splitlines())}
+
+    def _mirror_refs(self) -> None:
+        """Make the local backup tags and revision index what the shared store
+        holds: a backup pruned there is pruned here. (Index refs are only ever
+        added: a store whose index predates sharing keeps its own.)"""
+        shared = {
+            "refs/" + name.removeprefix(_SHARED + "/"): sha
+            for name, sha in self._refs(f"{_SHARED}/tags/backup/", f"{_SHARED}/hybridctl/").items()
+        }
+        local = self._refs("refs/tags/backup/", "refs/hybridctl/")
+        updates = [f"update {name} {sha}" for name, sha in shared.items() if local.get(name) != sha]
+        updates += [
+            f"delete {name}" for name in local if name not in shared and name.startswith("refs/tags/")
+        ]
+        if updates:
+            self.git.run("update-ref", "--stdin", stdin=("\n".join(updates) + "\n").encode())
+
+    def _push_after(self, theirs: str | None) -> None:
+        """Share the local revisions the shared store lacks (those after ``theirs``)."""
+        shared_revision = 0
+        if theirs is not None:
+            record = next(self._log("-1", theirs), None)
+            shared_revision = record.revision if record else 0
+        mine = self._refs("refs/tags/backup/", "refs/hybridctl/revisions/")
+        newer = [name for name in mine if int(name.rsplit("/", 1)[1] or 0) > shared_revision]
+        self._push(*(f"{ref}:{ref}" for ref in newer))
+
+    def _push(self, *refspecs: str) -> None:
+        """Push the branch and ``refspecs`` to the shared store, all or none."""
+        wanted = [f"{BRANCH}:{BRANCH}", *refspecs]
         try:
             self.git.run("push", "--atomic", "--porcelain", "origin", *wanted)
         except GitFailed as exc:
             text = exc.output.lower()
-            if (
-                "rejected" in text
-                or "non-fast-forward" in text
-                or "fetch first" in text
-                or "stale info" in text
-            ):
+            if any(word in text for word in ("rejected", "non-fast-forward", "fetch first", "stale info")):
                 raise _Rejected from None
             raise self._remote_failed("push to", exc) from None
 
-    def _share(self, record: Record, previous: Record | None) -> None:
+    def _share(self, record: Record, previous: Record | None, tagged: bool) -> None:
         """Push a new revision; when another machine pushed first, take ours back,
         catch up with theirs, and say so (StoreRaced)."""
+        refs = [REVISION_REF.format(record.revision)]
+        refs += [f"refs/tags/backup/{record.revision}"] if tagged else []
         try:
-            self._push_all()
+            self._push(*(f"{ref}:{ref}" for ref in refs))
             return
         except _Rejected:
             pass
@@ -525,7 +563,7 @@ class Store:
         pending.unlink()
         self._head, self._heads = record, True
         if self.remote is not None:
-            self._share(record, head)
+            self._share(record, head, tag)
         return record
 
     def tag_backup(self, record: Record) -> None:
@@ -534,8 +572,17 @@ class Store:
         tag = ["tag", "--annotate", "--file=-", f"backup/{record.revision}", record.commit]
         self.git.run(*tag, stdin=message.encode(), env=who)
 
-    def untag_backup(self, revision: int) -> None:
-        self.git.run("tag", "--delete", f"backup/{revision}")
+    def untag_backups(self, revisions: list[int]) -> None:
+        """Drop backup tags; on a shared store, there first (all or none), so
+        that a failed push changes nothing here."""
+        if not revisions:
+            return
+        if self.remote is not None:
+            try:
+                self._push(*(f":refs/tags/backup/{n}" for n in revisions))
+            except _Rejected:
+                raise StoreRaced(self.head()) from None
+        self.git.run("tag", "--delete", *(f"backup/{n}" for n in revisions))
 
 
 def _email() -> str:
