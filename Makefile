@@ -45,6 +45,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/hostile.py
+	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/push.py
 
 ## smoke: build the wheel, install it in a fresh venv, run it from another directory
 smoke: $(STAMP)

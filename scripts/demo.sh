@@ -4,9 +4,17 @@
 set -eu
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hybridctl-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+apps=""
+cleanup() {
+    for pid in $apps; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 export HYBRIDCTL_ACTOR="${HYBRIDCTL_ACTOR:-demo}"
+# The applications and hybridctl share a bearer token (never printed anywhere).
+HYBRIDCTL_TARGET_TOKEN="demo-$(python -c 'import secrets; print(secrets.token_hex(16))')"
+export HYBRIDCTL_TARGET_TOKEN
 # The demo's canary steps last seconds, not hours: each simulated hour of
 # traffic is stamped at the moment it is simulated (--minutes 0), so the
 # rollout report attributes it to the step it belongs to.
@@ -42,6 +50,28 @@ step "2. Validate it (GLM-4.5 primary, Claude Opus 4.1 on escalation)" \
     hybridctl validate
 hybridctl validate
 
+step "2b. Two applications follow the rollout: the reference endpoint, twice, on loopback" \
+    hybridctl serve --port PORT --dir app-N '&' ';' hybridctl push ';' hybridctl status --remote
+for app in app-1 app-2; do
+    port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    hybridctl serve --port "$port" --dir "$app" 2>/dev/null &
+    apps="$apps $!"
+    python - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.05)
+PY
+    targets="${targets:+$targets, }\"http://127.0.0.1:$port/hybridctl/bundle\""
+done
+printf 'targets = [%s]\n' "$targets" >> hybridctl.toml
+cat hybridctl.toml
+hybridctl push
+hybridctl status --remote
+
 step "3. A bad edit: a misspelt key, an unknown model, a pasted API key" \
     hybridctl validate
 python - <<'PY'
@@ -72,6 +102,10 @@ hybridctl promote
 hybridctl simulate --requests 4000 --minutes 0 --out usage.jsonl
 hybridctl gate check --usage usage.jsonl
 
+step "6b. Both applications serve the canary: what each reports, beside the local digest" \
+    hybridctl status --remote
+hybridctl status --remote
+
 step "7. The gates pass: 50%" \
     hybridctl promote --usage usage.jsonl
 hybridctl promote --usage usage.jsonl
@@ -85,14 +119,28 @@ step "9. status says so (exit 1), and recommends a rollback" \
     hybridctl status --usage usage.jsonl
 expect_failure hybridctl status --usage usage.jsonl
 
-step "10. Roll back: weight 0, the stable configs back, the candidate kept for retry" \
-    hybridctl rollback --reason "candidate error rate 9%"
+step "10. Roll back: weight 0, the stable configs back on both applications, the candidate kept for retry" \
+    hybridctl rollback --reason "candidate error rate 9%" ';' hybridctl status --remote
 hybridctl rollback --reason "candidate error rate 9%"
 hybridctl rollout plan
+# An aborted rollout is unhealthy (exit 1) until a retry or a new stage, as in Argo Rollouts.
+expect_failure hybridctl status --remote
 
 step "10b. A second on-call engineer (or a retried CI job) rolls back too: nothing changes" \
     hybridctl rollback --reason "paged as well"
 hybridctl rollback --reason "paged as well"
+
+step "10c. The kill switch, for the next emergency: every request to stable at once, then back" \
+    hybridctl disable --reason "drill" ';' hybridctl enable --reason "drill over"
+hybridctl disable --reason "drill"
+hybridctl enable --reason "drill over"
+
+step "10d. An application goes down: the push reports it (exit 4), and status --remote flags it (exit 1)" \
+    hybridctl push ';' hybridctl status --remote
+kill ${apps##* }
+wait ${apps##* } 2>/dev/null || true
+expect_failure hybridctl push
+expect_failure hybridctl status --remote
 
 step "11. Every step is in the history" \
     hybridctl history

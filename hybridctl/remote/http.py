@@ -1,17 +1,24 @@
 """HTTP for every remote call: one client setup (TLS verified, an optional CA
 bundle, a bearer token from the environment, timeouts, a bounded connection
-pool) and one retry policy (exponential backoff with jitter on connection
-errors, timeouts and 5xx; never on 4xx, which would only fail again)."""
+pool), one retry policy (exponential backoff with jitter on connection errors,
+timeouts and 5xx; never on 4xx, which would only fail again), and one way to
+reach many endpoints at once (a bounded pool of threads).
+
+Threads over a synchronous client, not asyncio: httpx's async stack cost about
+twice the CPU per request (200 loopback targets in one process: 1.3-1.5 s
+against 0.5-0.8 s with threads), and the work is waiting on sockets, which
+releases the GIL."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import ssl
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from hybridctl.errors import UsageError
 from hybridctl.text import clean, hold_secret
@@ -65,10 +72,10 @@ def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def client(ca_bundle: Path | None, policy: Policy) -> httpx.AsyncClient:
+def client(ca_bundle: Path | None, policy: Policy) -> httpx.Client:
     import httpx  # start-up: only commands that reach out pay for httpx (~200 ms here)
 
-    return httpx.AsyncClient(
+    return httpx.Client(
         verify=tls_context(ca_bundle),
         timeout=httpx.Timeout(policy.timeout_s),
         limits=httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency),
@@ -89,8 +96,8 @@ def _describe(exc: Exception) -> str:
     return clean(f"{type(exc).__name__}: {exc}")
 
 
-async def request(
-    http: httpx.AsyncClient,
+def request(
+    http: httpx.Client,
     method: str,
     url: str,
     *,
@@ -106,7 +113,7 @@ async def request(
     answer = Answer(None, b"", "not tried", 0, 0.0)
     for attempt in range(1, policy.attempts + 1):
         try:
-            response = await http.request(method, url, headers=headers, content=body)
+            response = http.request(method, url, headers=headers, content=body)
             answer = Answer(response.status_code, response.content, None, attempt, time.monotonic() - started)
             if response.status_code < 500:
                 return answer  # 2xx done; 4xx final
@@ -115,6 +122,25 @@ async def request(
             if isinstance(exc, httpx.InvalidURL) or "certificate" in (answer.error or ""):
                 return answer  # retrying cannot help
         if attempt < policy.attempts:
-            await asyncio.sleep(wait * (1 + random.random() / 2))  # jitter spreads a fleet's retries
+            time.sleep(wait * (1 + random.random() / 2))  # jitter spreads a fleet's retries
             wait *= 2
     return answer
+
+
+Item = TypeVar("Item")
+Done = TypeVar("Done")
+
+
+def fan_out(work: Callable[[Item], Done], items: Sequence[Item], concurrency: int) -> list[Done]:
+    """``work`` on every item, at most ``concurrency`` at once; results in order.
+    Ctrl-C stops waiting at once (requests in flight end at their timeout)."""
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="hybridctl-http")
+    try:
+        results = list(pool.map(work, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results

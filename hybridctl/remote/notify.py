@@ -4,13 +4,15 @@ reported and retried, and never blocks anything."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hybridctl.remote.http import Policy, client, request, token_from
+from hybridctl.remote.http import Policy, client, fan_out, request, token_from
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Hook(NamedTuple):
@@ -46,16 +48,13 @@ def notify(
         return []
     body = json.dumps(event, ensure_ascii=False).encode()
 
-    async def one(http: Any, hook: Hook) -> Sent:
+    def one(http: httpx.Client, hook: Hook) -> Sent:
         headers = {**hook.headers(), "Content-Type": "application/json"}
-        answer = await request(http, "POST", hook.url, policy=policy, headers=headers, body=body)
+        answer = request(http, "POST", hook.url, policy=policy, headers=headers, body=body)
         if answer.error is None and answer.status is not None and 200 <= answer.status < 300:
             return Sent(hook.url, True, "delivered", answer.attempts)
         why = answer.error or f"HTTP {answer.status}"
         return Sent(hook.url, False, why, answer.attempts)
 
-    async def run() -> list[Sent]:
-        async with client(ca_bundle, policy) as http:
-            return list(await asyncio.gather(*(one(http, hook) for hook in hooks)))
-
-    return asyncio.run(run())
+    with client(ca_bundle, policy) as http:
+        return fan_out(lambda hook: one(http, hook), hooks, policy.concurrency)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hybridctl.remote.http import Answer, Policy, client, request
+from hybridctl.remote.http import Answer, Policy, client, fan_out, request
+
+if TYPE_CHECKING:
+    import httpx
 
 OK, STALE, FAILED = "ok", "stale", "failed"
 
@@ -65,8 +67,10 @@ def _http_error(answer: Answer, verb: str) -> str:
     return f"{verb}: HTTP {answer.status}"
 
 
-async def _check(http: Any, url: str, digest: str, policy: Policy, headers: dict[str, str]) -> TargetResult:
-    answer = await request(http, "GET", url, policy=policy, headers=headers)
+def _check(
+    http: httpx.Client, url: str, digest: str, policy: Policy, headers: dict[str, str]
+) -> TargetResult:
+    answer = request(http, "GET", url, policy=policy, headers=headers)
     if answer.error is not None or answer.status != 200:
         return TargetResult(
             url, FAILED, _http_error(answer, "read back"), answer.attempts, answer.latency_s, None
@@ -78,29 +82,15 @@ async def _check(http: Any, url: str, digest: str, policy: Policy, headers: dict
     return TargetResult(url, STALE, why, answer.attempts, answer.latency_s, served)
 
 
-async def _deliver(
-    http: Any,
-    gate: asyncio.Semaphore,
-    url: str,
-    body: bytes,
-    digest: str,
-    policy: Policy,
-    headers: dict[str, str],
+def _deliver(
+    http: httpx.Client, url: str, body: bytes, digest: str, policy: Policy, headers: dict[str, str]
 ) -> TargetResult:
-    async with gate:
-        put_headers = {**headers, "Content-Type": "application/json", "Idempotency-Key": digest}
-        sent = await request(http, "PUT", url, policy=policy, headers=put_headers, body=body)
-        if sent.error is not None or sent.status is None or not 200 <= sent.status < 300:
-            return TargetResult(url, FAILED, _http_error(sent, "send"), sent.attempts, sent.latency_s, None)
-        checked = await _check(http, url, digest, policy, headers)
-        return checked._replace(attempts=sent.attempts, latency_s=sent.latency_s + checked.latency_s)
-
-
-async def _read(
-    http: Any, gate: asyncio.Semaphore, url: str, digest: str, policy: Policy, headers: dict[str, str]
-) -> TargetResult:
-    async with gate:
-        return await _check(http, url, digest, policy, headers)
+    put_headers = {**headers, "Content-Type": "application/json", "Idempotency-Key": digest}
+    sent = request(http, "PUT", url, policy=policy, headers=put_headers, body=body)
+    if sent.error is not None or sent.status is None or not 200 <= sent.status < 300:
+        return TargetResult(url, FAILED, _http_error(sent, "send"), sent.attempts, sent.latency_s, None)
+    checked = _check(http, url, digest, policy, headers)
+    return checked._replace(attempts=sent.attempts, latency_s=sent.latency_s + checked.latency_s)
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -119,14 +109,12 @@ def push_bundle(
     connections), then read each back and compare digests."""
     digest = str(bundle["digest"])
     body = json.dumps(bundle, ensure_ascii=False).encode()
-
-    async def run() -> list[TargetResult]:
-        gate = asyncio.Semaphore(policy.concurrency)
-        async with client(ca_bundle, policy) as http:
-            jobs = [_deliver(http, gate, url, body, digest, policy, _headers(token)) for url in targets]
-            return list(await asyncio.gather(*jobs))
-
-    return PushReport(digest, asyncio.run(run()))
+    headers = _headers(token)
+    with client(ca_bundle, policy) as http:
+        results = fan_out(
+            lambda url: _deliver(http, url, body, digest, policy, headers), targets, policy.concurrency
+        )
+    return PushReport(digest, results)
 
 
 def read_targets(
@@ -138,14 +126,7 @@ def read_targets(
     policy: Policy = Policy(attempts=2),
 ) -> PushReport:
     """What each target serves, against ``digest`` (nothing is sent)."""
-
-    async def run() -> list[TargetResult]:
-        gate = asyncio.Semaphore(policy.concurrency)
-        async with client(ca_bundle, policy) as http:
-            return list(
-                await asyncio.gather(
-                    *(_read(http, gate, url, digest, policy, _headers(token)) for url in targets)
-                )
-            )
-
-    return PushReport(digest, asyncio.run(run()), read_only=True)
+    headers = _headers(token)
+    with client(ca_bundle, policy) as http:
+        results = fan_out(lambda url: _check(http, url, digest, policy, headers), targets, policy.concurrency)
+    return PushReport(digest, results, read_only=True)
