@@ -35,7 +35,7 @@ test-lowest:
 	rm -rf .venv-lowest
 	$(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
-	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev]'
+	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[test]'
 	.venv-lowest/bin/python -m pip list --format=freeze | grep -iE '^(typer|rich|pyyaml|jsonschema|msgspec|httpx)=='
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider
 

@@ -130,15 +130,16 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
 
 
 def _hook(entry: Any, origin: str) -> Hook:
-    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
-        raise ValueError("each [[notify]] needs a url")
-    unknown = set(entry) - {"url", "header", "token-env"}
+    way = "a [[notify]] takes url (or url-env, the variable holding it), header and token-env"
+    if not isinstance(entry, dict):
+        raise UsageError(f"{origin}: each [[notify]] must be a table", hint=way)
+    unknown = set(entry) - {"url", "url-env", "header", "token-env"}
     if unknown:
-        raise UsageError(
-            f"{origin}: [[notify]] has unknown key(s) {', '.join(sorted(unknown))}",
-            hint="a [[notify]] takes url, header and token-env",
-        )
-    return Hook(entry["url"], str(entry.get("header", "Authorization")), entry.get("token-env"))
+        raise UsageError(f"{origin}: [[notify]] has unknown key(s) {', '.join(sorted(unknown))}", hint=way)
+    url, url_env = entry.get("url"), entry.get("url-env")
+    if (url is None) == (url_env is None) or not isinstance(url or url_env, str):
+        raise UsageError(f"{origin}: each [[notify]] needs one of url or url-env", hint=way)
+    return Hook(url or "", str(entry.get("header", "Authorization")), entry.get("token-env"), url_env=url_env)
 
 
 def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

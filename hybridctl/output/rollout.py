@@ -115,7 +115,7 @@ def render_delivery(delivery: Delivery) -> None:
             console(stderr=True).print(
                 safe_text(
                     ("notification not delivered: ", "yellow"),
-                    f"{sent.url}: {sent.why} ({sent.attempts} tries)",
+                    f"{sent.hook}: {sent.why} ({sent.attempts} tries)",
                 )
             )
 

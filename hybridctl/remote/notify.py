@@ -5,20 +5,39 @@ reported and retried, and never blocks anything."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlsplit
 
 from hybridctl.remote.http import Policy, client, fan_out, request, token_from
+from hybridctl.text import hold_secret
 
 if TYPE_CHECKING:
     import httpx
 
 
 class Hook(NamedTuple):
-    url: str
+    url: str  # empty when url_env names where it is
     header: str = "Authorization"  # where the token goes
     token_env: str | None = None  # the environment variable holding it, if the hook needs one
+    url_env: str | None = None  # the variable holding the URL: a Slack or Teams webhook URL is a secret
+
+    def target(self) -> str | None:
+        """The URL to call (held as a secret when it came from the environment)."""
+        if self.url_env is None:
+            return self.url
+        value = os.environ.get(self.url_env)
+        return hold_secret(value) if value else None
+
+    def shown(self) -> str:
+        """How messages name the hook: its origin only, since webhook URLs carry
+        their credential in the path."""
+        if self.url_env is not None:
+            return f"${self.url_env}"
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
     def headers(self) -> dict[str, str]:
         token = token_from(self.token_env) if self.token_env else None
@@ -28,7 +47,7 @@ class Hook(NamedTuple):
 
 
 class Sent(NamedTuple):
-    url: str
+    hook: str  # Hook.shown(): never the whole URL
     ok: bool
     why: str
     attempts: int
@@ -49,12 +68,15 @@ def notify(
     body = json.dumps(event, ensure_ascii=False).encode()
 
     def one(http: httpx.Client, hook: Hook) -> Sent:
+        url = hook.target()
+        if url is None:
+            return Sent(hook.shown(), False, f"the variable {hook.url_env} is not set", 0)
         headers = {**hook.headers(), "Content-Type": "application/json"}
-        answer = request(http, "POST", hook.url, policy=policy, headers=headers, body=body)
+        answer = request(http, "POST", url, policy=policy, headers=headers, body=body)
         if answer.error is None and answer.status is not None and 200 <= answer.status < 300:
-            return Sent(hook.url, True, "delivered", answer.attempts)
+            return Sent(hook.shown(), True, "delivered", answer.attempts)
         why = answer.error or f"HTTP {answer.status}"
-        return Sent(hook.url, False, why, answer.attempts)
+        return Sent(hook.shown(), False, why, answer.attempts)
 
     with client(ca_bundle, policy) as http:
         return fan_out(lambda hook: one(http, hook), hooks, policy.concurrency)

@@ -60,7 +60,7 @@ def remote_status(workspace: Workspace, ca_bundle: Path | None = None) -> PushRe
     )
 
 
-def event(result: TransitionResult, digest: str | None) -> dict[str, object]:
+def event(result: TransitionResult, digest: str) -> dict[str, object]:
     """What a hook receives: the move, who, why, the verdict, the digest, and a line for people."""
     before, after = result.before, result.after
     verdict = result.gates.verdict if result.gates else None
@@ -93,7 +93,7 @@ def deliver(workspace: Workspace, result: TransitionResult, *, send: bool = True
         report = push(workspace, harder=is_rollback)
     notified: list[Sent] = []
     if result.status == "applied" and workspace.remote.notify:
-        digest = report.digest if report else None
+        digest = report.digest if report else str(render_bundle(workspace)["digest"])
         notified = notify(
             event(result, digest), workspace.remote.notify, ca_bundle=workspace.remote.ca_bundle
         )

@@ -159,3 +159,35 @@ def test_every_transition_is_announced_and_a_dead_hook_blocks_nothing(
     assert events[1]["actor"] == "tester" and events[1]["reason"] == "errors"
     assert events[1]["digest"] == served(app)["digest"]
     assert "rollback by tester" in events[1]["text"] and "errors" in events[1]["text"]
+
+
+def test_a_webhook_url_is_never_printed_and_may_come_from_the_environment(
+    cli: RunFn, project: Project, target_server: Start
+) -> None:
+    secret_path = "/services/T0ABC/B0DEF/k3pt-s3cret-" + "x" * 12
+    dead = closed_port_url() + secret_path
+    from_env = target_server()
+    setup(project, hooks=(dead,))
+    settings = project.root / "hybridctl.toml"
+    settings.write_text(settings.read_text() + '[[notify]]\nurl-env = "TEAM_WEBHOOK"\n')
+
+    staged = cli("stage", "-r", "s", cwd=project.root, env={"TEAM_WEBHOOK": from_env.url + secret_path})
+    unset = cli("rollback", "-r", "r", cwd=project.root, env={"TEAM_WEBHOOK": ""})
+
+    assert staged.exit_code == 0 and unset.exit_code == 0
+    shown = staged.stdout + staged.stderr + unset.stdout + unset.stderr
+    assert "k3pt-s3cret" not in shown
+    origin = "/".join(dead.split("/")[:3])  # scheme://host:port
+    assert f"notification not delivered: {origin}/…: connection refused" in staged.stderr
+    assert "notification not delivered: $TEAM_WEBHOOK: the variable TEAM_WEBHOOK is not set" in unset.stderr
+    ((method, _, body),) = from_env.received
+    assert method == "POST" and json.loads(body)["action"] == "stage"
+
+
+def test_a_notify_entry_needs_exactly_one_of_url_and_url_env(cli: RunFn, project: Project) -> None:
+    (project.root / "hybridctl.toml").write_text('[[notify]]\nheader = "X-Key"\n')
+
+    run = cli("status", cwd=project.root)
+
+    assert run.exit_code == 2
+    assert "each [[notify]] needs one of url or url-env" in run.stderr
