@@ -22,8 +22,8 @@ demo: $(STAMP)
 test: lint unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check hybridctl tests benchmarks hatch_build.py
-	$(BIN)/ruff format --check hybridctl tests benchmarks hatch_build.py
+	$(BIN)/ruff check hybridctl tests benchmarks scripts hatch_build.py
+	$(BIN)/ruff format --check hybridctl tests benchmarks scripts hatch_build.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

@@ -19,6 +19,7 @@ from hybridctl.config.document import DEFAULT_MAX_FILE_BYTES
 from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
 from hybridctl.errors import UsageError
 from hybridctl.remote.notify import Hook
+from hybridctl.remote.prometheus import DEFAULT_METRICS_TOKEN_ENV, DEFAULT_QUERIES, MetricsSource
 from hybridctl.text import did_you_mean
 
 SETTINGS_FILE = "hybridctl.toml"
@@ -41,6 +42,7 @@ class Settings(NamedTuple):
     ca_bundle: Path | None = None  # a CA (PEM) to trust beside the system's, for targets and hooks
     store_remote: str | None = None  # a git remote the team shares the store through
     notify: tuple[Hook, ...] = ()  # [[notify]] hooks every transition posts an event to
+    metrics: MetricsSource | None = None  # [metrics]: where rollout reconcile measures a step
 
 
 # key in the file -> (environment variable, parser)
@@ -59,6 +61,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "ca-bundle": ("HYBRIDCTL_CA_BUNDLE", "path"),
     "store-remote": ("HYBRIDCTL_STORE_REMOTE", "str"),
     "notify": ("", "hooks"),  # tables in the file only: a URL, and a header and token-env
+    "metrics": ("", "metrics"),  # a table in the file only: provider, url, token-env, queries
 }
 
 
@@ -116,6 +119,8 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
             return float(value)
         if kind == "hooks":
             return tuple(_hook(entry, origin) for entry in value)
+        if kind == "metrics":
+            return _metrics(value, origin)
         if kind in ("list", "paths"):
             items = value.split(",") if isinstance(value, str) else list(value)
             names = tuple(str(i).strip() for i in items if str(i).strip())
@@ -140,6 +145,40 @@ def _hook(entry: Any, origin: str) -> Hook:
     if (url is None) == (url_env is None) or not isinstance(url or url_env, str):
         raise UsageError(f"{origin}: each [[notify]] needs one of url or url-env", hint=way)
     return Hook(url or "", str(entry.get("header", "Authorization")), entry.get("token-env"), url_env=url_env)
+
+
+def _metrics(table: Any, origin: str) -> MetricsSource:
+    way = 'a [metrics] table takes provider ("prometheus" or "usage"), url, token-env and [metrics.queries]'
+    if not isinstance(table, dict):
+        raise UsageError(f"{origin}: metrics must be a table", hint=way)
+    unknown = set(table) - {"provider", "url", "token-env", "queries"}
+    if unknown:
+        raise UsageError(f"{origin}: [metrics] has unknown key(s) {', '.join(sorted(unknown))}", hint=way)
+    provider = table.get("provider", "prometheus")
+    if provider not in ("prometheus", "usage"):
+        raise UsageError(
+            f"{origin}: [metrics] provider must be prometheus or usage, got {provider!r}", hint=way
+        )
+    url = table.get("url")
+    if provider == "prometheus" and not isinstance(url, str):
+        raise UsageError(
+            f"{origin}: [metrics] provider prometheus needs a url", hint='url = "http://prometheus:9090"'
+        )
+    queries = table.get("queries", {})
+    if not isinstance(queries, dict) or not all(isinstance(v, str) for v in queries.values()):
+        raise UsageError(f"{origin}: [metrics.queries] maps names to PromQL strings", hint=way)
+    unknown = set(queries) - set(DEFAULT_QUERIES)
+    if unknown:
+        raise UsageError(
+            f"{origin}: [metrics.queries] has unknown name(s) {', '.join(sorted(unknown))}",
+            hint="known: " + ", ".join(DEFAULT_QUERIES),
+        )
+    return MetricsSource(
+        provider,
+        url if isinstance(url, str) else None,
+        {**DEFAULT_QUERIES, **queries},
+        str(table.get("token-env", DEFAULT_METRICS_TOKEN_ENV)),
+    )
 
 
 def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

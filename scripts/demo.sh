@@ -3,6 +3,7 @@
 # repository's own files are never touched.
 set -eu
 
+repo=$(pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hybridctl-demo.XXXXXX")
 apps=""
 cleanup() {
@@ -52,19 +53,33 @@ hybridctl validate
 
 step "2b. Two applications follow the rollout: the reference endpoint, twice, on loopback" \
     hybridctl serve --port PORT --dir app-N '&' ';' hybridctl push ';' hybridctl status --remote
-for app in app-1 app-2; do
-    port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    hybridctl serve --port "$port" --dir "$app" 2>/dev/null &
-    apps="$apps $!"
-    python - "$port" <<'PY'
+free_port() {
+    python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for() {  # wait_for URL: until it answers
+    python - "$1" <<'PY'
 import sys, time, urllib.request
 for _ in range(200):
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        urllib.request.urlopen(sys.argv[1], timeout=1)
         break
     except OSError:
         time.sleep(0.05)
 PY
+}
+
+start_app() {  # start_app DIR PORT: a reference application in the background
+    hybridctl serve --port "$2" --dir "$1" 2>/dev/null &
+    apps="$apps $!"
+    wait_for "http://127.0.0.1:$2/healthz"
+}
+
+app1_port=$(free_port)
+app2_port=$(free_port)
+start_app app-1 "$app1_port"
+start_app app-2 "$app2_port"
+for port in "$app1_port" "$app2_port"; do
     targets="${targets:+$targets, }\"http://127.0.0.1:$port/hybridctl/bundle\""
 done
 printf 'targets = [%s]\n' "$targets" >> hybridctl.toml
@@ -158,3 +173,52 @@ step "14. Usage by role and model, and the rollout report for stakeholders" \
     hybridctl report usage usage.jsonl --by role,model ';' hybridctl report rollout usage.jsonl --format markdown
 hybridctl report usage usage.jsonl --by role,model
 hybridctl report rollout usage.jsonl --format markdown
+
+step "15. Automated analysis: a metrics server fed by simulated traffic decides each step" \
+    hybridctl stage --reason "..." ';' hybridctl rollout run --timeout 180
+# app-2 is back, and catches up.
+start_app app-2 "$app2_port"
+hybridctl push >/dev/null
+# A stand-in for Prometheus answers hybridctl's queries from the traffic log,
+# which a loop of `hybridctl simulate` feeds through whatever bundle is served.
+metrics_port=$(free_port)
+python "$repo/scripts/demo_metrics.py" --port "$metrics_port" --log traffic.jsonl --config configs/model-config.json &
+apps="$apps $!"
+printf '\n[metrics]\nprovider = "prometheus"\nurl = "http://127.0.0.1:%s"\n' "$metrics_port" >> hybridctl.toml
+cat hybridctl.toml
+feed() {  # feed CANDIDATE-ERROR-RATE: about 600 requests a second until the flag file goes
+    touch feeding
+    n=0
+    while [ -f feeding ]; do
+        n=$((n + 1))
+        hybridctl simulate --requests 600 --minutes 0 --seed "$n" --candidate-error-rate "$1" \
+            --out traffic.jsonl --append >/dev/null 2>&1 || true
+    done
+}
+stop_feeding() {
+    rm -f feeding
+    wait "$feeder" 2>/dev/null || true
+}
+edit_config '
+for role in ("orchestrator", "implementer"):
+    config["roles"][role]["primary"] = "gemini-2.5-flash-lite"
+config["rollout"] = {
+    "steps": [{"weight": 10, "minSoakHours": 0}, {"weight": 50, "minSoakHours": 0}],
+    "analysis": {"intervalSeconds": 4, "inconclusiveLimit": 10},
+}'
+hybridctl stage --reason "orchestrator and implementer on flash lite, judged by the analysis"
+feed 0.001 &
+feeder=$!
+hybridctl rollout run --timeout 180
+stop_feeding
+
+step "16. The next candidate goes bad mid-rollout: the analysis rolls it back by itself" \
+    hybridctl stage --reason "..." ';' hybridctl rollout run --timeout 180
+edit_config 'config["roles"]["critic"]["primary"] = "gemini-2.5-flash-lite"'
+hybridctl stage --reason "the critic on flash lite too"
+feed 0.09 &
+feeder=$!
+expect_failure hybridctl rollout run --timeout 180
+stop_feeding
+hybridctl status --remote || true
+hybridctl history --limit 8

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from tests.helpers import (
     CONFIGS,
     OUR_ENV,
+    JsonServer,
     Project,
     Run,
     RunFn,
@@ -85,6 +86,24 @@ def target_server() -> Iterator[Callable[..., TargetServer]]:
 
     def start(**behaviour: Any) -> TargetServer:
         server = TargetServer(**behaviour)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+S = TypeVar("S", bound=JsonServer)
+
+
+@pytest.fixture
+def local_server() -> Iterator[Callable[..., Any]]:
+    """local_server(PromServer, token=...) starts a test server on 127.0.0.1, stopped after the test."""
+    started: list[JsonServer] = []
+
+    def start(kind: type[S], *args: Any, **kwargs: Any) -> S:
+        server = kind(*args, **kwargs)
         started.append(server)
         return server
 

@@ -273,3 +273,124 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/hybridctl/bundle"
+
+
+Answer = tuple[int, object]
+
+
+class JsonServer:
+    """An HTTP server on 127.0.0.1, written for the tests, that answers every
+    request with JSON from ``answer(method, path, headers, body)`` and keeps
+    what it received."""
+
+    def __init__(self, answer: Callable[[str, str, dict[str, str], bytes], Answer]) -> None:
+        import http.server
+        import threading
+
+        self.received: list[tuple[str, str, dict[str, str]]] = []  # method, path, headers
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _any(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = dict(self.headers.items())
+                owner.received.append((method, self.path, headers))
+                status, reply = answer(method, self.path, headers, body)
+                data = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._any("GET")
+
+            def do_POST(self) -> None:
+                self._any("POST")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# The metric each default query of hybridctl's [metrics] reads, as an application exports it.
+PROM_METRICS = {
+    "llm_requests_total": "requests",
+    "llm_errors_total": "errors",
+    "llm_latency_seconds_bucket": "latency-p95",
+    "llm_cost_usd_total": "cost",
+    "llm_escalations_total": "escalations",
+    "llm_satisfaction_sum": "satisfaction",
+}
+
+
+class PromServer(JsonServer):
+    """A Prometheus-API-shaped server: ``GET /api/v1/query`` answers each query
+    with the figure set for its metric and its ``variant`` label (a query with
+    no variant label is month-to-date spend). A figure set to None answers an
+    empty vector; ``status`` other than 200 answers that status."""
+
+    def __init__(self, *, token: str | None = None) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        self.figures: dict[str, dict[str, float | None]] = {"stable": {}, "candidate": {}}
+        self.spend_month: float | None = None
+        self.status = 200
+        self.token = token
+        self.queries: list[str] = []
+
+        def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+            parts = urlsplit(path)
+            if parts.path != "/api/v1/query":
+                return 404, {"status": "error", "error": "not found"}
+            if self.token is not None and headers.get("Authorization") != f"Bearer {self.token}":
+                return 401, {"status": "error", "error": "unauthorized"}
+            if self.status != 200:
+                return self.status, {"status": "error", "error": "unavailable"}
+            query = parse_qs(parts.query)["query"][0]
+            self.queries.append(query)
+            metric = next((m for m in PROM_METRICS if m in query), None)
+            variant = re.search(r'variant="(\w+)"', query)
+            if metric is None:
+                return 400, {"status": "error", "errorType": "bad_data", "error": "unknown metric"}
+            if variant is None:
+                value = self.spend_month
+            else:
+                value = self.figures[variant.group(1)].get(PROM_METRICS[metric])
+            result = [] if value is None else [{"metric": {}, "value": [1764547200, repr(float(value))]}]
+            return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
+
+        super().__init__(answer)
+
+    def set(self, variant: str, **figures: float | None) -> None:
+        """requests, errors, latency (p95 seconds), cost (USD), escalations, satisfaction."""
+        names = {"latency": "latency-p95"}
+        self.figures[variant].update({names.get(k, k): v for k, v in figures.items()})
+
+
+class ModelsServer(JsonServer):
+    """An OpenAI-compatible ``GET /v1/models`` that lists ``ids`` to a caller
+    with the right bearer token (401 otherwise)."""
+
+    def __init__(self, ids: list[str], *, token: str) -> None:
+        self.ids = ids
+
+        def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+            if not path.startswith("/v1/models"):
+                return 404, {"error": "not found"}
+            if headers.get("Authorization") != f"Bearer {token}":
+                return 401, {"error": {"message": "invalid api key"}}
+            return 200, {"object": "list", "data": [{"id": i, "object": "model"} for i in self.ids]}
+
+        super().__init__(answer)
+        self.base_url = f"{self.url}/v1"

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from hybridctl import __version__
+from hybridctl.cli import analysis as analysis_cmd
 from hybridctl.cli import backup as backup_cmd
 from hybridctl.cli import history as history_cmd
 from hybridctl.cli import init as init_cmd
@@ -67,6 +68,7 @@ for _group in (
     rollout_cmd.canary_app,
     rollout_cmd.rollout_app,
     rollout_cmd.gate_app,
+    analysis_cmd.providers_app,
     report_cmd.report_app,
     report_cmd.prices_app,
 ):
@@ -98,6 +100,7 @@ COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
     "rollout": rollout_cmd.rollout_app,
     "render": (rollout_cmd.render, rollout_cmd.OTHER_EXAMPLES),
     "gate": rollout_cmd.gate_app,
+    "providers": analysis_cmd.providers_app,
     "simulate": (simulate_cmd.simulate, simulate_cmd.EXAMPLES),
     "report": report_cmd.report_app,
     "prices": report_cmd.prices_app,
@@ -114,7 +117,8 @@ def build_app(only: str | None = None) -> typer.Typer:
         ),
         epilog=(
             "Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error, "
-            "5 inconclusive (gates without a verdict), 130 interrupted."
+            "5 inconclusive (gates without a verdict, or a rollout paused for a person), "
+            "6 timed out (rollout run), 130 interrupted."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,

@@ -76,3 +76,8 @@ def ignored_rules() -> frozenset[str]:
     from hybridctl.settings import load_settings
 
     return frozenset(load_settings().ignore)
+
+
+NoPush = Annotated[
+    bool, typer.Option("--no-push", help="Record the transition without pushing it to the targets.")
+]

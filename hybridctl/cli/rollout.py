@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hybridctl.cli import analysis as analysis_cmd
 from hybridctl.cli.options import (
     ConfigDir,
     Json,
     LockTimeout,
+    NoPush,
     OptionalReason,
     Reason,
     StorePath,
@@ -92,10 +94,6 @@ if TYPE_CHECKING:
     from hybridctl.rollout.ops import TransitionResult
     from hybridctl.store.workspace import Workspace
 
-NoPush = Annotated[
-    bool, typer.Option("--no-push", help="Record the transition without pushing it to the targets.")
-]
-
 
 def _finish(space: Workspace, result: TransitionResult, as_json: bool, no_push: bool) -> None:
     """Render a transition, deliver it to the targets and hooks, and exit 4 when
@@ -108,12 +106,6 @@ def _finish(space: Workspace, result: TransitionResult, as_json: bool, no_push: 
     render_transition(result, as_json, delivery)
     if delivery is not None and not delivery.ok:
         raise typer.Exit(4)
-
-
-def _usage(paths: list[Path] | None) -> tuple[Path, ...]:
-    from hybridctl.settings import load_settings
-
-    return tuple(paths) if paths else load_settings().usage
 
 
 def _forced_reason(force: bool, reason: str | None) -> None:
@@ -155,7 +147,7 @@ def promote(
 
     _forced_reason(force, reason)
     space = workspace(config_dir, store, lock_timeout)
-    result = run(space, full=full, force=force, reason=reason, usage=_usage(usage))
+    result = run(space, full=full, force=force, reason=reason, usage=tuple(usage or ()))
     _finish(space, result, as_json, no_push)
 
 
@@ -178,7 +170,7 @@ def canary_set(
     from hybridctl.rollout.ops import canary_set as run
 
     space = workspace(config_dir, store, lock_timeout)
-    result = run(space, weight, reason=reason, force=force, usage=_usage(usage))
+    result = run(space, weight, reason=reason, force=force, usage=tuple(usage or ()))
     _finish(space, result, as_json, no_push)
 
 
@@ -284,19 +276,21 @@ def status(
     space = workspace(config_dir, store, None)
     if watch:
         result = watch_status(
-            lambda: run(space, usage=_usage(usage), remote=remote),
+            lambda: run(space, usage=tuple(usage or ()), remote=remote),
             as_json=as_json,
             interval=interval,
             count=count,
         )
     else:
-        result = run(space, usage=_usage(usage), remote=remote)
+        result = run(space, usage=tuple(usage or ()), remote=remote)
         render_status(result, as_json)
     if not result.healthy:
         raise typer.Exit(1)
 
 
-rollout_app = typer.Typer(help="The rollout plan.", no_args_is_help=True)
+rollout_app = typer.Typer(help="The rollout plan, and the automated analysis.", no_args_is_help=True)
+rollout_app.command("reconcile", epilog=analysis_cmd.RECONCILE_EXAMPLES)(analysis_cmd.reconcile)
+rollout_app.command("run", epilog=analysis_cmd.RUN_EXAMPLES)(analysis_cmd.run)
 
 
 @rollout_app.command("plan", epilog=OTHER_EXAMPLES)
@@ -345,7 +339,7 @@ def gate_check(
 
     space = workspace(config_dir, store, None)
     opened = space.open_store()
-    report = gate_report(opened, load_state(opened), _usage(usage), workspace=space)
+    report = gate_report(opened, load_state(opened), tuple(usage or ()), workspace=space)
     render_gates(report, as_json)
     from hybridctl.errors import ExitCode
 

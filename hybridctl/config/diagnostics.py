@@ -66,6 +66,9 @@ RULES: dict[str, Rule] = {
         Rule("price-unit", _E, "A price looks per-token in a per-million field, or the reverse."),
         Rule("target-range", _E, "A target range is empty (min above max)."),
         Rule("budget-inconsistent", _W, "Budgets contradict each other (e.g. weekly > 7 x daily)."),
+        Rule(
+            "budget-gate-without-budget", _W, "gates.maxMonthlyBudgetShare is set but budgets.monthly is not."
+        ),
         Rule("secret-literal", _E, "A literal API key or token; keys come from the environment."),
         # across files
         Rule("mode-without-role", _E, "A mode in the modes file has no role in model-config.json."),

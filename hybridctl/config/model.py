@@ -94,6 +94,7 @@ class Gates(NamedTuple):
     min_cost_savings: float | None = None  # against stable, for the same workload
     max_escalation_rate: float | None = None
     min_requests: int = 1  # per variant, before any verdict
+    max_monthly_budget_share: float | None = None  # month-end projection at the next weight / budget
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Gates:
@@ -104,6 +105,7 @@ class Gates(NamedTuple):
             data.get("minCostSavings"),
             data.get("maxEscalationRate"),
             int(data.get("minRequests", 1)),
+            data.get("maxMonthlyBudgetShare"),
         )
 
 
@@ -134,6 +136,25 @@ class Budgets(NamedTuple):
         return cls(data.get("daily"), data.get("weekly"), data.get("monthly"), data.get("currency", "USD"))
 
 
+class Analysis(NamedTuple):
+    """How reconcile judges a step on live metrics (rollout.analysis)."""
+
+    interval_s: float = 300.0  # between two measurements of a step
+    failure_limit: int = 1  # consecutive failed measurements that roll back
+    inconclusive_limit: int = 3  # consecutive inconclusive measurements that pause
+    max_inconclusive_minutes: float = 60.0  # longest a step may stay inconclusive
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        default = cls()
+        return cls(
+            float(data.get("intervalSeconds", default.interval_s)),
+            int(data.get("failureLimit", default.failure_limit)),
+            int(data.get("inconclusiveLimit", default.inconclusive_limit)),
+            float(data.get("maxInconclusiveMinutes", default.max_inconclusive_minutes)),
+        )
+
+
 DEFAULT_ROLLOUT_STEPS = ((10, 0.0), (50, 0.0))  # canary weights when the file names none
 
 
@@ -147,6 +168,7 @@ class Strategy(NamedTuple):
     rollback_triggers: RollbackTriggers
     budgets: Budgets
     rollout_steps: tuple[tuple[int, float], ...]  # (weight, min soak hours)
+    analysis: Analysis = Analysis()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Strategy:
@@ -204,6 +226,7 @@ class Strategy(NamedTuple):
             rollback_triggers=RollbackTriggers.from_dict(data.get("rollbackTriggers", {})),
             budgets=Budgets.from_dict(data.get("budgets", {})),
             rollout_steps=steps,
+            analysis=Analysis.from_dict(data.get("rollout", {}).get("analysis", {})),
         )
 
     def criteria_of(self, role: str) -> tuple[str, ...]:

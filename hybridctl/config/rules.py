@@ -521,6 +521,13 @@ def target_and_budget_ranges(document: Document, strategy: Strategy) -> Iterator
             f"cost savings target min {_fmt(low)} is above max {_fmt(high)}",
             ("targets", "costSavings", "min"),
         )
+    if strategy.gates.max_monthly_budget_share is not None and not strategy.budgets.monthly:
+        yield document.diag(
+            "budget-gate-without-budget",
+            "gates.maxMonthlyBudgetShare is set, but there is no monthly budget to judge it against",
+            ("gates", "maxMonthlyBudgetShare"),
+            hint="set budgets.monthly, or remove the gate",
+        )
     budgets = {k: v for k, v in strategy.budgets._asdict().items() if isinstance(v, (int, float))}
     checks = [
         ("weekly", "daily", 7, "7 daily budgets"),

@@ -339,11 +339,16 @@ def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | Non
         )
         verdict = (step.gates or {}).get("verdict", "-")
         forced = f" (forced: {'; '.join(step.forced)})" if step.forced else ""
+        action = step.action
+        if step.automatic:
+            action += (
+                f" (automatic, {step.measurements} measurement(s))" if step.measurements else " (automatic)"
+            )
         timeline.append(
             [
                 f"r{step.revision}",
                 step.time.strftime("%Y-%m-%d %H:%M"),
-                step.action,
+                action,
                 move,
                 verdict + forced,
                 step.actor,

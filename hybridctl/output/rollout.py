@@ -192,6 +192,13 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
             f"last: {last.action} by {last.actor} at {when(last.time)} UTC (r{last.revision})"
             + (f": {last.reason}" if last.reason else "")
         )
+    measured = state.analysis
+    if measured.measurements and measured.last_measured is not None:
+        out.print(
+            f"analysis: {measured.measurements} measurement(s) in this step, "
+            f"the last {measured.last_verdict} at {when(measured.last_measured)} UTC; "
+            f"{measured.failures} failed and {measured.inconclusive} inconclusive in a row"
+        )
     roles = sorted(set(result.stable_roles) | set(result.candidate_roles))
     if roles:
         grid = table("ROLE", "STABLE", "CANDIDATE")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from hybridctl.errors import UsageError
+from hybridctl.errors import RemoteError, UsageError
 from hybridctl.text import clean, hold_secret
 
 if TYPE_CHECKING:
@@ -152,3 +152,36 @@ def fan_out(work: Callable[[Item], Done], items: Sequence[Item], concurrency: in
         raise
     pool.shutdown()
     return results
+
+
+def download(
+    url: str, target: Path, *, token_env: str, ca_bundle: Path | None, policy: Policy = Policy(timeout_s=30)
+) -> None:
+    """Fetch ``url`` into ``target`` (streamed: a day of usage may be large),
+    retried as the policy says; RemoteError when it cannot be had."""
+    import httpx
+
+    token = token_from(token_env)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    wait, problem = policy.backoff_s, "not tried"
+    with client(ca_bundle, policy) as http:
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                with http.stream("GET", url, headers=headers) as response, target.open("wb") as out:
+                    if response.status_code < 300:
+                        for chunk in response.iter_bytes():
+                            out.write(chunk)
+                        return
+                    problem = f"HTTP {response.status_code}"
+                    if response.status_code < 500:
+                        break
+            except (httpx.TransportError, httpx.InvalidURL) as exc:
+                problem = _describe(exc)
+                if isinstance(exc, httpx.InvalidURL) or "certificate" in problem:
+                    break
+            if attempt < policy.attempts:
+                time.sleep(wait * (1 + random.random() / 2))
+                wait *= 2
+    raise RemoteError(
+        f"cannot fetch usage from {clean(url)}: {problem}", hint="check [metrics] url and token-env"
+    )

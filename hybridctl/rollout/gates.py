@@ -26,32 +26,93 @@ class GateResult(NamedTuple):
     detail: str
 
 
+@dataclass(frozen=True)
+class Figures:
+    """One variant's figures over the current step, from usage events or a
+    metrics server. None: no data, which no gate ever reads as a pass."""
+
+    requests: float | None = None
+    errors: float | None = None
+    p95_latency_s: float | None = None
+    cost: float | None = None  # USD, of the priced requests
+    priced: float | None = None  # requests whose cost is known
+    escalated: float | None = None
+    quality: float | None = None  # mean satisfaction, any scale (only ratios are judged)
+
+    @classmethod
+    def from_totals(cls, totals: Totals) -> Figures:
+        return cls(
+            float(totals.requests),
+            float(totals.errors),
+            totals.latency.quantile(0.95),
+            totals.cost,
+            float(totals.priced),
+            float(totals.escalated),
+            totals.quality,
+        )
+
+    @staticmethod
+    def _share(part: float | None, whole: float | None) -> float | None:
+        return None if part is None or not whole else part / whole
+
+    @property
+    def error_rate(self) -> float | None:
+        return self._share(self.errors, self.requests)
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return self._share(self.escalated, self.requests)
+
+    @property
+    def cost_per_request(self) -> float | None:
+        return self._share(self.cost, self.priced)
+
+    def to_dict(self) -> dict[str, Any]:
+        error_rate = self.error_rate
+        return {
+            "requests": self.requests,
+            "error_rate": error_rate,
+            "p95_latency_s": self.p95_latency_s,
+            "cost_per_request": self.cost_per_request,
+            "escalation_rate": self.escalation_rate,
+            "availability": None if error_rate is None else 1 - error_rate,
+            "quality": self.quality,
+        }
+
+
+class BudgetProjection(NamedTuple):
+    """Month-end spend if the next weight held for the rest of the month."""
+
+    month_to_date: float | None
+    projected: float | None  # None: not enough data to project
+    monthly_budget: float
+    next_weight: int
+
+
 class GateReport(NamedTuple):
     verdict: str  # go, no-go, inconclusive
     results: list[GateResult]
-    stable: Totals
-    candidate: Totals
+    stable: Figures
+    candidate: Figures
     since: datetime | None
+    source: str = "usage"  # where the figures came from
+    problems: tuple[str, ...] = ()  # why data is missing: an unreachable server, a failed query
+    savings: float | None = None  # 1 - candidate cost / stable's, for the same workload
 
     def to_dict(self) -> dict[str, Any]:
-        def variant(t: Totals) -> dict[str, Any]:
-            return {
-                "requests": t.requests,
-                "error_rate": t.error_rate,
-                "p95_latency_s": t.latency.quantile(0.95),
-                "cost_per_request": t.cost_per_request,
-                "escalation_rate": t.escalation_rate,
-                "availability": None if t.error_rate is None else 1 - t.error_rate,
-                "quality": t.quality,
-            }
-
         return {
             "verdict": self.verdict,
+            "savings": self.savings,
             "since": None if self.since is None else self.since.isoformat(),
+            "source": self.source,
+            "problems": list(self.problems),
             "gates": [r._asdict() for r in self.results],
-            "stable": variant(self.stable),
-            "candidate": variant(self.candidate),
+            "stable": self.stable.to_dict(),
+            "candidate": self.candidate.to_dict(),
         }
+
+    def failing(self) -> list[GateResult]:
+        return [r for r in self.results if r.status == FAIL]
 
 
 @dataclass
@@ -99,25 +160,71 @@ def collect(
     return usage["stable"], usage["candidate"]
 
 
+def month_spend(cube: Cube, month_start: datetime, stable: Catalog, candidate: Catalog) -> float:
+    """Spend of every request since the month began (UTC days), each priced by
+    its variant's catalog (the stable one for traffic outside a rollout)."""
+    first_day = month_start.strftime("%Y-%m-%d")
+    spent = Totals()
+    for key, cell in cube.cells.items():
+        if key[1] >= first_day:
+            add_cell(Priced(spent, {}), key, cell, candidate if key[5] == "candidate" else stable, False)
+    return spent.cost
+
+
+def usage_figures(stable: VariantUsage, candidate: VariantUsage) -> tuple[Figures, Figures, float | None]:
+    """Both variants' figures from usage events, and the candidate's savings
+    for the same workload (each role and escalation cell weighted alike)."""
+    savings = same_workload_savings(stable.cells, candidate.cells)
+    return Figures.from_totals(stable.total), Figures.from_totals(candidate.total), savings
+
+
+def project_month_end(
+    month_to_date: float | None,
+    stable: Figures,
+    candidate: Figures,
+    window_hours: float,
+    next_weight: int,
+    hours_left: float,
+) -> float | None:
+    """Month-to-date spend plus the rest of the month at the step's request rate,
+    each request costing what its variant's cost at ``next_weight`` percent."""
+    requests = [stable.requests, candidate.requests]
+    costs = [stable.cost_per_request, candidate.cost_per_request]
+    if month_to_date is None or window_hours <= 0 or None in requests or None in costs:
+        return None
+    per_hour = sum(r for r in requests if r is not None) / window_hours
+    share = next_weight / 100
+    per_request = (1 - share) * (costs[0] or 0.0) + share * (costs[1] or 0.0)
+    return month_to_date + per_hour * per_request * max(hours_left, 0.0)
+
+
 def evaluate(
-    stable_usage: VariantUsage, candidate_usage: VariantUsage, gates: Gates, since: datetime | None
+    stable: Figures,
+    candidate: Figures,
+    gates: Gates,
+    since: datetime | None,
+    *,
+    savings: float | None,
+    budget: BudgetProjection | None = None,
+    source: str = "usage",
+    problems: tuple[str, ...] = (),
 ) -> GateReport:
-    stable, candidate = stable_usage.total, candidate_usage.total
     minimum = gates.min_requests
-    fewest = min(stable.requests, candidate.requests)
+    counts = [stable.requests, candidate.requests]
+    fewest = None if None in counts else min(c for c in counts if c is not None)
+    shown = [f"{c:,.0f}" if c is not None else "no data" for c in counts]
     results = [
         GateResult(
             "sample size",
-            PASS if fewest >= minimum else INCONCLUSIVE,
-            float(fewest),
+            PASS if fewest is not None and fewest >= minimum else INCONCLUSIVE,
+            fewest,
             float(minimum),
-            f"stable {stable.requests}, candidate {candidate.requests}; {minimum} per variant needed",
+            f"stable {shown[0]}, candidate {shown[1]}; {minimum} per variant needed",
         )
     ]
     enough = results[0].status == PASS
     error_rate = candidate.error_rate
     delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
-    savings = same_workload_savings(stable_usage.cells, candidate_usage.cells)
     checks: list[tuple[str, float | None, float | None, Callable[[float, float], bool], str]] = [
         ("error rate", error_rate, gates.max_error_rate, operator.le, "candidate errors / requests"),
         (
@@ -129,7 +236,7 @@ def evaluate(
         ),
         (
             "p95 latency",
-            candidate.latency.quantile(0.95),
+            candidate.p95_latency_s,
             gates.max_p95_latency_s,
             operator.le,
             "candidate 95th percentile, seconds",
@@ -149,6 +256,15 @@ def evaluate(
             "candidate escalated requests / requests",
         ),
     ]
+    if budget is not None and gates.max_monthly_budget_share is not None:
+        projected = budget.projected
+        detail = (
+            f"month-end spend at {budget.next_weight}%: "
+            + ("too little data to project" if projected is None else f"${projected:,.2f}")
+            + f" of ${budget.monthly_budget:,.2f}"
+        )
+        share = None if projected is None else projected / budget.monthly_budget
+        checks.append(("monthly budget", share, gates.max_monthly_budget_share, operator.le, detail))
     for name, observed, threshold, within, detail in checks:
         if threshold is None:
             continue  # not configured: no gate
@@ -160,22 +276,24 @@ def evaluate(
             )
     statuses = {r.status for r in results}
     verdict = "no-go" if FAIL in statuses else "inconclusive" if INCONCLUSIVE in statuses else "go"
-    return GateReport(verdict, results, stable, candidate, since)
+    return GateReport(verdict, results, stable, candidate, since, source, problems, savings)
 
 
 def rollback_reasons(report: GateReport, triggers: RollbackTriggers) -> list[str]:
-    """The seed's immediate rollback triggers that the candidate's usage meets."""
+    """The seed's immediate rollback triggers that the candidate's figures meet,
+    judged once both variants have the gates' minimum sample (a few early
+    errors are not an error rate)."""
     reasons: list[str] = []
-    candidate, stable = report.candidate, report.stable
-    if not candidate.requests:
+    if not report.results or report.results[0].status != PASS:
         return reasons
-    error_rate = candidate.error_rate or 0.0
-    t = triggers
-    if t.max_error_rate is not None and error_rate > t.max_error_rate:
-        reasons.append(f"error rate {error_rate:.1%} > {t.max_error_rate:.1%}")
-    if t.min_availability is not None and 1 - error_rate < t.min_availability:
-        reasons.append(f"availability {1 - error_rate:.2%} < {t.min_availability:.2%}")
-    savings = next((r.observed for r in report.results if r.name == "cost savings"), None)
+    candidate, stable, t = report.candidate, report.stable, triggers
+    error_rate = candidate.error_rate
+    if error_rate is not None:
+        if t.max_error_rate is not None and error_rate > t.max_error_rate:
+            reasons.append(f"error rate {error_rate:.1%} > {t.max_error_rate:.1%}")
+        if t.min_availability is not None and 1 - error_rate < t.min_availability:
+            reasons.append(f"availability {1 - error_rate:.2%} < {t.min_availability:.2%}")
+    savings = report.savings
     if t.min_cost_savings is not None and savings is not None and savings < t.min_cost_savings:
         reasons.append(f"cost savings {savings:.1%} < {t.min_cost_savings:.1%}")
     if t.max_satisfaction_drop is not None and candidate.quality is not None and stable.quality:

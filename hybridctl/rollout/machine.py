@@ -28,6 +28,7 @@ class Action(str, Enum):
     DISABLE = "disable"
     ENABLE = "enable"
     FORCE = "force"
+    ANALYSIS = "analysis"  # a measurement recorded by rollout reconcile; never a move of its own
 
 
 # Emergency controls: legal in every state, they do not move the rollout.

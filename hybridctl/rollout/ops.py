@@ -14,23 +14,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl import fsutil
-from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.config.validate import CHECKED_BY, InvalidConfig, validate_snapshot
-from hybridctl.errors import CheckFailed, RefusedError, UsageError
-from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive, collect, evaluate
+from hybridctl.config.validate import InvalidConfig, validate_snapshot
+from hybridctl.errors import RefusedError, UsageError
+from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive
 from hybridctl.rollout.machine import Action, check, describe
+from hybridctl.rollout.measure import (
+    FULL,
+    NO_USAGE_HINT,
+    has_source,
+    measure,
+    next_weight,
+    rollout_sides,
+    strategy_of,
+    trusted,
+)
 from hybridctl.store.records import Record, digest_files
-from hybridctl.store.state import STATE_FILE, CanaryStep, LastAction, RolloutState, Snapshot, Stage
+from hybridctl.store.state import (
+    STATE_FILE,
+    CanaryStep,
+    LastAction,
+    RolloutState,
+    Snapshot,
+    Stage,
+    StepAnalysis,
+)
 from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, utc_now
-from hybridctl.usage.cube import Cube
 
 if TYPE_CHECKING:
     from hybridctl.store.repo import Store
-
-FULL = 100
 
 
 class TransitionResult(NamedTuple):
@@ -85,17 +99,6 @@ def _snapshot_files(store: Store, snapshot: Snapshot) -> dict[str, bytes]:
     return store.configs_at(store.at(snapshot.revision))
 
 
-def _strategy(files: dict[str, bytes], label: str, *, trusted: bool = False) -> Strategy:
-    """The typed strategy; ``trusted`` skips the schema check of files whose
-    record says this release validated them."""
-    strategy = ConfigFiles.from_mapping(files).strategy(trusted=trusted)
-    if strategy is None:
-        raise CheckFailed(
-            f"the model config of {label} does not validate", hint=f"hybridctl validate; {label}"
-        )
-    return strategy
-
-
 def _validate(
     workspace: Workspace, files: dict[str, bytes], label: str, *, force: bool, forced: list[str]
 ) -> dict[str, Any]:
@@ -108,7 +111,7 @@ def _validate(
     return result.summary()
 
 
-class _Transition:
+class Transition:
     """One transition in progress, under the lock."""
 
     def __init__(
@@ -122,6 +125,7 @@ class _Transition:
         self.actor = workspace.actor()
         self.before = load_state(store)
         self.forced: list[str] = []
+        self.details: dict[str, Any] = {}  # added to the record (reconcile: the measurement behind it)
 
     def commit(
         self,
@@ -135,10 +139,16 @@ class _Transition:
         details: dict[str, Any] | None = None,
         saved: Record | None = None,
     ) -> TransitionResult:
-        """Write the new state (and configs, if they change) with the record of it."""
+        """Write the new state (and configs, if they change) with the record of it.
+        A measurement (kind "analysis") leaves ``last`` to the last transition."""
         head = self.store.head()
         revision = (head.revision if head else 0) + 1
-        after = after.with_(last=LastAction(self.action.value, self.actor, self.now, self.reason, revision))
+        if after.step_started != self.before.step_started or after.stage is not self.before.stage:
+            after = after.with_(analysis=StepAnalysis())  # a new step: its measurements start over
+        if kind != "analysis":
+            after = after.with_(
+                last=LastAction(self.action.value, self.actor, self.now, self.reason, revision)
+            )
         working = _working(self.workspace)
         recorded = working if configs is None else configs
         files: dict[str, bytes | None] = {}
@@ -148,6 +158,7 @@ class _Transition:
         state_bytes = after.to_bytes()
         files[STATE_FILE] = state_bytes
         record_details = {
+            **self.details,
             **(details or {}),
             "action": self.action.value,
             "from": {
@@ -220,46 +231,18 @@ class _Transition:
         )
 
 
-def _usage_since(paths: Sequence[Path], since: datetime | None) -> Cube:
-    from hybridctl.usage.reports import read_usage
-    from hybridctl.usage.scan import ScanSpec, resolve_sources
-
-    spec = ScanSpec(() if since is None else (since,))
-    return read_usage(resolve_sources([str(p) for p in paths]), spec, None).cube
-
-
-NO_USAGE_HINT = "pass --usage FILE, or set usage in settings"
-
-
 def gate_report(
-    store: Store, state: RolloutState, usage: Sequence[Path], *, workspace: Workspace | None = None
+    store: Store,
+    state: RolloutState,
+    usage: Sequence[Path],
+    *,
+    workspace: Workspace,
+    now: datetime | None = None,
 ) -> GateReport:
-    """Gates on the usage since the current step began, candidate against stable
-    (with ``workspace``, revisions this release validated are not checked again)."""
-    if state.stable is None or state.candidate is None or not state.in_flight:
-        raise RefusedError(
-            "no candidate is in flight, so there is nothing to gate",
-            hint="hybridctl stage --reason '...' starts a rollout",
-        )
-    if not usage:
-        raise UsageError(
-            "no usage input was given, so the gates cannot judge the candidate", hint=NO_USAGE_HINT
-        )
-    stable_record, candidate_record = store.at(state.stable.revision), store.at(state.candidate.revision)
-    stable_files, candidate_files = store.configs_at(stable_record), store.configs_at(candidate_record)
-    checked = (
-        workspace is not None and trusted(workspace, stable_record) and trusted(workspace, candidate_record)
-    )
-    _strategy(stable_files, f"stable r{state.stable.revision}", trusted=checked)
-    candidate = _strategy(candidate_files, f"candidate r{state.candidate.revision}", trusted=checked)
-    cube = _usage_since(usage, state.step_started)
-    stable_usage, candidate_usage = collect(
-        cube,
-        state.step_started,
-        ConfigFiles.from_mapping(stable_files).catalog(),
-        ConfigFiles.from_mapping(candidate_files).catalog(),
-    )
-    return evaluate(stable_usage, candidate_usage, candidate.gates, state.step_started)
+    """Gates on the current step, candidate against stable: on ``usage`` when
+    given, else on the metrics provider or the usage files in settings."""
+    sides = rollout_sides(store, state, workspace)
+    return measure(workspace, state, sides, now or utc_now(), usage).report
 
 
 def soak_until(state: RolloutState) -> datetime | None:
@@ -273,7 +256,7 @@ def soak_until(state: RolloutState) -> datetime | None:
     return state.step_started + timedelta(hours=state.plan[state.step].min_soak_hours)
 
 
-def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> GateReport | None:
+def _guard_increase(txn: Transition, usage: Sequence[Path], force: bool) -> GateReport | None:
     """Soak time and gates before more traffic goes to the candidate (only once it has some)."""
     state = txn.before
     if state.weight == 0:
@@ -287,7 +270,7 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
                 hint="wait (hybridctl rollout plan shows when), or --force --reason '...'",
             )
         txn.forced.append(f"soak time (until {until:%Y-%m-%d %H:%M} UTC)")
-    if not usage:
+    if not has_source(txn.workspace, usage):
         if not force:
             raise UsageError(
                 "no usage input was given, so the gates cannot judge the candidate",
@@ -295,7 +278,7 @@ def _guard_increase(txn: _Transition, usage: Sequence[Path], force: bool) -> Gat
             )
         txn.forced.append("gates (no usage input)")
         return None
-    report = gate_report(txn.store, state, usage, workspace=txn.workspace)
+    report = gate_report(txn.store, state, usage, workspace=txn.workspace, now=txn.now)
     if report.verdict != "go":
         if not force:
             refused = GatesFailed if report.verdict == "no-go" else GatesInconclusive
@@ -314,14 +297,7 @@ def _step_for(plan: tuple[CanaryStep, ...], weight: int) -> int:
     return max((i for i, step in enumerate(plan) if step.weight <= weight), default=-1)
 
 
-def trusted(workspace: Workspace, record: Record) -> bool:
-    """Whether a stored revision's own validation still holds: made by this
-    release, passed, and no team schemas (which may have changed since)."""
-    checked = record.validation or {}
-    return workspace.schema_dir is None and checked.get("ok") is True and record.checked_by == CHECKED_BY
-
-
-def _candidate_files(txn: _Transition) -> tuple[dict[str, bytes], dict[str, Any]]:
+def _candidate_files(txn: Transition) -> tuple[dict[str, bytes], dict[str, Any]]:
     """The in-flight candidate's files, validated (refused when invalid). The
     bytes are the ones staged (the digest says so), so this release's verdict
     recorded then is reused rather than computed again."""
@@ -343,7 +319,7 @@ def stage(
     workspace: Workspace, *, reason: str, force: bool = False, now: datetime | None = None
 ) -> TransitionResult:
     with workspace.mutation("stage") as store:
-        txn = _Transition(workspace, store, Action.STAGE, reason, now or utc_now())
+        txn = Transition(workspace, store, Action.STAGE, reason, now or utc_now())
         check(txn.before, Action.STAGE, force=force)
         if txn.before.in_flight:
             txn.forced.append(
@@ -361,7 +337,7 @@ def stage(
             )
         head = store.head()
         revision = (head.revision if head else 0) + 1
-        plan = tuple(CanaryStep(w, h) for w, h in _strategy(configs, "the working configs").rollout_steps)
+        plan = tuple(CanaryStep(w, h) for w, h in strategy_of(configs, "the working configs").rollout_steps)
         after = txn.before.with_(
             stage=Stage.STAGED,
             weight=0,
@@ -404,30 +380,44 @@ def promote(
 ) -> TransitionResult:
     action = Action.PROMOTE_FULL if full else Action.PROMOTE
     with workspace.mutation(action.value) as store:
-        txn = _Transition(workspace, store, action, "promote" if reason is None else reason, now or utc_now())
-        state = txn.before
-        check(state, action)
-        assert state.candidate is not None
-        _, validation = _candidate_files(txn)
-        target = FULL if full else next((s.weight for s in state.plan if s.weight > state.weight), FULL)
-        if reason is None:
-            txn.reason = f"promote to {target}%"
-        report = _guard_increase(txn, usage, force)
-        if target == FULL:
-            after = _completed(state)
-            summary = f"r{state.candidate.revision} is the new stable (100%)"
-        else:
-            step = _step_for(state.plan, target)
-            after = state.with_(stage=Stage.CANARY, weight=target, step=step, step_started=txn.now)
-            summary = f"canary {state.weight}% -> {target}%"
-        return txn.commit(
-            after,
-            kind="promote",
-            summary=summary,
-            validation=validation,
-            gates=report,
-            details={"reached_full": target == FULL},
-        )
+        txn = Transition(workspace, store, action, "promote" if reason is None else reason, now or utc_now())
+        return promote_in(txn, full=full, force=force, usage=usage, named=reason is not None)
+
+
+def promote_in(
+    txn: Transition,
+    *,
+    full: bool = False,
+    force: bool = False,
+    usage: Sequence[Path] = (),
+    named: bool = True,
+    judged: GateReport | None = None,
+) -> TransitionResult:
+    """Promote within a transition already under the lock. ``judged``: gates an
+    analysis measured just now (a go), instead of reading ``usage``."""
+    state = txn.before
+    check(state, txn.action)
+    assert state.candidate is not None
+    _, validation = _candidate_files(txn)
+    target = FULL if full else next_weight(state)
+    if not named:
+        txn.reason = f"promote to {target}%"
+    report = judged if judged is not None else _guard_increase(txn, usage, force)
+    if target == FULL:
+        after = _completed(state)
+        summary = f"r{state.candidate.revision} is the new stable (100%)"
+    else:
+        step = _step_for(state.plan, target)
+        after = state.with_(stage=Stage.CANARY, weight=target, step=step, step_started=txn.now)
+        summary = f"canary {state.weight}% -> {target}%"
+    return txn.commit(
+        after,
+        kind="promote",
+        summary=summary,
+        validation=validation,
+        gates=report,
+        details={"reached_full": target == FULL},
+    )
 
 
 def canary_set(
@@ -445,7 +435,7 @@ def canary_set(
             hint="give 1-99; hybridctl promote --full goes to 100%, rollback to 0",
         )
     with workspace.mutation("canary set") as store:
-        txn = _Transition(workspace, store, Action.CANARY_SET, reason, now or utc_now())
+        txn = Transition(workspace, store, Action.CANARY_SET, reason, now or utc_now())
         state = txn.before
         check(state, Action.CANARY_SET)
         assert state.candidate is not None
@@ -473,21 +463,29 @@ def set_paused(
 ) -> TransitionResult:
     action = Action.PAUSE if paused else Action.RESUME
     with workspace.mutation(action.value) as store:
-        txn = _Transition(
+        txn = Transition(
             workspace, store, action, action.value if reason is None else reason, now or utc_now()
         )
-        check(txn.before, action)
-        after = txn.before.with_(paused=paused)
-        return txn.commit(
-            after, kind=action.value, summary=f"{action.value}d: the rollout is {describe(after)}"
-        )
+        return set_paused_in(txn, paused)
+
+
+def set_paused_in(txn: Transition, paused: bool, analysis: StepAnalysis | None = None) -> TransitionResult:
+    """Pause or resume within a transition already under the lock. A resume gives
+    the step's analysis a fresh start: a person has looked."""
+    check(txn.before, txn.action)
+    after = txn.before.with_(
+        paused=paused, analysis=analysis or (txn.before.analysis if paused else StepAnalysis())
+    )
+    return txn.commit(
+        after, kind=txn.action.value, summary=f"{txn.action.value}d: the rollout is {describe(after)}"
+    )
 
 
 def retry(
     workspace: Workspace, *, reason: str | None = None, now: datetime | None = None
 ) -> TransitionResult:
     with workspace.mutation("retry") as store:
-        txn = _Transition(
+        txn = Transition(
             workspace, store, Action.RETRY, "retry" if reason is None else reason, now or utc_now()
         )
         state = txn.before
@@ -539,8 +537,8 @@ def _partial_candidate(
     stable_files = _snapshot_files(store, state.stable)
     candidate = ConfigFiles.from_mapping(candidate_files).data("model-config")
     stable = ConfigFiles.from_mapping(stable_files).data("model-config")
-    stable_strategy = _strategy(stable_files, f"stable r{state.stable.revision}")
-    _strategy(candidate_files, f"candidate r{state.candidate.revision}")
+    stable_strategy = strategy_of(stable_files, f"stable r{state.stable.revision}")
+    strategy_of(candidate_files, f"candidate r{state.candidate.revision}")
     unknown = [r for r in roles if r not in candidate["roles"] or r not in stable["roles"]]
     if unknown:
         raise UsageError(
@@ -581,7 +579,7 @@ def _already_rolled_back(state: RolloutState) -> str | None:
     )
 
 
-def _repair_after_rollback(txn: _Transition, done: str) -> TransitionResult:
+def _repair_after_rollback(txn: Transition, done: str) -> TransitionResult:
     """A rollback after a rollback changes no state. It only puts the served
     files back when the config directory no longer holds them (its edits are
     kept as a backup first)."""
@@ -615,100 +613,108 @@ def rollback(
 ) -> TransitionResult:
     """Back to safety from any state, even with corrupt working files."""
     with workspace.mutation("rollback") as store:
-        txn = _Transition(workspace, store, Action.ROLLBACK, reason, now or utc_now())
-        state = txn.before
-        if roles:
-            if not state.in_flight:
-                raise RefusedError(
-                    f"--roles needs a rollout in flight; the rollout is {describe(state)}",
-                    hint="hybridctl rollback --reason '...' rolls back every role",
-                )
-            files = _partial_candidate(workspace, store, state, list(roles))
-            validation = _validate(
-                workspace, files, "the partly rolled back candidate", force=force, forced=txn.forced
+        txn = Transition(workspace, store, Action.ROLLBACK, reason, now or utc_now())
+        return rollback_in(txn, to_revision=to_revision, roles=roles, force=force)
+
+
+def rollback_in(
+    txn: Transition, *, to_revision: int | None = None, roles: Sequence[str] = (), force: bool = False
+) -> TransitionResult:
+    """Roll back within a transition already under the lock."""
+    workspace, store = txn.workspace, txn.store
+    state = txn.before
+    if roles:
+        if not state.in_flight:
+            raise RefusedError(
+                f"--roles needs a rollout in flight; the rollout is {describe(state)}",
+                hint="hybridctl rollback --reason '...' rolls back every role",
             )
-            saved = txn.save_unsaved()
-            head = store.head()
-            revision = (head.revision if head else 0) + 1
-            _, digest = digest_files(files)
-            after = state.with_(candidate=Snapshot(revision, digest), step_started=txn.now)
-            return txn.commit(
-                after,
-                kind="rollback",
-                configs=files,
-                validation=validation,
-                summary=f"roles {', '.join(roles)} back on stable models; new candidate r{revision}",
-                details={"roles": list(roles)},
-                saved=saved,
-            )
-        assert state.stable is not None
-        if to_revision is None:
-            done = _already_rolled_back(state)
-            if done is not None:
-                return _repair_after_rollback(txn, done)
-        previous = _previous_stables(store, state)
-        if to_revision is not None:
-            target = store.at(to_revision)
-            if to_revision in state.rolled_back and not force:
-                raise RefusedError(
-                    f"r{to_revision} was itself rolled back; rolling back to it would deploy it again",
-                    hint="pick another revision (hybridctl history), or --force to deploy it anyway",
-                )
-            if to_revision in state.rolled_back:
-                txn.forced.append(f"r{to_revision} had been rolled back")
-        elif state.in_flight:
-            target = store.at(state.stable.revision)
-        else:
-            eligible = [s for s in previous if s.revision not in state.rolled_back]
-            if not eligible:
-                raise RefusedError(
-                    f"nothing to roll back to: r{state.stable.revision} is serving and no earlier "
-                    "stable revision is left (none, or each was rolled back)",
-                    hint="hybridctl rollback --to-revision N picks any revision from hybridctl history",
-                )
-            target = store.at(eligible[-1].revision)
-        files = store.configs_at(target)
-        validation = _validate(workspace, files, f"r{target.revision}", force=force, forced=txn.forced)
-        snapshot = Snapshot(target.revision, target.digest)
-        kept = (
-            tuple(previous[: [s.revision for s in previous].index(target.revision)])
-            if any(s.revision == target.revision for s in previous)
-            else previous
+        files = _partial_candidate(workspace, store, state, list(roles))
+        validation = _validate(
+            workspace, files, "the partly rolled back candidate", force=force, forced=txn.forced
         )
-        taken_out = [] if snapshot.revision == state.stable.revision else [state.stable.revision]
-        if state.in_flight and state.candidate is not None:
-            taken_out.append(state.candidate.revision)
-        rolled_back = (*state.rolled_back, *(r for r in taken_out if r not in state.rolled_back))
-        if state.in_flight:
-            after = state.with_(
-                stage=Stage.ABORTED,
-                weight=0,
-                paused=False,
-                stable=snapshot,
-                previous=kept,
-                rolled_back=rolled_back,
-            )
-            summary = (
-                f"aborted r{state.candidate.revision if state.candidate else '?'}; serving r{target.revision}"
-            )
-        elif state.stage is Stage.ABORTED:  # the aborted candidate stays available to retry
-            after = state.with_(stable=snapshot, previous=kept, rolled_back=rolled_back)
-            summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
-        else:
-            after = RolloutState(
-                stage=Stage.STABLE, stable=snapshot, plan=state.plan, previous=kept, rolled_back=rolled_back
-            )
-            summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
         saved = txn.save_unsaved()
+        head = store.head()
+        revision = (head.revision if head else 0) + 1
+        _, digest = digest_files(files)
+        after = state.with_(candidate=Snapshot(revision, digest), step_started=txn.now)
         return txn.commit(
             after,
             kind="rollback",
             configs=files,
             validation=validation,
-            summary=summary,
-            details={"target": target.revision},
+            summary=f"roles {', '.join(roles)} back on stable models; new candidate r{revision}",
+            details={"roles": list(roles)},
             saved=saved,
         )
+    assert state.stable is not None
+    if to_revision is None:
+        done = _already_rolled_back(state)
+        if done is not None:
+            return _repair_after_rollback(txn, done)
+    previous = _previous_stables(store, state)
+    if to_revision is not None:
+        target = store.at(to_revision)
+        if to_revision in state.rolled_back and not force:
+            raise RefusedError(
+                f"r{to_revision} was itself rolled back; rolling back to it would deploy it again",
+                hint="pick another revision (hybridctl history), or --force to deploy it anyway",
+            )
+        if to_revision in state.rolled_back:
+            txn.forced.append(f"r{to_revision} had been rolled back")
+    elif state.in_flight:
+        target = store.at(state.stable.revision)
+    else:
+        eligible = [s for s in previous if s.revision not in state.rolled_back]
+        if not eligible:
+            raise RefusedError(
+                f"nothing to roll back to: r{state.stable.revision} is serving and no earlier "
+                "stable revision is left (none, or each was rolled back)",
+                hint="hybridctl rollback --to-revision N picks any revision from hybridctl history",
+            )
+        target = store.at(eligible[-1].revision)
+    files = store.configs_at(target)
+    validation = _validate(workspace, files, f"r{target.revision}", force=force, forced=txn.forced)
+    snapshot = Snapshot(target.revision, target.digest)
+    kept = (
+        tuple(previous[: [s.revision for s in previous].index(target.revision)])
+        if any(s.revision == target.revision for s in previous)
+        else previous
+    )
+    taken_out = [] if snapshot.revision == state.stable.revision else [state.stable.revision]
+    if state.in_flight and state.candidate is not None:
+        taken_out.append(state.candidate.revision)
+    rolled_back = (*state.rolled_back, *(r for r in taken_out if r not in state.rolled_back))
+    if state.in_flight:
+        after = state.with_(
+            stage=Stage.ABORTED,
+            weight=0,
+            paused=False,
+            stable=snapshot,
+            previous=kept,
+            rolled_back=rolled_back,
+        )
+        summary = (
+            f"aborted r{state.candidate.revision if state.candidate else '?'}; serving r{target.revision}"
+        )
+    elif state.stage is Stage.ABORTED:  # the aborted candidate stays available to retry
+        after = state.with_(stable=snapshot, previous=kept, rolled_back=rolled_back)
+        summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
+    else:
+        after = RolloutState(
+            stage=Stage.STABLE, stable=snapshot, plan=state.plan, previous=kept, rolled_back=rolled_back
+        )
+        summary = f"r{target.revision} is stable again (was r{state.stable.revision})"
+    saved = txn.save_unsaved()
+    return txn.commit(
+        after,
+        kind="rollback",
+        configs=files,
+        validation=validation,
+        summary=summary,
+        details={"target": target.revision},
+        saved=saved,
+    )
 
 
 # -- emergency controls -------------------------------------------------------------
@@ -721,7 +727,7 @@ def set_enabled(
     keeps its position, frozen; enabled, it serves the weight it had."""
     action = Action.ENABLE if enabled else Action.DISABLE
     with workspace.mutation(action.value) as store:
-        txn = _Transition(workspace, store, action, reason, now or utc_now())
+        txn = Transition(workspace, store, action, reason, now or utc_now())
         state = txn.before
         if state.enabled == enabled:
             return txn.unchanged("the kill switch is already " + ("off" if enabled else "on"))
@@ -747,7 +753,7 @@ def force(
     """Route roles (default: all) to one catalog model for everyone, or, with
     ``model`` None, end that. For a provider outage or a test."""
     with workspace.mutation(Action.FORCE.value) as store:
-        txn = _Transition(workspace, store, Action.FORCE, reason, now or utc_now())
+        txn = Transition(workspace, store, Action.FORCE, reason, now or utc_now())
         state = txn.before
         check(state, Action.FORCE)
         assert state.stable is not None
@@ -759,7 +765,7 @@ def force(
             strategies.append(
                 (
                     files,
-                    _strategy(
+                    strategy_of(
                         store.configs_at(record), f"r{snapshot.revision}", trusted=trusted(workspace, record)
                     ),
                 )

@@ -38,6 +38,8 @@ class StepReport(NamedTuple):
     gates: dict[str, Any] | None
     forced: list[str]
     usage: dict[str, Totals]  # variant -> usage while this step lasted
+    automatic: bool = False  # made by rollout reconcile, on a measurement
+    measurements: int | None = None  # automatic: measurements of the step it ended, its own included
 
 
 class RolloutReport(NamedTuple):
@@ -71,6 +73,8 @@ class RolloutReport(NamedTuple):
                     "from": s.source,
                     "to": s.target,
                     "forced": s.forced,
+                    "automatic": s.automatic,
+                    "measurements": s.measurements,
                     "gates": s.gates,
                     "usage": {v: variant(t) for v, t in s.usage.items()},
                 }
@@ -109,6 +113,7 @@ def rollout_report(
             if segment == index + 1 and variant
         }
         details = record.details
+        measured = details.get("analysis") or {}
         steps.append(
             StepReport(
                 record.revision,
@@ -118,9 +123,11 @@ def rollout_report(
                 record.reason,
                 details.get("from", {}),
                 details.get("to", {}),
-                details.get("gates"),
+                details.get("gates") or measured.get("gates"),
                 details.get("forced", []),
                 usage,
+                bool(details.get("automatic")),
+                (measured.get("step") or {}).get("measurements"),
             )
         )
     last = transitions[-1].details if transitions else {}

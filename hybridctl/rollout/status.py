@@ -15,7 +15,8 @@ from hybridctl.remote.push import PushReport
 from hybridctl.rollout.deliver import remote_status
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
-from hybridctl.rollout.ops import gate_report, load_state, soak_until, trusted
+from hybridctl.rollout.measure import has_source, trusted
+from hybridctl.rollout.ops import gate_report, load_state, soak_until
 from hybridctl.store.records import digest_files
 from hybridctl.store.state import CanaryStep, RolloutState, Snapshot, Stage
 from hybridctl.store.workspace import Workspace
@@ -97,8 +98,8 @@ def status(
 
     report = None
     reasons: list[str] = []
-    if state.stage is Stage.CANARY and usage:
-        report = gate_report(store, state, usage, workspace=workspace)
+    if state.stage is Stage.CANARY and has_source(workspace, usage):
+        report = gate_report(store, state, usage, workspace=workspace, now=now)
         candidate_strategy = strategy(state.candidate)
         triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
         reasons = rollback_reasons(report, triggers)

@@ -50,6 +50,46 @@ class LastAction:
 
 
 @dataclass(frozen=True)
+class StepAnalysis:
+    """What the measurements of the current step have said so far; a new step
+    starts from nothing."""
+
+    measurements: int = 0
+    failures: int = 0  # consecutive failed measurements
+    inconclusive: int = 0  # consecutive inconclusive measurements
+    inconclusive_since: datetime | None = None  # start of the current inconclusive run
+    last_measured: datetime | None = None
+    last_verdict: str | None = None  # go, no-go, inconclusive
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(t: datetime | None) -> str | None:
+            return None if t is None else format_utc(t)
+
+        return {
+            "measurements": self.measurements,
+            "failures": self.failures,
+            "inconclusive": self.inconclusive,
+            "inconclusive_since": when(self.inconclusive_since),
+            "last_measured": when(self.last_measured),
+            "last_verdict": self.last_verdict,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepAnalysis:
+        def when(raw: Any) -> datetime | None:
+            return None if raw is None else parse_utc(str(raw))
+
+        return cls(
+            int(data.get("measurements", 0)),
+            int(data.get("failures", 0)),
+            int(data.get("inconclusive", 0)),
+            when(data.get("inconclusive_since")),
+            when(data.get("last_measured")),
+            data.get("last_verdict"),
+        )
+
+
+@dataclass(frozen=True)
 class RolloutState:
     stage: Stage = Stage.STABLE
     weight: int = 0
@@ -68,6 +108,7 @@ class RolloutState:
     enabled: bool = True  # False: the kill switch; everyone on stable, the rollout frozen where it is
     forced: tuple[tuple[str, str], ...] = ()  # (role, catalog model) served to everyone
     known_previous: bool = True  # False: a version-1 state, whose previous stables history must tell
+    analysis: StepAnalysis = StepAnalysis()  # the current step's measurements (rollout reconcile)
 
     @property
     def in_flight(self) -> bool:
@@ -102,6 +143,7 @@ class RolloutState:
             "rolled_back": list(self.rolled_back),
             "enabled": self.enabled,
             "forced": dict(self.forced),
+            "analysis": self.analysis.to_dict(),
         }
 
     def to_bytes(self) -> bytes:
@@ -136,6 +178,7 @@ class RolloutState:
             enabled=bool(data.get("enabled", True)),
             forced=tuple(sorted((str(k), str(v)) for k, v in (data.get("forced") or {}).items())),
             known_previous="previous" in data,
+            analysis=StepAnalysis.from_dict(data.get("analysis") or {}),
         )
 
     @classmethod

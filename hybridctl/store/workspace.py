@@ -22,6 +22,7 @@ from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
 from hybridctl.remote.http import DEFAULT_TOKEN_ENV
 from hybridctl.remote.notify import Hook
+from hybridctl.remote.prometheus import MetricsSource
 from hybridctl.store.records import Record
 from hybridctl.store.repo import Store, StoreRaced, default_actor
 
@@ -46,6 +47,8 @@ class Workspace(NamedTuple):
     schema_dir: Path | None = None  # the team's own schemas, when they extend the shipped ones
     remote: Remote = Remote()  # where transitions are delivered and announced
     store_remote: str | None = None  # the git remote a team shares the store through
+    metrics: MetricsSource | None = None  # where rollout reconcile measures a step
+    usage: tuple[Path, ...] = ()  # usage files from settings (gates, status, the usage provider)
 
     @classmethod
     def from_settings(
@@ -64,6 +67,8 @@ class Workspace(NamedTuple):
             schema_dir=settings.schema_dir,
             remote=Remote(settings.targets, settings.token_env, settings.ca_bundle, settings.notify),
             store_remote=settings.store_remote,
+            metrics=settings.metrics,
+            usage=settings.usage,
         )
 
     @property

@@ -91,9 +91,8 @@ def test_gate_figures_match_an_independent_computation(canary: Project) -> None:
     )
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
-    report = ops.gate_report(
-        canary.workspace().open_store(), ops.load_state(canary.workspace().open_store()), [usage]
-    )
+    space = canary.workspace()
+    report = ops.gate_report(space.open_store(), ops.load_state(space.open_store()), [usage], workspace=space)
 
     observed = {g.name: g.observed for g in report.results}
     latencies = sorted(e["latency_ms"] / 1000 for e in candidate)
@@ -319,9 +318,8 @@ def test_cost_savings_compare_the_same_workload_not_the_traffic_each_side_drew(c
             event["model"] = "claude-4.1-opus"
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
-    report = ops.gate_report(
-        canary.workspace().open_store(), ops.load_state(canary.workspace().open_store()), [usage]
-    )
+    space = canary.workspace()
+    report = ops.gate_report(space.open_store(), ops.load_state(space.open_store()), [usage], workspace=space)
 
     glm, lite = (1000 * 0.6 + 200 * 2.2) / 1e6, (1000 * 0.1 + 200 * 0.4) / 1e6
     # same-workload weights: critic 300 + 200 requests, architect (not escalated) 30 + 116;

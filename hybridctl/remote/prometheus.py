@@ -1,0 +1,182 @@
+"""Live metrics from a Prometheus server's HTTP API (``GET /api/v1/query``).
+
+One query per figure and variant, each a PromQL template: ``{variant}``
+becomes ``stable`` or ``candidate``, ``{window}`` the age of the current step
+(``35m``), ``{rollout}`` the rollout id (for applications that label their
+series with it, so one rollout's candidate is never judged on another's
+traffic), ``{month}`` the age of the month (for month-to-date spend). A query
+that returns nothing, NaN, or an error is "no data": never a pass."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from hybridctl.remote.http import Policy, client, fan_out, request, token_from
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_METRICS_TOKEN_ENV = "HYBRIDCTL_METRICS_TOKEN"
+VARIANTS = ("stable", "candidate")
+
+# The metrics an application exports (README "Metrics"), and the figure each query gives.
+DEFAULT_QUERIES: dict[str, str] = {
+    "requests": 'sum(increase(llm_requests_total{variant="{variant}"}[{window}]))',
+    "errors": 'sum(increase(llm_errors_total{variant="{variant}"}[{window}]))',
+    "latency-p95": (
+        "histogram_quantile(0.95, sum by (le) "
+        '(rate(llm_latency_seconds_bucket{variant="{variant}"}[{window}])))'
+    ),
+    "cost": 'sum(increase(llm_cost_usd_total{variant="{variant}"}[{window}]))',
+    "escalations": 'sum(increase(llm_escalations_total{variant="{variant}"}[{window}]))',
+    "satisfaction": (
+        'sum(increase(llm_satisfaction_sum{variant="{variant}"}[{window}])) / '
+        'sum(increase(llm_satisfaction_count{variant="{variant}"}[{window}]))'
+    ),
+    "spend-month": "sum(increase(llm_cost_usd_total[{month}]))",
+}
+PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
+
+
+class MetricsSource(NamedTuple):
+    """Where live metrics come from ([metrics] in settings)."""
+
+    provider: str  # "prometheus", or "usage" (usage events: files, or a JSON-lines URL)
+    url: str | None = None
+    queries: Mapping[str, str] = DEFAULT_QUERIES
+    token_env: str = DEFAULT_METRICS_TOKEN_ENV
+
+
+class Sample(NamedTuple):
+    """One query's answer: the sum of its series, each series by its ``role``
+    label when it has one, or why there is none."""
+
+    value: float | None
+    by_role: dict[str, float]
+    problem: str | None = None
+
+
+def duration(span: timedelta) -> str:
+    """A PromQL range, whole minutes (at least one): 35m, 1440m."""
+    return f"{max(1, int(span.total_seconds() // 60))}m"
+
+
+def render(template: str, **values: str) -> str:
+    """Fill the placeholders; PromQL's own braces are left alone."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _number(raw: object) -> float | None:
+    try:
+        value = float(str(raw))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse(body: bytes) -> Sample:
+    """A /api/v1/query answer: a vector (summed; by role when labelled) or a scalar."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return Sample(None, {}, "the answer is not JSON")
+    if not isinstance(answer, dict) or answer.get("status") != "success":
+        error = answer.get("error") if isinstance(answer, dict) else None
+        return Sample(None, {}, f"query failed: {str(error)[:200]}" if error else "query failed")
+    data = answer.get("data") or {}
+    kind, result = data.get("resultType"), data.get("result")
+    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+        value = _number(result[1])
+        return Sample(value, {}, None if value is not None else "no data (NaN)")
+    if kind != "vector" or not isinstance(result, list):
+        return Sample(None, {}, f"a {kind} result; the query must return a vector or a scalar")
+    values: list[float] = []
+    by_role: dict[str, float] = {}
+    for series in result:
+        point = series.get("value") if isinstance(series, dict) else None
+        value = _number(point[1]) if isinstance(point, list) and len(point) == 2 else None
+        if value is None:
+            continue
+        values.append(value)
+        role = (series.get("metric") or {}).get("role")
+        if isinstance(role, str):
+            by_role[role] = by_role.get(role, 0.0) + value
+    if not values:
+        return Sample(None, {}, "no data")
+    return Sample(sum(values), by_role)
+
+
+def _query(
+    http: httpx.Client, base: str, promql: str, at: datetime, policy: Policy, headers: dict[str, str]
+) -> Sample:
+    from urllib.parse import urlencode
+
+    url = f"{base.rstrip('/')}/api/v1/query?" + urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
+    answer = request(http, "GET", url, policy=policy, headers=headers)
+    if answer.error is not None:
+        return Sample(None, {}, f"unreachable: {answer.error}")
+    if answer.status in (401, 403):
+        return Sample(None, {}, f"HTTP {answer.status} (check the token: [metrics] token-env)")
+    if answer.status != 200 and answer.status != 400 and answer.status != 422:
+        return Sample(None, {}, f"HTTP {answer.status}")
+    return parse(answer.body)
+
+
+class Readings(NamedTuple):
+    """Every figure of both variants, and month-to-date spend."""
+
+    variants: dict[str, dict[str, Sample]]  # variant -> figure -> sample
+    spend_month: Sample
+
+    def problems(self) -> tuple[str, ...]:
+        """Why figures are missing, once each: 'candidate errors: no data'."""
+        seen: list[str] = []
+        for variant, samples in self.variants.items():
+            for name, sample in samples.items():
+                if sample.problem and name in ("requests", "errors", "latency-p95", "cost", "escalations"):
+                    seen.append(f"{variant} {name}: {sample.problem}")
+        return tuple(dict.fromkeys(seen))
+
+
+def read(
+    source: MetricsSource,
+    *,
+    window: timedelta,
+    month: timedelta,
+    at: datetime,
+    rollout: str = "",
+    ca_bundle: Path | None,
+    policy: Policy = Policy(),
+) -> Readings:
+    """Run every query at once (a bounded pool), at time ``at``."""
+    assert source.url is not None
+    queries = {**DEFAULT_QUERIES, **source.queries}
+    token = token_from(source.token_env)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    jobs: list[tuple[str, str, str]] = [
+        (variant, name, render(queries[name], variant=variant, window=duration(window), rollout=rollout))
+        for variant in VARIANTS
+        for name in PER_VARIANT
+    ]
+    jobs.append(("", "spend-month", render(queries["spend-month"], month=duration(month))))
+    base = source.url
+
+    with client(ca_bundle, policy) as http:
+        samples = fan_out(
+            lambda job: _query(http, base, job[2], at, policy, headers), jobs, policy.concurrency
+        )
+    variants: dict[str, dict[str, Sample]] = {v: {} for v in VARIANTS}
+    spend = Sample(None, {}, "not asked")
+    for (variant, name, _), sample in zip(jobs, samples, strict=True):
+        if variant:
+            variants[variant][name] = sample
+        else:
+            spend = sample
+    return Readings(variants, spend)
