@@ -4,14 +4,15 @@
 - A time a person gives (``--since``, ``--as-of``, a restore target) is ISO
   8601; a date means its midnight; no offset means local time.
 - A time a log gives is ISO 8601 (no offset means UTC, as loggers write it)
-  or an epoch number in seconds or milliseconds.
+  or an epoch number in seconds, milliseconds, microseconds or nanoseconds.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 RECORD_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -50,17 +51,45 @@ def parse_user_time(text: str) -> datetime | None:
     return moment.astimezone() if moment.tzinfo is None else moment
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# An epoch number's unit, from its size: seconds up to 1e11 (the year 5138), then
+# milliseconds, microseconds, nanoseconds (OpenTelemetry's unixNano) in turn.
+_EPOCH_UNITS = ((1e11, 1), (1e14, 1_000), (1e17, 1_000_000))
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_UTC_WORD = re.compile(r"\s*(?:UTC|GMT)$", re.IGNORECASE)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _from_epoch(value: int | float, shown: object) -> datetime:
+    per_second = next((unit for limit, unit in _EPOCH_UNITS if abs(value) < limit), 1_000_000_000)
+    try:
+        if isinstance(value, int):  # exact: nanoseconds do not fit a float's 53 bits
+            return _EPOCH + timedelta(microseconds=value * 1_000_000 // per_second)
+        return datetime.fromtimestamp(value / per_second, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"time {_shown(shown)} is out of range for an epoch time") from None
+
+
 def parse_log_time(value: object) -> datetime:
-    """A time a log recorded, in UTC; ValueError says why it is not one."""
+    """A time a log recorded, in UTC; ValueError says why it is not one.
+
+    ISO 8601 (no offset: UTC; ``Z``, an offset, or a trailing ``UTC``/``GMT``),
+    or an epoch number in seconds, milliseconds, microseconds or nanoseconds,
+    as a number or a string of digits."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value  # epoch milliseconds or seconds
-        try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            raise ValueError(f"time {value!r} is out of range for an epoch time") from None
+        return _from_epoch(value, value)
     if not isinstance(value, str):
-        raise ValueError(f"time {value!r} is neither an ISO 8601 string nor an epoch number")
-    moment = _iso(value)
+        raise ValueError(f"time {_shown(value)} is neither an ISO 8601 string nor an epoch number")
+    text = value.strip()
+    if _NUMBER.fullmatch(text):
+        return _from_epoch(float(text) if "." in text else int(text), value)
+    if (utc := _UTC_WORD.search(text)) is not None:
+        text = text[: utc.start()] + "Z"
+    moment = _iso(text)
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 

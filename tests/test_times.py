@@ -31,6 +31,15 @@ def test_a_time_a_person_gives_without_an_offset_is_local() -> None:
         ("2026-11-21 14:00:00", datetime(2026, 11, 21, 14, tzinfo=timezone.utc)),  # a log's: UTC
         (1_795_269_600, datetime(2026, 11, 21, 14, tzinfo=timezone.utc)),
         (1_795_269_600_000, datetime(2026, 11, 21, 14, tzinfo=timezone.utc)),
+        (1_795_269_600_000_123, datetime(2026, 11, 21, 14, 0, 0, 123, tzinfo=timezone.utc)),  # microseconds
+        (1_795_269_600_000_123_999, datetime(2026, 11, 21, 14, 0, 0, 123, tzinfo=timezone.utc)),  # nanos
+        ("1795269600", datetime(2026, 11, 21, 14, tzinfo=timezone.utc)),
+        ("1795269600.5", datetime(2026, 11, 21, 14, 0, 0, 500_000, tzinfo=timezone.utc)),
+        ("1795269600000123999", datetime(2026, 11, 21, 14, 0, 0, 123, tzinfo=timezone.utc)),  # unixNano
+        (1_795_269_600_250.0, datetime(2026, 11, 21, 14, 0, 0, 250_000, tzinfo=timezone.utc)),
+        ("2026-11-21 14:00:00 UTC", datetime(2026, 11, 21, 14, tzinfo=timezone.utc)),
+        ("2026-11-21T14:00:00.5 gmt", datetime(2026, 11, 21, 14, 0, 0, 500_000, tzinfo=timezone.utc)),
+        ("2026-11-21T14:00:00.123456+00:00", datetime(2026, 11, 21, 14, 0, 0, 123456, tzinfo=timezone.utc)),
     ],
 )
 def test_a_time_a_log_gives(value: object, expected: datetime) -> None:
@@ -38,7 +47,7 @@ def test_a_time_a_log_gives(value: object, expected: datetime) -> None:
     assert parse_log_time(value).utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("value", [True, None, "soon", 10**30])
+@pytest.mark.parametrize("value", [True, None, "soon", 10**30, "1e5", "-99999999999999999999999", 1e300])
 def test_a_value_that_is_no_time_says_why(value: object) -> None:
     with pytest.raises(ValueError):
         parse_log_time(value)

@@ -960,14 +960,18 @@ Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"fields", "punt", "boundaries", "log_gamma", "min_latency", NULL};
     PyObject *fields, *punt, *boundaries;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd", keywords, &fields, &punt, &boundaries,
-                                     &self->log_gamma, &self->min_latency)) {
-        return -1;
-    }
+    double log_gamma, min_latency;
+    /* A second __init__ is refused before it touches anything a first one set up. */
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "an Aggregator is set up once");
         return -1;
     }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd", keywords, &fields, &punt, &boundaries, &log_gamma,
+                                     &min_latency)) {
+        return -1;
+    }
+    self->log_gamma = log_gamma;
+    self->min_latency = min_latency;
     self->keep = PyList_New(0);
     if (self->keep == NULL) {
         return -1;
@@ -1190,6 +1194,11 @@ cell_value(const Cell *c)
 static PyObject *
 Aggregator_cells(Aggregator *self, PyObject *Py_UNUSED(ignored))
 {
+    /* feed() in another thread may be growing the table these would be read from. */
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "an Aggregator's cells are read while it is not being fed");
+        return NULL;
+    }
     PyObject *cells = PyDict_New();
     if (cells == NULL) {
         return NULL;

@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from hybridctl.text import show_value
 from hybridctl.times import parse_log_time
 
 # normalized field -> names accepted for it, first match wins
@@ -80,13 +81,18 @@ def as_int(value: Any, field: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{field} must be a number, got {value!r}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{field} must be a number, got {value!r}") from None
-    if number < 0 or number != number:
-        raise ValueError(f"{field} must be zero or more, got {value!r}")
+        raise ValueError(f"{field} must be a number, got {show_value(value, width=40)}")
+    if isinstance(value, int):
+        number: float = value
+    else:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{field} must be a number, got {show_value(value, width=40)}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{field} must be a finite number, got {show_value(value, width=40)}")
+    if number < 0:
+        raise ValueError(f"{field} must be zero or more, got {show_value(value, width=40)}")
     return int(number)
 
 
@@ -94,13 +100,15 @@ def as_float(value: Any, field: str) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{field} must be a number, got {value!r}")
+        raise ValueError(f"{field} must be a number, got {show_value(value, width=40)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{field} must be a number, got {value!r}") from None
-    if not math.isfinite(number):  # json.loads reads NaN and Infinity, which JSON does not have
-        raise ValueError(f"{field} must be a finite number, got {value!r}")
+        raise ValueError(f"{field} must be a number, got {show_value(value, width=40)}") from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{field} is out of range, got {show_value(value, width=40)}") from None
+    if not math.isfinite(number):  # 1e999, "inf", and json's NaN and Infinity, which JSON does not have
+        raise ValueError(f"{field} must be a finite number, got {show_value(value, width=40)}")
     return number
 
 

@@ -35,7 +35,9 @@ import itertools
 import json
 import math
 import os
+import re
 import sys
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,6 +53,11 @@ from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, dialect_of, to_u
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
 CHUNK = 4 << 20
+# The longest line read: a line over it is a bad line, skipped without being held whole
+# (a small gzip can unpack to one line of gigabytes). A usage record with a full prompt
+# and response fits many times over.
+MAX_LINE = 8 << 20
+TOO_LONG = f"line longer than {MAX_LINE >> 20} MiB (the most a usage line may be); skipped"
 PARALLEL_MIN_BYTES = 32 << 20
 KEEP_BAD = 5
 CONTAINERS = ("jsonl", "json", "csv")
@@ -141,14 +148,64 @@ def resolve_sources(inputs: Sequence[str], fallback: Sequence[Path] = ()) -> lis
     return sources
 
 
-Reader = io.BufferedReader | gzip.GzipFile  # both can peek, read, seek and tell
+class _Gzip(gzip.GzipFile):
+    """A gzip stream that ends where its data stops making sense: a corrupt or
+    cut-off archive reads as what came before the damage, and ``damage`` says
+    what was wrong, for the report (a rotated log is often cut mid-write)."""
+
+    damage: str | None = None
+
+    def _guard(self, read: Callable[[], Any], empty: Any) -> Any:
+        if self.damage is not None:
+            return empty
+        try:
+            return read()
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+            self.damage = f"corrupt or cut-off gzip data ({exc or type(exc).__name__}); read what came before"
+            return empty
+
+    def read(self, size: int | None = -1) -> bytes:
+        # Piece by piece, so that what was unpacked before the damage is kept.
+        pieces = []
+        wanted = -1 if size is None or size < 0 else size
+        while wanted != 0 and (piece := self.read1(wanted if wanted > 0 else CHUNK)):
+            pieces.append(piece)
+            wanted = wanted - len(piece) if wanted > 0 else -1
+        return b"".join(pieces)
+
+    def read1(self, size: int = -1) -> bytes:
+        return cast(bytes, self._guard(lambda: super(_Gzip, self).read1(size), b""))
+
+    def peek(self, n: int = 0) -> bytes:
+        return cast(bytes, self._guard(lambda: super(_Gzip, self).peek(n), b""))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return cast(bytes, self._guard(lambda: super(_Gzip, self).readline(size), b""))
+
+    def readinto(self, buffer: Any) -> int:
+        with memoryview(buffer) as view, view.cast("B") as target:
+            filled = 0
+            while filled < len(target) and (piece := self.read1(len(target) - filled)):
+                target[filled : filled + len(piece)] = piece
+                filled += len(piece)
+        return filled
+
+
+Reader = io.BufferedReader | _Gzip  # both can peek, read, seek and tell
 
 
 def _open(source: Source) -> Reader:
     raw = cast(io.BufferedReader, sys.stdin.buffer if source.path is None else source.path.open("rb"))
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw)
+        return _Gzip(fileobj=raw)
     return raw
+
+
+def _report_damage(handle: Reader, source: Source, spec: ScanSpec, stats: ScanStats, lines: int) -> None:
+    damage = getattr(handle, "damage", None)
+    if damage is not None:
+        stats.lines += 1
+        stats.add_bad(source.label, lines + 1, damage, spec.strict)
 
 
 def _container(source: Source, head: bytes, input_format: str) -> str:
@@ -220,12 +277,25 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
         return
     if container == "csv":
         text = io.TextIOWrapper(cast(IO[bytes], handle), encoding="utf-8-sig", errors="replace", newline="")
+        csv.field_size_limit(MAX_LINE)
         reader = csv.DictReader(text)
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field over the cap, a NUL byte: this row, not the report
+                yield reader.line_num, f"not a CSV row: {exc}"
+                continue
             yield reader.line_num, {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-        return
-    for number, line in enumerate(handle, 1):
-        if line.strip():  # without its newline, a message's "line 1 column N" is the column
+    number = 0
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while (rest := handle.readline(CHUNK)) and not rest.endswith(b"\n"):
+                pass  # the rest of a line over the cap, never held whole
+            yield number, TOO_LONG
+        elif line.strip():  # without its newline, a message's "line 1 column N" is the column
             yield number, parse_line(line.removesuffix(b"\n"))
 
 
@@ -234,10 +304,21 @@ def parse_line(line: bytes) -> dict[str, Any] | str:
     try:
         record = json.loads(line)
     except ValueError as exc:
-        return f"not JSON: {exc}"
+        try:  # an integer of more than 4,300 digits is valid JSON; read it as a (non-finite) float
+            record = json.loads(line, parse_int=_long_int)
+        except ValueError:
+            return f"not JSON: {exc}"
+        except RecursionError:
+            return "not JSON: nested too deeply"
     except RecursionError:
         return "not JSON: nested too deeply"
     return record if isinstance(record, dict) else "expected a JSON object"
+
+
+def _long_int(text: str) -> int | float:
+    """An integer of any length: too long for ``int()``, it is read as a float
+    (infinite), which any field that reads it refuses, as the compiled reader does."""
+    return int(text) if len(text) <= 4000 else float(text)
 
 
 def _take(
@@ -301,7 +382,16 @@ def _generate() -> tuple[Any, Callable[..., tuple[list[int], int]]]:
         ("attributes", dict[str, Any] | list[Any] | None, msgspec.field(default=None, name="attributes"))
     )
     fields.append(("error", bool | str | int | None, msgspec.field(default=None, name="error")))
+    # Another tool's record: present (its value left undecoded) means the general path reads the line.
+    fields.extend(
+        (f"other_{i}", msgspec.Raw, msgspec.field(default=None, name=key))
+        for i, key in enumerate(OTHER_RECORD_KEYS)
+        if key != "attributes"
+    )
     struct = msgspec.defstruct("FastEvent", fields, gc=False)
+    other = " or ".join(
+        f"e.other_{i} is not None" for i, key in enumerate(OTHER_RECORD_KEYS) if key != "attributes"
+    )
 
     def pick(name: str) -> str:
         """The first alias that is not None, in the table's order, each read once."""
@@ -316,8 +406,8 @@ def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency,
     fallback = []
     untimed = 0
     for index, e in enumerate(events):
-        if e.attributes is not None:
-            fallback.append(index)
+        if e.attributes is not None or e.error.__class__ is str or {other}:
+            fallback.append(index)  # nested attributes, an error flag in words, another tool's record
             continue
         input_tokens = {pick("input_tokens")} or 0
         output_tokens = {pick("output_tokens")} or 0
@@ -350,7 +440,11 @@ def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency,
                 fallback.append(index)
                 continue
             # a valid extended-format UTC time starts with its day
-            day = t[:10] if t[-1:] == "Z" and t[10:11] in ("T", " ") else moment.date().isoformat()
+            day = (
+                t[:10]
+                if t[-1:] == "Z" and t[10:11] in ("T", " ") and t[4:5] == "-" and t[7:8] == "-"
+                else moment.date().isoformat()
+            )
             segment = bisect_right(boundaries, moment) if boundaries else 0
         escalated = {pick("escalated")} or False
         key = (segment, day, {pick("role")} or "", model, {pick("provider")} or "",
@@ -451,6 +545,10 @@ class _ChunkReader(Protocol):
         """All the cells: its own and ``cells``, those of the lines handed back."""
 
 
+# A line of nothing but the whitespace bytes.strip() removes, after a newline (the decoder skips them).
+_BLANK_LINE = re.compile(rb"\n[ \t\r\x0b\x0c]*(?=\n)")
+
+
 class _MsgspecReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         import msgspec
@@ -477,10 +575,14 @@ class _MsgspecReader:
         raw = bytes(data)
         try:
             events = self.decoder.decode_lines(raw)
-        except self.errors:
-            return None
+        except (*self.errors, RecursionError):
+            return None  # line by line, the general way, which says which line and why
+        lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        blank = len(_BLANK_LINE.findall(b"\n" + raw if raw.endswith(b"\n") else b"\n" + raw + b"\n"))
+        if len(events) != lines - blank:
+            return None  # two documents on one line ({}{}) are not JSON lines
         failed, untimed = self.loop(events, cells, *self.arguments)
-        return failed, len(events), untimed, raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        return failed, len(events), untimed, lines
 
     def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
         return cells  # its loop adds into the same cells
@@ -548,18 +650,41 @@ def _fast_chunks(
     # One buffer, read into and reused: a fresh 4 MiB object per chunk costs page faults and copies.
     buffer = bytearray(CHUNK)
     kept = 0  # bytes at the start of the buffer: a line not yet whole
+    skipping = False  # inside a line over MAX_LINE: dropped until its newline
     while True:
         if kept == len(buffer):  # a line longer than the buffer
-            buffer.extend(bytes(len(buffer)))
+            if len(buffer) >= MAX_LINE:
+                skipping, kept = True, 0
+            else:
+                buffer.extend(bytes(len(buffer)))
         size = len(buffer) - kept if remaining is None else min(len(buffer) - kept, remaining)
         with memoryview(buffer) as view:
             got = (handle.readinto(view[kept : kept + size]) or 0) if size > 0 else 0
         if remaining is not None:
             remaining -= got
         filled = kept + got
+        last = got == 0 or (remaining is not None and remaining <= 0)
+        if skipping:
+            end = buffer.find(b"\n", 0, filled)
+            if end < 0 and not last:
+                kept = 0
+                continue
+            stats.lines += 1
+            stats.add_bad(source.label, line_base + 1, TOO_LONG, spec.strict)
+            line_base += 1
+            skipping = False
+            end = filled if end < 0 else end + 1
+            buffer[: filled - end] = buffer[end:filled]
+            filled -= end
+            kept = filled
+            if filled == 0 and last:
+                break
         if filled == 0:
             break
-        last = got == 0 or (remaining is not None and remaining <= 0)
+        if last and getattr(handle, "damage", None) is not None:
+            filled = buffer.rfind(b"\n", 0, filled) + 1  # a line cut by the damage is part of it
+            if filled == 0:
+                break
         cut = filled if last else buffer.rfind(b"\n", 0, filled) + 1
         if cut == 0:
             kept = filled
@@ -633,6 +758,7 @@ def scan_source(
         fast = container == "jsonl" and spec.dialect in ("auto", "events") and _looks_like_events(head)
         if not fast:
             cube, stats = scan_general(handle, source, container, spec)
+            _report_damage(handle, source, spec, stats, stats.lines)
             return Scanned(cube, stats, None)
         assert source.path is not None or not plain
         if (
@@ -645,6 +771,7 @@ def scan_source(
         if start:
             handle.seek(start)
         cube, stats, lines = scan_fast(handle, source, spec, progress=progress)
+        _report_damage(handle, source, spec, stats, lines)
         return Scanned(cube, stats, handle.tell() if plain else None, lines)
 
 
@@ -685,6 +812,8 @@ def _scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], Non
     assert source.path is not None
     parts = max(1, min(4, os.cpu_count() or 1))
     ranges = _ranges(source.path, parts)
+    if not ranges:  # emptied since it was measured (a log rotated): nothing to read
+        return Scanned(Cube({}), ScanStats(), 0, 0)
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
     reader = available_reader()

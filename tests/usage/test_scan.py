@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hybridctl.errors import CheckFailed
 from hybridctl.usage import scan
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.scan import ScanSpec, Source
@@ -189,3 +190,85 @@ def test_the_cache_is_used_resumed_on_append_and_dropped_on_rewrite(tmp_path: Pa
     edited, how_edited = cached_scan(Source(path, "log"), ScanSpec(), cache)
     assert how_edited == "scan"
     assert edited.cube.cells == scan.scan_source(Source(path, "log"), ScanSpec()).cube.cells
+
+
+# -- hostile inputs: a bad part is counted and reported, never the end of the report ----------
+
+GOOD = '{"time": "2026-11-21T10:00:00Z", "model": "glm-4.5", "input_tokens": 10}\n'
+
+
+def scanned_with(path: Path, reader: str, monkeypatch: pytest.MonkeyPatch, **spec: Any) -> scan.Scanned:
+    monkeypatch.setenv("HYBRIDCTL_READER", reader)
+    return scan.scan_source(Source(path, path.name), ScanSpec(**spec))
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_gzip_cut_off_or_corrupt_reads_what_came_before_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    whole = gzip.compress("".join(json.dumps(e) + "\n" for e in simulated_events(5000)).encode())
+    path = tmp_path / "usage.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])  # a rotation that cut the file mid-write
+
+    scanned = scanned_with(path, reader, monkeypatch)
+
+    assert 1000 < scanned.stats.events < 5000
+    assert sum(cell[0] for cell in scanned.cube.cells.values()) == scanned.stats.events
+    assert scanned.stats.bad == 1 and "cut-off gzip" in scanned.stats.first_bad[0][2]
+    assert scanned.stats.first_bad[0][1] == scanned.stats.events + 1
+    middle = len(whole) // 2
+    path.write_bytes(whole[:middle] + b"\xff" * 64 + whole[middle + 64 :])  # damaged inside
+    damaged = scanned_with(path, reader, monkeypatch).stats
+    assert 1000 < damaged.events < 5000
+    assert any("corrupt or cut-off gzip" in message for _, _, message in damaged.first_bad)
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    with pytest.raises(CheckFailed, match="cut-off gzip"):
+        scanned_with(path, reader, monkeypatch, strict=True)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_line_over_the_cap_is_a_bad_line_and_never_held_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    long = '{"model": "' + "x" * (scan.MAX_LINE + 10) + '"}\n'
+    for name, text, events in [
+        ("middle.jsonl", GOOD * 2 + long + GOOD * 3, 5),
+        ("end.jsonl", GOOD * 2 + long.rstrip("\n"), 2),
+    ]:
+        path = tmp_path / name
+        path.write_text(text)
+
+        stats = scanned_with(path, reader, monkeypatch).stats
+
+        assert (stats.events, stats.bad) == (events, 1)
+        assert stats.first_bad[0][1:] == (3, scan.TOO_LONG)
+    compressed = tmp_path / "bomb.jsonl.gz"  # a small file that unpacks to one huge line
+    compressed.write_bytes(gzip.compress((GOOD + long * 3 + GOOD).encode()))
+    stats = scanned_with(compressed, reader, monkeypatch).stats
+    assert (stats.events, stats.bad) == (2, 3)
+    assert [line for _, line, _ in stats.first_bad] == [2, 3, 4]
+
+
+def test_csv_rows_over_the_cap_or_broken_are_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "usage.csv"
+    big = "a" * (200 << 10)  # over the csv module's own 128 KiB limit, under hybridctl's cap
+    path.write_text(
+        "time,model,input_tokens,note\n"
+        f"2026-11-21T10:00:00Z,glm-4.5,3,{big}\n"
+        f'2026-11-21T10:00:00Z,glm-4.5,4,"{"b" * (scan.MAX_LINE + 1)}"\n'
+        "2026-11-21T10:00:00Z,glm-4.5,5,ok\n"
+    )
+
+    stats = scan.scan_source(Source(path, path.name), ScanSpec()).stats
+
+    assert (stats.events, stats.bad) == (2, 1)
+    assert "field larger than field limit" in stats.first_bad[0][2]
+
+
+def test_a_large_log_emptied_between_two_looks_reads_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_text("")  # it was 32 MiB or more when the scan chose parallel ranges
+
+    scanned = scan._scan_parallel(Source(path, path.name), ScanSpec(), None)
+
+    assert (scanned.stats.lines, scanned.cube.cells) == (0, {})

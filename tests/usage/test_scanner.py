@@ -1,6 +1,8 @@
-"""The compiled reader: it is built, it takes plain event lines itself, and on
-any line at all it builds the cube the general path builds (what it does not
-take, it hands back, and the general path reads or reports it)."""
+"""The fast readers (compiled and msgspec): the compiled one is built and takes
+plain event lines itself, and on any line at all each builds the cube the
+general path builds (what it does not take, it hands back, and the general
+path reads or reports it). One table of cases every reader passes, so no
+report depends on whether a compiler was there at install."""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from hypothesis import strategies as st
 from hybridctl.usage import scan
 from hybridctl.usage.events import ALIASES
 from hybridctl.usage.scan import OTHER_RECORD_KEYS, ScanSpec, Source
+from hybridctl.usage.stats import latency_bucket
+from tests.helpers import READERS
 
-pytestmark = pytest.mark.skipif(
+compiled_only = pytest.mark.skipif(
     os.environ.get("HYBRIDCTL_READER") == "msgspec", reason="the compiled reader is switched off"
 )
 CUT = (datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc),)
@@ -122,36 +126,66 @@ TRICKY = [
     "null",
     "not json",
     "   ",
+    # hostile lines (fuzzing found each one ending a report with a traceback, or readers disagreeing)
+    line(input_tokens=1e999),
+    line(input_tokens="inf"),
+    line(output_tokens="-inf"),
+    line(cost="NaN"),
+    line(cost=int("9" * 400)),
+    line(latency_ms=int("9" * 400)),
+    '{"role": "critic", "input_tokens": 5, "unread": ' + "1" * 5000 + "}",
+    '{"role": "critic", "input_tokens": ' + "1" * 5000 + "}",
+    "{}{}",
+    '{"role": "critic", "input_tokens": 5}{"role": "architect", "input_tokens": 7}',
+    line(status=None, error="no"),
+    line(status=None, error="false"),
+    line(status=None, error=""),
+    line(time="2026-W47-5T10:00:00Z"),
+    line(time="2026-325T10:00:00Z"),
+    line(time="20261121T100000Z"),
+    line(time=1e300),
+    line(time=-1e300),
+    line(time=float("inf")),
+    '{"role": "critic", "input_tokens": 5, "x": ' + "[" * 1000 + "]" * 1000 + "}",
+    '{"role": "critic", "input_tokens": 5, "x": ' + "{" * 1000 + "}" * 1000 + "}",
+    line(total_cost=0.5),
+    line(providerName="Z.AI"),
+    line(generation_time=1200),
 ]
 
 
-def general_and_compiled(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
+def general_and_fast(path: Path, spec: ScanSpec, reader: str) -> tuple[Any, Any]:
     source = Source(path, path.name)
     with path.open("rb") as handle:
         general = scan.scan_general(handle, source, "jsonl", spec)
     with path.open("rb") as handle:
-        cube, stats, _ = scan.scan_fast(handle, source, spec, reader="compiled")
+        cube, stats, _ = scan.scan_fast(handle, source, spec, reader=reader)
     return general, (cube, stats)
 
 
+@compiled_only
 def test_the_compiled_reader_is_built_in_this_install() -> None:
     assert scan.available_reader() == "compiled"
 
 
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("boundaries", [(), CUT])
 @pytest.mark.parametrize("index", range(len(TRICKY)))
 def test_each_tricky_line_reads_as_the_general_path_reads_it(
-    tmp_path: Path, index: int, boundaries: tuple[datetime, ...]
+    tmp_path: Path, index: int, boundaries: tuple[datetime, ...], reader: str
 ) -> None:
     path = tmp_path / "usage.jsonl"
     path.write_text("\n".join([line(), TRICKY[index], line(role="architect")]) + "\n")
 
-    (general, general_stats), (compiled, compiled_stats) = general_and_compiled(path, ScanSpec(boundaries))
+    (general, general_stats), (compiled, compiled_stats) = general_and_fast(
+        path, ScanSpec(boundaries), reader
+    )
 
     assert compiled.cells == general.cells
     assert compiled_stats == general_stats
 
 
+@compiled_only
 def test_plain_event_lines_are_all_taken_by_the_compiled_reader() -> None:
     from hybridctl.usage.scan import _CompiledReader
 
@@ -202,17 +236,18 @@ exact = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.parametrize("reader", READERS)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(records, exact), min_size=1, max_size=30), st.booleans())
 def test_any_lines_read_as_the_general_path_reads_them(
-    tmp_path: Path, lines: list[dict[str, Any]], cut: bool
+    tmp_path: Path, reader: str, lines: list[dict[str, Any]], cut: bool
 ) -> None:
     path = tmp_path / "generated.jsonl"
     text = "\n".join(json.dumps(record, ensure_ascii=index % 2 == 0) for index, record in enumerate(lines))
     path.write_bytes(text.encode())
 
-    (general, general_stats), (compiled, compiled_stats) = general_and_compiled(
-        path, ScanSpec(CUT if cut else ())
+    (general, general_stats), (compiled, compiled_stats) = general_and_fast(
+        path, ScanSpec(CUT if cut else ()), reader
     )
 
     assert compiled_stats == general_stats
@@ -220,3 +255,43 @@ def test_any_lines_read_as_the_general_path_reads_them(
     for key, cell in general.cells.items():  # float sums may differ in the last bit: another order
         assert compiled.cells[key][:-1] == pytest.approx(cell[:-1], rel=1e-12), key
         assert compiled.cells[key][-1] == cell[-1], key
+
+
+@compiled_only
+def test_a_second_init_is_refused_and_changes_nothing() -> None:
+    from hybridctl.usage.scan import _CompiledReader
+
+    reader = _CompiledReader(())
+    with pytest.raises(RuntimeError, match="set up once"):
+        type(reader.aggregator).__init__(
+            reader.aggregator, fields=[], punt=[], boundaries=[], log_gamma=9.0, min_latency=5.0
+        )
+    reader.aggregator.feed(line(latency_ms=2000).encode())
+
+    histogram = next(iter(reader.aggregator.cells().values()))[-1]
+    assert histogram == {latency_bucket(2.0): 1}
+
+
+@compiled_only
+def test_cells_are_not_read_while_another_thread_feeds() -> None:
+    import threading
+
+    from hybridctl.usage.scan import _CompiledReader
+
+    reader = _CompiledReader(())
+    data = ("\n".join(line(role=f"r{n % 500}") for n in range(200_000)) + "\n").encode()
+    refused = 0
+    for _ in range(5):  # the feeding thread must still be running when cells() is called
+        feeding = threading.Thread(target=reader.aggregator.feed, args=(data,))
+        feeding.start()
+        while feeding.is_alive():
+            try:
+                reader.aggregator.cells()
+            except RuntimeError as exc:
+                assert "not being fed" in str(exc)
+                refused += 1
+        feeding.join()
+        if refused:
+            break
+    assert refused
+    assert sum(cell[0] for cell in reader.aggregator.cells().values()) % 200_000 == 0
