@@ -55,6 +55,10 @@ class InputFormat(str, Enum):
     csv = "csv"
     openrouter = "openrouter"
     litellm = "litellm"
+    otlp = "otlp"
+    otel = "otel"
+    langfuse = "langfuse"
+    helicone = "helicone"
 
 
 Inputs = Annotated[

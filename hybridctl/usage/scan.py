@@ -49,7 +49,7 @@ from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.times import fromiso_naive, parse_log_time
 from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells, new_cell
 from hybridctl.usage.events import _OK_STATUSES, ALIASES
-from hybridctl.usage.formats import _OPENROUTER_KEYS, DIALECTS, dialect_of, to_usage_event
+from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
 CHUNK = 4 << 20
@@ -61,7 +61,7 @@ TOO_LONG = f"line longer than {MAX_LINE >> 20} MiB (the most a usage line may be
 PARALLEL_MIN_BYTES = 32 << 20
 KEEP_BAD = 5
 CONTAINERS = ("jsonl", "json", "csv")
-INPUT_FORMATS = ("auto", "jsonl", "csv", "openrouter", "litellm")
+INPUT_FORMATS = ("auto", "jsonl", "csv", "openrouter", "litellm", "otlp", "otel", "langfuse", "helicone")
 
 
 class ScanSpec(NamedTuple):
@@ -262,18 +262,16 @@ def _add(
 def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line or item number, record or the reason it is not one)."""
     if container == "json":
-        try:
-            document = json.load(handle)
-        except ValueError as exc:
-            yield 1, f"not JSON: {exc}"
-            return
-        except RecursionError:
-            yield 1, "not JSON: nested too deeply"
-            return
-        items = document.get("data", document) if isinstance(document, dict) else document
-        items = items if isinstance(items, list) else [items]
-        for number, item in enumerate(items, 1):
-            yield number, item if isinstance(item, dict) else "expected a JSON object"
+        number = 0
+        for document in _documents(handle):
+            if isinstance(document, str):
+                yield number + 1, document
+                return
+            # an API response ({"data": [...]}), an array, or one record
+            items = document.get("data", document) if isinstance(document, dict) else document
+            for item in items if isinstance(items, list) else [items]:
+                number += 1
+                yield number, item if isinstance(item, dict) else "expected a JSON object"
         return
     if container == "csv":
         text = io.TextIOWrapper(cast(IO[bytes], handle), encoding="utf-8-sig", errors="replace", newline="")
@@ -297,6 +295,33 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
             yield number, TOO_LONG
         elif line.strip():  # without its newline, a message's "line 1 column N" is the column
             yield number, parse_line(line.removesuffix(b"\n"))
+
+
+def _documents(handle: io.BufferedIOBase) -> Iterator[Any]:
+    """The JSON documents of a file: one, or several one after another (the
+    OpenTelemetry console exporter prints each span as an indented document);
+    a string says why the rest is not JSON."""
+    try:
+        text = handle.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        yield f"not JSON: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        return
+    decoder = json.JSONDecoder()
+    at = 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        if at == len(text):
+            return
+        try:
+            document, at = decoder.raw_decode(text, at)
+        except ValueError as exc:
+            yield f"not JSON: {exc}"
+            return
+        except RecursionError:
+            yield "not JSON: nested too deeply"
+            return
+        yield document
 
 
 def parse_line(line: bytes) -> dict[str, Any] | str:
@@ -334,11 +359,12 @@ def _take(
         stats.add_bad(source.label, number, record, spec.strict)
         return
     try:
-        event = to_usage_event(record, spec.dialect)
+        events = to_usage_events(record, spec.dialect)
     except (ValueError, TypeError, KeyError) as exc:
         stats.add_bad(source.label, number, str(exc), spec.strict)
         return
-    _add(cells, event, spec.boundaries, stats)
+    for event in events:
+        _add(cells, event, spec.boundaries, stats)
 
 
 def scan_general(
@@ -517,7 +543,7 @@ COMPILED_FIELDS = (
 )
 # Keys that make a line something the general path must read: nested
 # OpenTelemetry attributes, or another tool's record (formats.dialect_of).
-OTHER_RECORD_KEYS = ("attributes", "data", "spend", "startTime", *sorted(_OPENROUTER_KEYS))
+OTHER_RECORD_KEYS = ("attributes", *sorted(MARKER_KEYS))
 READERS = ("compiled", "msgspec")
 
 
