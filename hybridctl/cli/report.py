@@ -39,6 +39,7 @@ PRICES_EXAMPLES = """\
   hybridctl prices import litellm.json --only z-ai/glm-4.5,gemini/gemini-2.5-flash-lite
 
   hybridctl prices list
+  hybridctl prices check litellm-spend.jsonl --tolerance 0.05
 """
 
 
@@ -348,3 +349,29 @@ def prices_list(config_dir: ConfigDir = None, as_json: Json = False) -> None:
     from hybridctl.output.reports import render_prices
 
     render_prices(_context(config_dir)[0].catalog.listing(), as_json)
+
+
+@prices_app.command("check", epilog=PRICES_EXAMPLES)
+def prices_check(
+    inputs: Inputs = None,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", min=0.0, help="Relative difference allowed, e.g. 0.05 for 5%."),
+    ] = 0.02,
+    input_format: InputFormatOption = InputFormat.auto,
+    strict: Strict = False,
+    config_dir: ConfigDir = None,
+    as_json: Json = False,
+) -> None:
+    """Recompute each request's recorded cost at the price list's prices and list
+    those that differ by more than the tolerance (exit 1 when any do)."""
+    from hybridctl.output.reports import render_cost_check
+    from hybridctl.usage.costcheck import check_costs
+    from hybridctl.usage.scan import ScanSpec, resolve_sources
+
+    priced, settings = _context(config_dir)
+    sources = resolve_sources(inputs or [], settings.usage)
+    result = check_costs(sources, ScanSpec((), input_format.value, strict), priced.catalog, tolerance)
+    render_cost_check(result, as_json)
+    if not result.ok:
+        raise typer.Exit(1)  # the summary above says so; --recompute reports at the list's prices

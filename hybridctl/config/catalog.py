@@ -8,8 +8,11 @@ alias, case-insensitively; with or without a routing prefix
 and underscores read as dashes (``anthropic/claude-opus-4.1`` finds
 ``claude-opus-4-1``). Names in the price overrides (``prices.json``) are
 models too: their price wins over the catalog's. OpenRouter's ``:free``
-variants cost nothing. Any other name is unknown: reports list it as
-unpriced, never as free.
+variants cost nothing; a snapshot date (``claude-opus-4-1-20250805``) is
+read past. A short name that several price lists price differently is
+resolved by the provider the log names, or stays unpriced and is listed as
+ambiguous, never priced by whichever came first. Any other name is unknown:
+reports list it as unpriced, never as free.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ def _loose(name: str) -> str:
     return _LOOSE.sub("-", name.lower())
 
 
+_DATED = re.compile(r"(?:-|@)(?:20\d\d-?[01]\d-?[0-3]\d|latest)$")
+
+
+def _undated(name: str) -> str:
+    """A model id without the snapshot date providers add (claude-opus-4-1-20250805,
+    gpt-4o-2024-08-06, claude-3-5-sonnet@20240620 on Vertex): the catalog names the model."""
+    return _DATED.sub("", name)
+
+
 def _suffixes(name: str) -> Iterator[str]:
     """The name, then without each routing prefix in turn."""
     yield name
@@ -52,6 +64,7 @@ class PriceRow(TypedDict):
     input_per_million: float
     output_per_million: float
     cache_read_per_million: float | None
+    cache_write_per_million: float | None
 
 
 class Catalog:
@@ -75,13 +88,26 @@ class Catalog:
                 entry = Resolved(name, None, pricing, "overrides")
             self._add(name, entry, override=True)
         # Price lists key models with a provider prefix (deepseek/deepseek-chat); logs
-        # often drop it. Exact names win; of two models with the same short name, the
-        # first keeps it.
+        # often drop it. Exact names win. A short name that several prefixed entries
+        # price differently (claude-3.5-sonnet: anthropic 3/15, replicate 3.75/18.75)
+        # is ambiguous: the event's provider picks one, or it stays unpriced.
+        self._by_provider: dict[str, dict[str, Resolved]] = {}
+        shorts: dict[str, dict[str, Resolved]] = {}
         for name, entry in list(self._exact.items()):
             for short in list(_suffixes(name))[1:]:
-                self._exact.setdefault(short, entry)
-                self._loose.setdefault(_loose(short), entry)
-        self._memo: dict[str, Resolved | None] = {}
+                shorts.setdefault(short, {})[name.split("/", 1)[0]] = entry
+        for short, entries in shorts.items():
+            self._by_provider[short] = entries
+            if short in self._exact:
+                continue
+            prices = {e.pricing for e in entries.values()}
+            chosen = next(iter(entries.values()))
+            if len(prices) > 1 and all(e.tier is None for e in entries.values()):
+                providers = ", ".join(sorted(entries))
+                chosen = Resolved(f"{short} (ambiguous: {providers})", None, None, "ambiguous")
+            self._exact[short] = chosen
+            self._loose.setdefault(_loose(short), chosen)
+        self._memo: dict[tuple[str, str | None], Resolved | None] = {}
 
     def _add(self, name: str, entry: Resolved, *, override: bool) -> None:
         key = name.lower()
@@ -90,27 +116,45 @@ class Catalog:
         if override or _loose(name) not in self._loose:
             self._loose[_loose(name)] = entry
 
-    def resolve(self, name: str | None) -> Resolved | None:
-        """What the strategy knows of a model name; None when nothing."""
+    def resolve(self, name: str | None, provider: str | None = None) -> Resolved | None:
+        """What the strategy knows of a model name (served by ``provider``, when
+        the log says); None when nothing."""
         if not name:
             return None
-        if name not in self._memo:
-            self._memo[name] = self._find(name)
-        return self._memo[name]
+        memo_key = (name, provider.lower() if provider else None)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._find(name, memo_key[1])
+        return self._memo[memo_key]
 
-    def _find(self, name: str) -> Resolved | None:
+    def _find(self, name: str, provider: str | None = None) -> Resolved | None:
         lowered = name.lower()
-        for candidate in _suffixes(lowered):
-            entry = self._exact.get(candidate)
-            if entry is not None:
-                return entry
-        for candidate in _suffixes(lowered):
-            entry = self._loose.get(_loose(candidate))
-            if entry is not None:
-                return entry
+        for candidate in (lowered, _undated(lowered)):
+            for short in _suffixes(candidate):
+                entry = self._exact.get(short)
+                if entry is not None:
+                    return self._for_provider(short, entry, provider)
+            for short in _suffixes(candidate):
+                entry = self._loose.get(_loose(short))
+                if entry is not None:
+                    return entry
         if lowered.endswith(":free"):
             return Resolved(name, "free", FREE, "free")
         return None
+
+    def _for_provider(self, short: str, entry: Resolved, provider: str | None) -> Resolved:
+        """The entry of the provider that served the request, for a name several price."""
+        if entry.source != "ambiguous" or provider is None:
+            return entry
+        entries = self._by_provider.get(short, {})
+        wanted = _loose(provider)
+        for prefix, candidate in entries.items():
+            if (
+                _loose(prefix) == wanted
+                or _loose(prefix).startswith(wanted)
+                or wanted.startswith(_loose(prefix))
+            ):
+                return candidate
+        return entry
 
     def canonical(self, name: str) -> str:
         """The catalog id of a model name; the name itself when it is unknown."""
@@ -140,6 +184,7 @@ class Catalog:
                 "input_per_million": entry.pricing.input_per_million,
                 "output_per_million": entry.pricing.output_per_million,
                 "cache_read_per_million": entry.pricing.cache_read_per_million,
+                "cache_write_per_million": entry.pricing.cache_write_per_million,
             }
             for name, entry in sorted(self._exact.items())
             if entry.pricing is not None

@@ -4,37 +4,141 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+# Input sizes at which price lists change a request's prices (LiteLLM's
+# ``*_above_128k_tokens`` and ``*_above_200k_tokens``): reports keep the tokens
+# of requests above each apart, so a tier is priced per request.
+TIER_THRESHOLDS = (128_000, 200_000)
+
+
+def _per_token(data: dict[str, Any], field: str) -> float | None:
+    value = data.get(field)
+    return None if value is None else value * 1e6
+
+
+class PriceTier(NamedTuple):
+    """The prices of a request with more than ``tokens`` input tokens, for all its tokens."""
+
+    tokens: int
+    input_per_million: float
+    output_per_million: float
+    cache_read_per_million: float | None = None
+    cache_write_per_million: float | None = None
+
 
 class Pricing(NamedTuple):
-    """USD per million tokens, whichever unit the file used."""
+    """USD per million tokens, whichever unit the file used.
+
+    Input tokens include cached ones (cache reads and writes): a cache read
+    costs the cache-read price, a cache write the cache-write price (Anthropic
+    charges 1.25x input for it), and when a model has no such price they
+    cost what input costs."""
 
     input_per_million: float
     output_per_million: float
     cache_read_per_million: float | None = None
+    cache_write_per_million: float | None = None
+    above: PriceTier | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pricing:
         if "inputPerMillion" in data:
-            return cls(data["inputPerMillion"], data["outputPerMillion"], data.get("cacheReadPerMillion"))
-        cache = data.get("cache_read_input_token_cost")
+            above = data.get("above")
+            return cls(
+                data["inputPerMillion"],
+                data["outputPerMillion"],
+                data.get("cacheReadPerMillion"),
+                data.get("cacheWritePerMillion"),
+                None
+                if above is None
+                else PriceTier(
+                    above["tokens"],
+                    above["inputPerMillion"],
+                    above["outputPerMillion"],
+                    above.get("cacheReadPerMillion"),
+                    above.get("cacheWritePerMillion"),
+                ),
+            )
+        tier = None
+        for threshold in reversed(TIER_THRESHOLDS):  # the lowest tier a map gives
+            suffix = f"_above_{threshold // 1000}k_tokens"
+            if data.get(f"input_cost_per_token{suffix}") is not None:
+                tier = PriceTier(
+                    threshold,
+                    data[f"input_cost_per_token{suffix}"] * 1e6,
+                    (data.get(f"output_cost_per_token{suffix}") or data["output_cost_per_token"]) * 1e6,
+                    _per_token(data, f"cache_read_input_token_cost{suffix}"),
+                    _per_token(data, f"cache_creation_input_token_cost{suffix}"),
+                )
         return cls(
             data["input_cost_per_token"] * 1e6,
             data["output_cost_per_token"] * 1e6,
-            None if cache is None else cache * 1e6,
+            _per_token(data, "cache_read_input_token_cost"),
+            _per_token(data, "cache_creation_input_token_cost"),
+            tier,
         )
 
-    def cost(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> float:
-        """USD for one or many requests; cached tokens are part of the input tokens
-        and cost the cache-read price when the model has one."""
-        cached = min(cached_tokens, input_tokens)
-        cache_price = (
-            self.input_per_million if self.cache_read_per_million is None else self.cache_read_per_million
+    def cost(
+        self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> float:
+        """USD for one or many requests at the base prices."""
+        return _cost(self, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+
+    def request_cost(
+        self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> float:
+        """USD for one request, at its tier's prices when it is above one."""
+        cost = self.cost(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        if self.above is not None and input_tokens > self.above.tokens:
+            cost += self.tier_extra(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        return cost
+
+    def tier_extra(
+        self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, cache_write_tokens: int = 0
+    ) -> float:
+        """What the tokens of requests above the tier cost on top of the base prices."""
+        if self.above is None:
+            return 0.0
+        above = self.above
+        at_tier = _cost(
+            Pricing(
+                above.input_per_million,
+                above.output_per_million,
+                above.cache_read_per_million
+                if above.cache_read_per_million is not None
+                else self.cache_read_per_million,
+                above.cache_write_per_million
+                if above.cache_write_per_million is not None
+                else self.cache_write_per_million,
+            ),
+            input_tokens,
+            output_tokens,
+            cached_tokens,
+            cache_write_tokens,
         )
-        return (
-            (input_tokens - cached) * self.input_per_million
-            + cached * cache_price
-            + output_tokens * self.output_per_million
-        ) / 1e6
+        return at_tier - _cost(self, input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+
+
+def _cost(
+    pricing: Pricing, input_tokens: int, output_tokens: int, cached_tokens: int, cache_write_tokens: int
+) -> float:
+    written = min(cache_write_tokens, input_tokens)
+    cached = min(cached_tokens, input_tokens - written)
+    read_price = (
+        pricing.input_per_million
+        if pricing.cache_read_per_million is None
+        else pricing.cache_read_per_million
+    )
+    write_price = (
+        pricing.input_per_million
+        if pricing.cache_write_per_million is None
+        else pricing.cache_write_per_million
+    )
+    return (
+        (input_tokens - cached - written) * pricing.input_per_million
+        + cached * read_price
+        + written * write_price
+        + output_tokens * pricing.output_per_million
+    ) / 1e6
 
 
 class ModelSpec(NamedTuple):

@@ -467,8 +467,23 @@ def premium_primary(document: Document, strategy: Strategy) -> Iterator[Diagnost
             )
 
 
-_PER_MILLION = ("inputPerMillion", "outputPerMillion", "cacheReadPerMillion")
-_PER_TOKEN = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost")
+_PER_MILLION = ("inputPerMillion", "outputPerMillion", "cacheReadPerMillion", "cacheWritePerMillion")
+_PER_TOKEN = (
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+    *(
+        f"{field}_above_{size}k_tokens"
+        for size in (128, 200)
+        for field in (
+            "input_cost_per_token",
+            "output_cost_per_token",
+            "cache_read_input_token_cost",
+            "cache_creation_input_token_cost",
+        )
+    ),
+)
 
 
 @_register(STRATEGY_RULES)

@@ -15,6 +15,7 @@ from hybridctl.output import HasDict, console, print_table, say, table, write, w
 if TYPE_CHECKING:
     from hybridctl.config.catalog import PriceRow
     from hybridctl.rollout.report import RolloutReport
+    from hybridctl.usage.costcheck import CostCheck
     from hybridctl.usage.litellm import ImportResult
     from hybridctl.usage.reports import BudgetReport, Row, SavingsReport, UsageData, UsageReport
 
@@ -441,7 +442,7 @@ def render_prices(rows: list[PriceRow], as_json: bool) -> None:
     if as_json:
         write_json({"version": 1, "prices": rows})
         return
-    view = table("MODEL", "SOURCE", "INPUT $/M", "OUTPUT $/M", "CACHE READ $/M")
+    view = table("MODEL", "SOURCE", "INPUT $/M", "OUTPUT $/M", "CACHE READ $/M", "CACHE WRITE $/M")
     for row in rows:
         view.add_row(
             row["model"],
@@ -449,5 +450,39 @@ def render_prices(rows: list[PriceRow], as_json: bool) -> None:
             f"{row['input_per_million']:g}",
             f"{row['output_per_million']:g}",
             "-" if row["cache_read_per_million"] is None else f"{row['cache_read_per_million']:g}",
+            "-" if row["cache_write_per_million"] is None else f"{row['cache_write_per_million']:g}",
         )
     print_table(console(), view)
+
+
+def render_cost_check(result: CostCheck, as_json: bool) -> None:
+    if as_json:
+        write_json(result.to_dict())
+        return
+    if result.largest:
+        view = table("WHERE", "REQUEST", "MODEL", "RECORDED", "PRICE LIST", "DIFFERENCE")
+        for d in result.largest:
+            view.add_row(
+                f"{d.source}:{d.line}",
+                d.request_id or "-",
+                d.model,
+                money(d.recorded),
+                money(d.listed),
+                f"{d.recorded - d.listed:+.6f} ({percent(d.relative)})" if d.listed else "listed free",
+            )
+        print_table(console(), view)
+    verdict = ("differ ", "red") if result.differing else ("match ", "green")
+    say(
+        verdict,
+        f"{count(result.differing)} of {count(result.checked)} recorded costs differ from the price list "
+        f"by more than {percent(result.tolerance)} (recorded {money(result.recorded_total)}, "
+        f"price list {money(result.listed_total)})",
+    )
+    if result.no_recorded_cost or result.unpriced:
+        say(
+            ("note ", "dim"),
+            f"{count(result.no_recorded_cost)} requests recorded no cost; "
+            f"{count(result.unpriced)} have a cost but no listed price to check it against",
+        )
+    if result.stats.bad:
+        say(("note ", "dim"), f"{count(result.stats.bad)} bad lines skipped (report usage lists them)")

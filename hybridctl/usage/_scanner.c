@@ -113,6 +113,7 @@ typedef struct {
     Slot slots[MAX_NAMES];
     uint64_t line_stamp;
     int busy;
+    int64_t long_input; /* input tokens above which a line goes back to Python; -1: none */
 } Aggregator;
 
 /* -- small helpers ------------------------------------------------------------ */
@@ -807,6 +808,9 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     int64_t input = (s = pick(self, F_INPUT)) ? s->i : 0;
     int64_t output = (s = pick(self, F_OUTPUT)) ? s->i : 0;
     int64_t cached = (s = pick(self, F_CACHED)) ? s->i : 0;
+    if (self->long_input >= 0 && input > self->long_input) {
+        return PUNTED; /* a request a price tier may price: Python keeps its tokens apart */
+    }
     if (cached > input) {
         cached = input;
     }
@@ -958,20 +962,22 @@ add_name(Aggregator *self, PyObject *text, int field, int rank)
 static int
 Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"fields", "punt", "boundaries", "log_gamma", "min_latency", NULL};
+    static char *keywords[] = {"fields", "punt", "boundaries", "log_gamma", "min_latency", "long_input", NULL};
     PyObject *fields, *punt, *boundaries;
     double log_gamma, min_latency;
+    long long long_input = -1;
     /* A second __init__ is refused before it touches anything a first one set up. */
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "an Aggregator is set up once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd", keywords, &fields, &punt, &boundaries, &log_gamma,
-                                     &min_latency)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd|L", keywords, &fields, &punt, &boundaries, &log_gamma,
+                                     &min_latency, &long_input)) {
         return -1;
     }
     self->log_gamma = log_gamma;
     self->min_latency = min_latency;
+    self->long_input = long_input;
     self->keep = PyList_New(0);
     if (self->keep == NULL) {
         return -1;

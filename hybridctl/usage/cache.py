@@ -22,7 +22,7 @@ from hybridctl.fsutil import atomic_write
 from hybridctl.usage.cube import Cube
 from hybridctl.usage.scan import Scanned, ScanSpec, ScanStats, Source, scan_source
 
-FORMAT = 1
+FORMAT = 2  # 2: cells carry cache writes and the tokens of long requests
 _HEAD = 64 << 10
 
 

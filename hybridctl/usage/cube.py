@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from hybridctl.config.catalog import Catalog
+from hybridctl.config.model import TIER_THRESHOLDS, Pricing
 from hybridctl.usage.stats import LatencySketch, Totals, latency_bucket
 
 CellKey = tuple[int, str, str, str, str, str, bool]  # segment, day, role, model, provider, variant, escalated
@@ -26,10 +27,31 @@ REQUESTS, ERRORS, INPUT, OUTPUT, CACHED = 0, 1, 2, 3, 4
 RECORDED_COST, RECORDED_N = 5, 6  # events that carried their own cost
 OPEN_INPUT, OPEN_OUTPUT, OPEN_CACHED = 7, 8, 9  # tokens of events priced from the price list
 QUALITY_SUM, QUALITY_N, LATENCY = 10, 11, 12
+CACHE_WRITE, OPEN_CACHE_WRITE = 13, 14  # input tokens written to a prompt cache (part of INPUT)
+# Then, for each of TIER_THRESHOLDS, the tokens (input, output, cached, cache write) of
+# the requests with more input tokens than it: all of them, then those priced from the list.
+LONG = 15
+TOKENS = 4
+CELL_SIZE = LONG + 2 * TOKENS * len(TIER_THRESHOLDS)
+# The fast readers hand back every request that a tier may price (and every one with a
+# cache write), so their cells have nothing past LATENCY but zeros.
+LONG_REQUEST = min(TIER_THRESHOLDS)
 
 
 def new_cell() -> list[Any]:
-    return [0, 0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0.0, 0, {}]
+    cell: list[Any] = [0] * CELL_SIZE
+    cell[RECORDED_COST] = cell[QUALITY_SUM] = 0.0
+    cell[LATENCY] = {}
+    return cell
+
+
+def widened(cell: list[Any]) -> list[Any]:
+    """A cell of a fast reader (up to LATENCY) at full size."""
+    return cell + [0] * (CELL_SIZE - len(cell))
+
+
+def _long_slot(threshold_index: int, open_tokens: bool) -> int:
+    return LONG + (2 * threshold_index + open_tokens) * TOKENS
 
 
 def add_event(
@@ -42,6 +64,7 @@ def add_event(
     cost: float | None,
     quality: float | None,
     latency_s: float | None,
+    cache_write_tokens: int = 0,
 ) -> None:
     """Count one request into its cell (the scanner's fast path inlines the same)."""
     cell = cells.get(key)
@@ -53,13 +76,23 @@ def add_event(
     cell[INPUT] += input_tokens
     cell[OUTPUT] += output_tokens
     cell[CACHED] += cached_tokens
+    cell[CACHE_WRITE] += cache_write_tokens
     if cost is None:
         cell[OPEN_INPUT] += input_tokens
         cell[OPEN_OUTPUT] += output_tokens
         cell[OPEN_CACHED] += cached_tokens
+        cell[OPEN_CACHE_WRITE] += cache_write_tokens
     else:
         cell[RECORDED_COST] += cost
         cell[RECORDED_N] += 1
+    if input_tokens > LONG_REQUEST:
+        tokens = (input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        for index, threshold in enumerate(TIER_THRESHOLDS):
+            if input_tokens > threshold:
+                for open_tokens in (False, True) if cost is None else (False,):
+                    at = _long_slot(index, open_tokens)
+                    for offset, count in enumerate(tokens):
+                        cell[at + offset] += count
     if quality is not None:
         cell[QUALITY_SUM] += quality
         cell[QUALITY_N] += 1
@@ -73,10 +106,13 @@ def merge_cells(into: dict[CellKey, list[Any]], other: dict[CellKey, list[Any]])
     for key, cell in other.items():
         mine = into.get(key)
         if mine is None:
-            into[key] = [*cell[:LATENCY], dict(cell[LATENCY])]
+            copy = list(cell)
+            copy[LATENCY] = dict(cell[LATENCY])
+            into[key] = copy
             continue
-        for index in range(LATENCY):
-            mine[index] += cell[index]
+        for index in range(CELL_SIZE):
+            if index != LATENCY:
+                mine[index] += cell[index]
         histogram = mine[LATENCY]
         for bucket, count in cell[LATENCY].items():
             histogram[bucket] = histogram.get(bucket, 0) + count
@@ -102,14 +138,19 @@ class Cube(NamedTuple):
         return sum(cell[REQUESTS] for cell in self.cells.values())
 
     def to_json(self) -> list[Any]:
-        return [[*key, *cell[:LATENCY], list(cell[LATENCY].items())] for key, cell in self.cells.items()]
+        return [
+            [*key, *cell[:LATENCY], list(cell[LATENCY].items()), *cell[LATENCY + 1 :]]
+            for key, cell in self.cells.items()
+        ]
 
     @classmethod
     def from_json(cls, rows: Iterable[list[Any]]) -> Cube:
         cells: dict[CellKey, list[Any]] = {}
         for row in rows:
             key = (int(row[0]), row[1], row[2], row[3], row[4], row[5], bool(row[6]))
-            cells[key] = [*row[7 : 7 + LATENCY], {int(b): int(n) for b, n in row[7 + LATENCY]}]
+            cell = list(row[7:])
+            cell[LATENCY] = {int(b): int(n) for b, n in cell[LATENCY]}
+            cells[key] = cell
         return cls(cells)
 
     def rollup(
@@ -141,7 +182,7 @@ def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, re
     totals = priced.totals
     requests = cell[REQUESTS]
     model = key[3]
-    resolved = catalog.resolve(model)
+    resolved = catalog.resolve(model, key[4] or None)
     totals.requests += requests
     totals.errors += cell[ERRORS]
     totals.escalated += requests if key[6] else 0
@@ -153,14 +194,11 @@ def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, re
     totals.quality_count += cell[QUALITY_N]
     totals.latency.merge(LatencySketch(dict(cell[LATENCY]), sum(cell[LATENCY].values())))
     if recompute:  # every request at the price list's price
-        unrecorded, tokens = requests, (cell[INPUT], cell[OUTPUT], cell[CACHED])
+        unrecorded = requests
     else:  # recorded costs as they are; the price list for the rest
         totals.cost += cell[RECORDED_COST]
         totals.priced += cell[RECORDED_N]
-        unrecorded, tokens = (
-            requests - cell[RECORDED_N],
-            (cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED]),
-        )
+        unrecorded = requests - cell[RECORDED_N]
     if not unrecorded:
         return
     pricing = None if resolved is None else resolved.pricing
@@ -168,5 +206,18 @@ def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, re
         name = resolved.id if resolved is not None else model
         priced.unpriced[name] = priced.unpriced.get(name, 0) + unrecorded
     else:
-        totals.cost += pricing.cost(*tokens)
+        totals.cost += cell_cost(pricing, cell, every_request=recompute)
         totals.priced += unrecorded
+
+
+def cell_cost(pricing: Pricing, cell: list[Any], *, every_request: bool) -> float:
+    """A cell's requests priced by the list: those without a recorded cost, or every
+    one; each request above a price tier at the tier's prices."""
+    if every_request:
+        cost = pricing.cost(cell[INPUT], cell[OUTPUT], cell[CACHED], cell[CACHE_WRITE])
+    else:
+        cost = pricing.cost(cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED], cell[OPEN_CACHE_WRITE])
+    if pricing.above is not None:
+        at = _long_slot(TIER_THRESHOLDS.index(pricing.above.tokens), not every_request)
+        cost += pricing.tier_extra(*cell[at : at + TOKENS])
+    return cost

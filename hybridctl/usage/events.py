@@ -2,8 +2,10 @@
 
 Field names are read in their flat form (``input_tokens``) or as
 OpenTelemetry GenAI attributes (``gen_ai.usage.input_tokens``), whichever the
-record has. Cached input tokens are part of the input tokens, as the
-OpenTelemetry conventions define them.
+record has. Cached input tokens (cache reads, and cache writes) are part of
+the input tokens, as the OpenTelemetry conventions define them; a record in
+Anthropic's names (``cache_read_input_tokens``, ``cache_creation_input_tokens``,
+counted beside its ``input_tokens``) has them added in.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "quality": ("quality", "satisfaction"),
 }
 _OK_STATUSES = frozenset(("ok", "success", "succeeded", "completed", "200"))
+# Input tokens written to a prompt cache, counted inside the input tokens (OpenTelemetry's convention).
+CACHE_WRITE_NAMES = (
+    "cache_write_tokens",
+    "cache_creation_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+)
+# Anthropic's usage names: its input_tokens leave cache reads and writes out, so they are added to it.
+ANTHROPIC_CACHE_NAMES = ("cache_read_input_tokens", "cache_creation_input_tokens")
 
 
 class UsageEvent(NamedTuple):
@@ -60,6 +70,7 @@ class UsageEvent(NamedTuple):
     error_type: str | None
     cost: float | None  # as recorded by the gateway, USD
     quality: float | None
+    cache_write_tokens: int = 0  # part of input_tokens, like cached_tokens
 
 
 def _pick(record: dict[str, Any], field: str) -> Any:
@@ -133,6 +144,15 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
     input_tokens = as_int(_pick(record, "input_tokens"), "input_tokens")
     output_tokens = as_int(_pick(record, "output_tokens"), "output_tokens")
     cached_tokens = as_int(_pick(record, "cached_tokens"), "cached_tokens")
+    cache_write_tokens = as_int(
+        next((record[n] for n in CACHE_WRITE_NAMES if record.get(n) is not None), None), "cache_write_tokens"
+    )
+    if any(record.get(n) is not None for n in ANTHROPIC_CACHE_NAMES):  # Anthropic's usage object
+        beside_read = as_int(record.get("cache_read_input_tokens"), "cache_read_input_tokens")
+        beside_write = as_int(record.get("cache_creation_input_tokens"), "cache_creation_input_tokens")
+        input_tokens += beside_read + beside_write
+        cached_tokens += beside_read
+        cache_write_tokens += beside_write
     model = as_text(_pick(record, "model"))
     if status is None:
         ok = error_type is None and not as_bool(record.get("error", False))
@@ -150,6 +170,7 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cached_tokens=min(cached_tokens, input_tokens),
+        cache_write_tokens=min(cache_write_tokens, input_tokens - min(cached_tokens, input_tokens)),
         latency_s=latency_ms / 1000 if latency_ms is not None else latency_s,
         ok=ok,
         error_type=error_type,

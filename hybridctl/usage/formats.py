@@ -197,6 +197,7 @@ def from_litellm(record: dict[str, Any]) -> UsageEvent:
     error = _dict(metadata.get("error_information")) or _dict(record.get("error_information"))
     error_type = None if ok else as_text(error.get("error_class") or error.get("error_code")) or "failure"
     cached = _first(details, "cached_tokens") or _first(usage, "cache_read_input_tokens")
+    written = as_int(_first(usage, "cache_creation_input_tokens"), "cache_creation_input_tokens")
     return UsageEvent(
         time=None if start is None else parse_log_time(start),
         request_id=as_text(_first(record, "request_id", "id")),
@@ -214,6 +215,8 @@ def from_litellm(record: dict[str, Any]) -> UsageEvent:
         error_type=error_type,
         cost=as_float(_first(record, "spend", "response_cost"), "spend"),
         quality=None,
+        # LiteLLM's prompt tokens hold cache reads and writes (the OpenAI convention)
+        cache_write_tokens=min(written, input_tokens),
     )
 
 
@@ -330,6 +333,7 @@ def from_langfuse(record: dict[str, Any]) -> UsageEvent:
         input_tokens=base + cache_read + cache_write,
         output_tokens=output,
         cached_tokens=cache_read,
+        cache_write_tokens=cache_write,
         latency_s=latency
         if latency is not None
         else _seconds_between(record.get("startTime"), record.get("endTime")),
@@ -370,6 +374,7 @@ def from_helicone(record: dict[str, Any]) -> UsageEvent:
         input_tokens=prompt + cache_read + cache_write,
         output_tokens=as_int(record.get("completion_tokens"), "completion_tokens"),
         cached_tokens=cache_read,
+        cache_write_tokens=cache_write,
         latency_s=None if delay is None else delay / 1000,
         ok=ok,
         error_type=None if ok else (f"http {code}" if code else "no response"),

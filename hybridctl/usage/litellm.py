@@ -20,7 +20,12 @@ from hybridctl.fsutil import atomic_write
 from hybridctl.usage.prices import load_overrides, overrides_document
 
 SUSPICIOUS_PER_TOKEN = 0.001
-_FIELDS = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost")
+_FIELDS = (
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+)
 
 
 class ImportResult(NamedTuple):
@@ -37,8 +42,31 @@ class ImportResult(NamedTuple):
         }
 
 
-def _per_million(value: float) -> float:
-    return round(value * 1e6, 9)  # 6e-07 * 1e6 is 0.6000000000000001 otherwise
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 9)  # 6e-07 * 1e6 is 0.6000000000000001 otherwise
+
+
+def _is_price(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _rounded(pricing: Pricing) -> Pricing:
+    """Per-token prices times a million, without the float noise of the product."""
+    tier = pricing.above
+    return Pricing(
+        round(pricing.input_per_million, 9),
+        round(pricing.output_per_million, 9),
+        _round(pricing.cache_read_per_million),
+        _round(pricing.cache_write_per_million),
+        None
+        if tier is None
+        else tier._replace(
+            input_per_million=round(tier.input_per_million, 9),
+            output_per_million=round(tier.output_per_million, 9),
+            cache_read_per_million=_round(tier.cache_read_per_million),
+            cache_write_per_million=_round(tier.cache_write_per_million),
+        ),
+    )
 
 
 def import_litellm(
@@ -80,12 +108,7 @@ def import_litellm(
             suspicious.extend(flagged)
             if not accept_suspicious:
                 continue
-        cache = values[_FIELDS[2]]
-        imported[name] = Pricing(
-            _per_million(float(values[_FIELDS[0]])),  # type: ignore[arg-type]
-            _per_million(float(values[_FIELDS[1]])),  # type: ignore[arg-type]
-            _per_million(float(cache)) if isinstance(cache, (int, float)) else None,
-        )
+        imported[name] = _rounded(Pricing.from_dict({k: v for k, v in entry.items() if _is_price(v)}))
     return ImportResult(imported, skipped, suspicious)
 
 

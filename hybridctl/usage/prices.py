@@ -34,10 +34,32 @@ def load_overrides(path: Path) -> dict[str, Pricing]:
 
 
 def overrides_document(prices: dict[str, Pricing], source: str, imported_at: str) -> dict[str, Any]:
-    def entry(p: Pricing) -> dict[str, float]:
-        out = {"inputPerMillion": p.input_per_million, "outputPerMillion": p.output_per_million}
+    def entry(p: Pricing) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "inputPerMillion": p.input_per_million,
+            "outputPerMillion": p.output_per_million,
+        }
         if p.cache_read_per_million is not None:
             out["cacheReadPerMillion"] = p.cache_read_per_million
+        if p.cache_write_per_million is not None:
+            out["cacheWritePerMillion"] = p.cache_write_per_million
+        if p.above is not None:
+            tier = p.above
+            out["above"] = {
+                "tokens": tier.tokens,
+                "inputPerMillion": tier.input_per_million,
+                "outputPerMillion": tier.output_per_million,
+                **(
+                    {}
+                    if tier.cache_read_per_million is None
+                    else {"cacheReadPerMillion": tier.cache_read_per_million}
+                ),
+                **(
+                    {}
+                    if tier.cache_write_per_million is None
+                    else {"cacheWritePerMillion": tier.cache_write_per_million}
+                ),
+            }
         return out
 
     return {

@@ -13,17 +13,12 @@ from hybridctl.config.model import Pricing, Strategy
 from hybridctl.errors import UsageError
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.cube import (
-    CACHED,
-    INPUT,
-    OPEN_CACHED,
-    OPEN_INPUT,
-    OPEN_OUTPUT,
-    OUTPUT,
     REQUESTS,
     CellKey,
     Cube,
     Priced,
     add_cell,
+    cell_cost,
 )
 from hybridctl.usage.scan import ScanSpec, ScanStats, Source, available_reader
 from hybridctl.usage.stats import Totals, same_workload_savings
@@ -284,15 +279,12 @@ class SavingsReport(NamedTuple):
 
 
 def _baseline_cost(cell: list[Any], model_priced: bool, baseline: Pricing, recompute: bool) -> float:
-    """What the cell's priced requests would have cost on the premium model."""
-    if recompute:
-        return baseline.cost(cell[INPUT], cell[OUTPUT], cell[CACHED]) if model_priced else 0.0
-    recorded = baseline.cost(
-        cell[INPUT] - cell[OPEN_INPUT], cell[OUTPUT] - cell[OPEN_OUTPUT], cell[CACHED] - cell[OPEN_CACHED]
-    )
-    return recorded + (
-        baseline.cost(cell[OPEN_INPUT], cell[OPEN_OUTPUT], cell[OPEN_CACHED]) if model_priced else 0
-    )
+    """What the cell's priced requests would have cost on the premium model: the
+    requests with a recorded cost always, the others when their model has a price."""
+    every = cell_cost(baseline, cell, every_request=True)
+    if model_priced:
+        return every
+    return 0.0 if recompute else every - cell_cost(baseline, cell, every_request=False)
 
 
 def savings_report(
@@ -328,7 +320,9 @@ def savings_report(
         add_cell(overall, key, cell, catalog, recompute)
         actual = overall.totals.cost - before_cost
         priced_requests = overall.totals.priced - before_priced
-        model_priced = catalog.pricing(key[3]) is not None
+        model_priced = (
+            found := catalog.resolve(key[3], key[4] or None)
+        ) is not None and found.pricing is not None
         entry = per_role.setdefault(_label(key, "role", catalog), [0, 0.0, 0.0, 0])
         entry[0] += cell[REQUESTS]
         entry[1] += actual

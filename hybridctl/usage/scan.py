@@ -47,8 +47,8 @@ from typing import IO, Any, NamedTuple, Protocol, cast
 
 from hybridctl.errors import CheckFailed, UsageError
 from hybridctl.times import fromiso_naive, parse_log_time
-from hybridctl.usage.cube import CellKey, Cube, add_event, merge_cells, new_cell
-from hybridctl.usage.events import _OK_STATUSES, ALIASES
+from hybridctl.usage.cube import LONG_REQUEST, CellKey, Cube, add_event, merge_cells, new_cell, widened
+from hybridctl.usage.events import _OK_STATUSES, ALIASES, ANTHROPIC_CACHE_NAMES, CACHE_WRITE_NAMES, UsageEvent
 from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
@@ -255,6 +255,7 @@ def _add(
         event.cost,
         event.quality,
         event.latency_s,
+        event.cache_write_tokens,
     )
     stats.events += 1
 
@@ -367,6 +368,28 @@ def _take(
         _add(cells, event, spec.boundaries, stats)
 
 
+def iter_events(source: Source, spec: ScanSpec, stats: ScanStats) -> Iterator[tuple[int, UsageEvent]]:
+    """Every usage event of a source with its line (or item) number, one by one, the
+    general way; bad records are counted into ``stats``. For checks that need each
+    request, not the sums."""
+    with _open(source) as handle:
+        container = _container(source, handle.peek(4096)[:4096], spec.input_format)
+        for number, record in _records(handle, container):
+            stats.lines += 1
+            if isinstance(record, str):
+                stats.add_bad(source.label, number, record, spec.strict)
+                continue
+            try:
+                events = to_usage_events(record, spec.dialect)
+            except (ValueError, TypeError, KeyError) as exc:
+                stats.add_bad(source.label, number, str(exc), spec.strict)
+                continue
+            for event in events:
+                stats.events += 1
+                yield number, event
+        _report_damage(handle, source, spec, stats, stats.lines)
+
+
 def scan_general(
     handle: io.BufferedIOBase, source: Source, container: str, spec: ScanSpec
 ) -> tuple[Cube, ScanStats]:
@@ -428,7 +451,7 @@ def _generate() -> tuple[Any, Callable[..., tuple[list[int], int]]]:
 
     source = f"""
 def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency, fromiso, parse_time,
-         bisect_right, ok_statuses):
+         bisect_right, ok_statuses, long_request):
     fallback = []
     untimed = 0
     for index, e in enumerate(events):
@@ -438,8 +461,8 @@ def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency,
         input_tokens = {pick("input_tokens")} or 0
         output_tokens = {pick("output_tokens")} or 0
         cached_tokens = {pick("cached_tokens")} or 0
-        if input_tokens < 0 or output_tokens < 0 or cached_tokens < 0:
-            fallback.append(index)
+        if input_tokens < 0 or output_tokens < 0 or cached_tokens < 0 or input_tokens > long_request:
+            fallback.append(index)  # a bad count, or a request a price tier may price: the general path
             continue
         if cached_tokens > input_tokens:
             cached_tokens = input_tokens
@@ -543,7 +566,7 @@ COMPILED_FIELDS = (
 )
 # Keys that make a line something the general path must read: nested
 # OpenTelemetry attributes, or another tool's record (formats.dialect_of).
-OTHER_RECORD_KEYS = ("attributes", *sorted(MARKER_KEYS))
+OTHER_RECORD_KEYS = ("attributes", *sorted(MARKER_KEYS), *CACHE_WRITE_NAMES, *ANTHROPIC_CACHE_NAMES)
 READERS = ("compiled", "msgspec")
 
 
@@ -593,6 +616,7 @@ class _MsgspecReader:
             parse_log_time,
             bisect.bisect_right,
             _OK_STATUSES,
+            LONG_REQUEST,
         )
 
     def take(
@@ -625,6 +649,7 @@ class _CompiledReader:
             boundaries=[(moment - epoch) // timedelta(microseconds=1) for moment in _naive_utc(boundaries)],
             log_gamma=LOG_GAMMA,
             min_latency=MIN_LATENCY,
+            long_input=LONG_REQUEST,
         )
 
     def take(
@@ -633,7 +658,7 @@ class _CompiledReader:
         return self.aggregator.feed(data)
 
     def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
-        merged = self.aggregator.cells()
+        merged = {key: widened(cell) for key, cell in self.aggregator.cells().items()}
         merge_cells(merged, cells)
         return merged
 

@@ -449,6 +449,7 @@ def test_prices_import_from_litellm_and_use(cli: RunFn, project: Project) -> Non
         "input_per_million": 0.27,
         "output_per_million": 1.1,
         "cache_read_per_million": 0.07,
+        "cache_write_per_million": None,
     } in listed
 
 

@@ -27,6 +27,10 @@ def catalog() -> Catalog:
         ("claude-opus-4-1", "claude-4.1-opus"),
         ("anthropic/claude-opus-4.1", "claude-4.1-opus"),
         ("deepseek-chat", "deepseek/deepseek-chat"),
+        ("claude-opus-4-1-20250805", "claude-4.1-opus"),  # the dated id Anthropic's API returns
+        ("anthropic/claude-opus-4-1@20250805", "claude-4.1-opus"),  # Vertex AI's form
+        ("glm-4.5-latest", "glm-4.5"),
+        ("claude-opus-4-1-2025", "claude-opus-4-1-2025"),  # not a date: unknown, left as written
     ],
 )
 def test_every_name_resolves_to_one_catalog_id(catalog: Catalog, name: str, model_id: str) -> None:
