@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint unit bench smoke clean test-lowest
+.PHONY: demo test lint unit fuzz bench smoke clean test-lowest
 
 # The editable install compiles the usage reader in place: rebuild when its source changes.
 $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
 demo: $(STAMP)
 	@PATH="$(abspath $(BIN)):$$PATH" sh scripts/demo.sh
 
-## test: lint, type-check and run the whole test suite
+## test: lint, type-check, run the whole test suite, and a short fuzz run of the compiled reader
 test: lint unit
+	$(BIN)/python scripts/fuzz_scanner.py --seconds 20
 
 lint: $(STAMP)
 	$(BIN)/ruff check hybridctl tests benchmarks scripts hatch_build.py
@@ -29,6 +30,10 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## fuzz: the compiled usage reader under AddressSanitizer and UndefinedBehaviorSanitizer, 10 minutes
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz_scanner.py --seconds 600
 
 ## test-lowest: the suite on the lowest release of each dependency the pins allow
 test-lowest:

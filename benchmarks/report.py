@@ -1,25 +1,32 @@
-"""Time `hybridctl report usage --by role,model` against DuckDB on the same file.
+"""Time `hybridctl report usage --by role,model` against DuckDB on the same file,
+in every shape logs come in.
 
 Generates N usage events (default 1,000,000; kept between runs in
-benchmarks/.data), then runs, alternately and each in a fresh process:
+benchmarks/.data) and writes them in each shape: times ending in Z, with
+Python's +00:00, with a fraction and +02:00, as epoch seconds and epoch
+milliseconds; with UTF-8 text in a field the report does not read; as CSV;
+gzip-compressed. For each shape it runs, alternately and each in a fresh
+process:
 
 - hybridctl, cold: --no-cache, every event read;
-- hybridctl, warm: the same report again, served from its cache;
-- DuckDB: read_json + GROUP BY role, model + quantile_cont for p50/p95/p99,
-  the equivalent SQL.
+- DuckDB: read_json (read_csv for CSV) + GROUP BY role, model +
+  quantile_cont for p50/p95/p99, the equivalent SQL;
 
-It prints the median wall time of each, the ratios, and each one's peak
-memory: the largest sum of resident memory over the process and all its
-children (hybridctl scans big files with one worker per CPU), sampled from
-/proc every 10 ms. It measures; it asserts nothing.
+and for the Z shape also hybridctl warm (from its cache). It prints a table of
+medians, the ratio to DuckDB, each one's peak memory (the largest sum of
+resident memory over the process and its children, sampled from /proc every
+10 ms), and how many records hybridctl's fast reader took and how many the
+general path read. It measures; it asserts nothing.
 
-    python benchmarks/report.py [--events 1000000] [--rounds 3]
+    python benchmarks/report.py [--events 1000000] [--rounds 3] [--shapes z,offset,csv]
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import csv
+import gzip
 import json
 import os
 import random
@@ -29,8 +36,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
@@ -45,30 +54,28 @@ DUCKDB_SQL = """
 SELECT role, model, count(*) AS requests, sum(input_tokens), sum(output_tokens), sum(cached_tokens),
        avg(CASE WHEN status <> 'ok' THEN 1.0 ELSE 0.0 END) AS error_rate,
        quantile_cont(latency_ms, 0.5), quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99)
-FROM read_json('{path}', format = 'newline_delimited') GROUP BY role, model ORDER BY role, model
+FROM {reader}('{path}') GROUP BY role, model ORDER BY role, model
 """
 
 
-def generate(path: Path, count: int) -> None:
+def events(count: int) -> Iterator[tuple[datetime, dict[str, Any]]]:
     """Events shaped like `hybridctl simulate` writes, over 30 days; seeded."""
     rng = random.Random(1)
     start = datetime(2026, 10, 1, tzinfo=timezone.utc)
     roles = list(ROLES)
     shares = [ROLES[r][0] for r in roles]
     step = timedelta(days=30) / count
-    with path.open("w") as out:
-        for i in range(count):
-            role = rng.choices(roles, shares)[0]
-            escalated = role in ("architect", "integrator") and rng.random() < 0.03
-            model = (
-                "claude-4.1-opus"
-                if escalated
-                else ("gemini-2.5-flash-lite" if rng.random() < 0.1 else "glm-4.5")
-            )
-            failed = rng.random() < 0.01
-            _, mean_in, mean_out = ROLES[role]
-            event = {
-                "time": (start + step * i).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    for i in range(count):
+        role = rng.choices(roles, shares)[0]
+        escalated = role in ("architect", "integrator") and rng.random() < 0.03
+        model = (
+            "claude-4.1-opus" if escalated else ("gemini-2.5-flash-lite" if rng.random() < 0.1 else "glm-4.5")
+        )
+        failed = rng.random() < 0.01
+        _, mean_in, mean_out = ROLES[role]
+        yield (
+            start + step * i,
+            {
                 "request_id": f"req-{i:08d}",
                 "user": f"user-{rng.randrange(20000):05d}",
                 "role": role,
@@ -81,8 +88,43 @@ def generate(path: Path, count: int) -> None:
                 "cached_tokens": rng.randrange(0, 600),
                 "latency_ms": round(rng.lognormvariate(0.2, 0.35) * 1000, 1),
                 "status": "error" if failed else "ok",
-            }
-            out.write(json.dumps(event) + "\n")
+            },
+        )
+
+
+PLUS_TWO = timezone(timedelta(hours=2))
+# shape: (file suffix, the time as that shape writes it, extra fields)
+SHAPES: dict[str, tuple[str, Callable[[datetime], Any], dict[str, str]]] = {
+    "z": (".jsonl", lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), {}),
+    "offset": (".jsonl", lambda t: t.isoformat(), {}),  # Python's own: +00:00
+    "offset+02": (".jsonl", lambda t: t.astimezone(PLUS_TWO).isoformat(), {}),
+    "epoch-s": (".jsonl", lambda t: int(t.timestamp()), {}),
+    "epoch-ms": (".jsonl", lambda t: int(t.timestamp() * 1000), {}),
+    "utf8": (
+        ".jsonl",
+        lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        {"note": "Résumé du plan ✓ 計画の確認"},
+    ),
+    "csv": (".csv", lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), {}),
+    "gzip": (".jsonl.gz", lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), {}),
+}
+
+
+def generate(path: Path, shape: str, count: int) -> None:
+    suffix, timed, extra = SHAPES[shape]
+    opener = gzip.open if suffix.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8", newline="") as out:
+        if suffix == ".csv":
+            writer: Any = None
+            for moment, event in events(count):
+                row = {"time": timed(moment), **event, **extra}
+                if writer is None:
+                    writer = csv.DictWriter(out, fieldnames=list(row))
+                    writer.writeheader()
+                writer.writerow(row)
+            return
+        for moment, event in events(count):
+            out.write(json.dumps({"time": timed(moment), **event, **extra}, ensure_ascii=False) + "\n")
 
 
 def tree_rss_kib(pid: int) -> int:
@@ -140,67 +182,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--shapes", default=",".join(SHAPES), help="comma-separated, of: " + ", ".join(SHAPES)
+    )
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
         sys.exit("this benchmark samples memory from /proc (Linux)")
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    unknown = sorted(set(shapes) - set(SHAPES))
+    if unknown:
+        sys.exit(f"unknown shape(s): {', '.join(unknown)}; choose from {', '.join(SHAPES)}")
     DATA.mkdir(exist_ok=True)
-    usage = DATA / f"usage-{args.events}.jsonl"
-    if not usage.exists():
-        print(f"generating {args.events:,} events into {usage} ...", flush=True)
-        generate(usage, args.events)
-    compileall.compile_dir(
-        ROOT / "hybridctl", quiet=1
-    )  # as an install has it, whatever PYTHONDONTWRITEBYTECODE says
+    # as an install has it, whatever PYTHONDONTWRITEBYTECODE says
+    compileall.compile_dir(ROOT / "hybridctl", quiet=1)
     hybridctl = str(Path(sys.executable).parent / "hybridctl")
     cache = Path(tempfile.mkdtemp(prefix="hybridctl-bench-cache-"))
     env = {**os.environ, "HYBRIDCTL_CACHE_DIR": str(cache)}
     env.pop("GITHUB_ACTIONS", None)
-    report = [
-        hybridctl,
-        "report",
-        "usage",
-        str(usage),
-        "--by",
-        "role,model",
-        "--format",
-        "json",
-        "--config-dir",
-        str(ROOT / "configs"),
-    ]
-    commands = {
-        "hybridctl (cold)": [*report, "--no-cache"],
-        "hybridctl (warm)": report,
-        "duckdb": [
-            sys.executable,
-            "-c",
-            f"import duckdb; duckdb.sql({DUCKDB_SQL.format(path=usage)!r}).fetchall()",
-        ],
-    }
-    measure(commands["hybridctl (warm)"], env)  # fill the cache and the page cache
-    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
-    for index in range(args.rounds):
-        order = list(commands) if index % 2 == 0 else list(reversed(commands))
-        for name in order:
-            runs[name].append(measure(commands[name], env))
-    size = usage.stat().st_size
     print(
-        f"\n{args.events:,} events, {size / 1e6:,.0f} MB; python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs; {args.rounds} alternating rounds"
+        f"{args.events:,} events per shape; python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+        f"{args.rounds} alternating rounds; medians",
+        flush=True,
     )
-    medians = {name: statistics.median(t for t, _ in values) for name, values in runs.items()}
-    for name, values in runs.items():
-        peak = max(m for _, m in values)
-        print(f"  {name:<17} median {medians[name]:7.2f} s   peak memory {peak / 1024:7.1f} MiB")
-    duck = medians["duckdb"]
-    cold, warm = medians["hybridctl (cold)"], medians["hybridctl (warm)"]
-    duck_memory = max(m for _, m in runs["duckdb"])
-    cold_memory = max(m for _, m in runs["hybridctl (cold)"])
-    print(f"  ratio cold / duckdb: {cold / duck:.2f}x (goal <= 1.0: {'met' if cold <= duck else 'not met'})")
-    print(f"  ratio warm / duckdb: {warm / duck:.2f}x")
-    print(
-        f"  peak memory cold / duckdb: {cold_memory / duck_memory:.2f}x "
-        f"(goal < 1.0: {'met' if cold_memory < duck_memory else 'not met'})"
-    )
+    print(f"{'shape':<10} {'MB':>6} {'hybridctl':>10} {'duckdb':>8} {'ratio':>6} {'memory':>16}  by path")
+    for shape in shapes:
+        path = DATA / f"usage-{args.events}-{shape}{SHAPES[shape][0]}"
+        if not path.exists():
+            print(f"  (generating {path.name} ...)", flush=True)
+            generate(path, shape, args.events)
+        report = [hybridctl, "report", "usage", str(path), "--by", "role,model", "--format", "json"]
+        report += ["--config-dir", str(ROOT / "configs")]
+        reader = "read_csv" if shape == "csv" else "read_json"
+        sql = DUCKDB_SQL.format(path=path, reader=reader)
+        commands = {
+            "hybridctl": [*report, "--no-cache"],
+            "duckdb": [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r}).fetchall()"],
+        }
+        if shape == "z":
+            commands["warm"] = report
+        paths = json.loads(
+            subprocess.run(commands["hybridctl"], capture_output=True, env=env, check=True).stdout
+        )
+        by_path = paths["input"]["records_by_path"]
+        measure(commands["duckdb"], env)  # the page cache
+        runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+        for index in range(args.rounds):
+            for name in list(commands) if index % 2 == 0 else list(reversed(commands)):
+                runs[name].append(measure(commands[name], env))
+        median = {name: statistics.median(t for t, _ in values) for name, values in runs.items()}
+        peak = {name: max(m for _, m in values) / 1024 for name, values in runs.items()}
+        ours, duck = median["hybridctl"], median["duckdb"]
+        print(
+            f"{shape:<10} {path.stat().st_size / 1e6:6.0f} {ours:9.2f}s {duck:7.2f}s {ours / duck:5.2f}x "
+            f"{peak['hybridctl']:5.0f}/{peak['duckdb']:4.0f} MiB"
+            f"  {paths['input']['reader']} {by_path['fast']:,}, general {by_path['general']:,}",
+            flush=True,
+        )
+        if "warm" in median:
+            print(f"{'z (warm)':<10} {'':>6} {median['warm']:9.2f}s {'':>8} {median['warm'] / duck:5.2f}x")
+    print("ratio: hybridctl cold / DuckDB (goal <= 1.0); memory: hybridctl / DuckDB peak resident")
 
 
 if __name__ == "__main__":

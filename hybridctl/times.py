@@ -90,7 +90,12 @@ def parse_log_time(value: object) -> datetime:
     if (utc := _UTC_WORD.search(text)) is not None:
         text = text[: utc.start()] + "Z"
     moment = _iso(text)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:00:00-02:00 is in the year 10000 in UTC
+        raise ValueError(f"time {_shown(value)} is out of range in UTC") from None
 
 
 def _fromiso_310(text: str) -> datetime:  # pragma: no cover - 3.10's knows only the 'T' separator

@@ -179,6 +179,11 @@ def _input_notes(data: UsageData) -> list[str]:
     stats = data.stats
     reads = ", ".join(sorted(set(data.reads)))
     notes = [f"read {count(stats.events)} events from {len(data.sources)} input(s) ({reads})"]
+    if stats.lines:
+        notes[0] += (
+            f"; {count(stats.fast)} record(s) by the {data.reader} reader, "
+            f"{count(stats.lines - stats.fast)} by the general path"
+        )
     if stats.bad:
         shown = "; ".join(f"{source}:{line}: {message}" for source, line, message in stats.first_bad)
         notes.append(f"{count(stats.bad)} bad line(s) skipped and counted, first: {shown}")

@@ -6,11 +6,13 @@
  * field aliases) reads it, or counts it as bad. So it never decides that a
  * line is bad, and it never guesses: a line goes back when it has
  *
- *   - a string with an escape or a byte outside ASCII, in a field it reads;
+ *   - a string with an escape in a field it reads, or bytes that are not
+ *     UTF-8 anywhere (UTF-8 text itself it takes, in any field);
  *   - a value of another type than the field's (a token count as a float or
  *     a string, a role as a number, an error flag that is not true/false);
  *   - a negative token count, a number it cannot convert exactly, a time not
- *     of the form YYYY-MM-DD[T ]HH:MM:SS[.fff[fff]]Z;
+ *     of the form YYYY-MM-DD[T ]HH:MM:SS[.fff[fff]] followed by Z or an
+ *     offset +HH:MM / -HH:MM, nor an integer epoch number;
  *   - a key that makes the record something else (nested attributes, an
  *     OpenRouter or LiteLLM record), a field given twice, bad JSON.
  *
@@ -48,9 +50,9 @@ enum {
     F_ERROR,
     N_FIELDS
 };
-enum { K_STR, K_BOOL, K_INT, K_NUM };
+enum { K_STR, K_BOOL, K_INT, K_NUM, K_TIME };
 static const int FIELD_KIND[N_FIELDS] = {
-    K_STR, K_STR, K_STR, K_STR, K_STR, K_BOOL, K_INT, K_INT,
+    K_TIME, K_STR, K_STR, K_STR, K_STR, K_BOOL, K_INT, K_INT,
     K_INT, K_NUM, K_NUM, K_STR, K_STR, K_NUM, K_NUM, K_BOOL,
 };
 
@@ -71,6 +73,7 @@ typedef struct {
 typedef struct {
     uint64_t stamp; /* the line this value belongs to */
     int is_null;
+    int is_number; /* a time given as an epoch number (in i) rather than a string */
     const char *str;
     Py_ssize_t len;
     int64_t i;
@@ -326,7 +329,68 @@ plain_string_end(const char *p, const char *end)
     return p < end && *p == '"' ? p : NULL;
 }
 
-/* Skip a JSON string body after its opening quote; NULL if bad or not ASCII. */
+/* The end of one UTF-8 sequence starting at a byte >= 0x80, as Python decodes a
+ * JSON line (no overlong forms, nothing past U+10FFFF; encoded surrogates only with
+ * ``surrogates``, as json.loads's 'surrogatepass' reads them); NULL if it is not one. */
+static const char *
+utf8_end(const char *p, const char *end, int surrogates)
+{
+    unsigned char c = (unsigned char)*p;
+    int more;
+    unsigned char low = 0x80, high = 0xBF; /* the second byte's range */
+    if (c >= 0xC2 && c <= 0xDF) {
+        more = 1;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        more = 2;
+        low = c == 0xE0 ? 0xA0 : 0x80;
+        high = c == 0xED && !surrogates ? 0x9F : 0xBF;
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        more = 3;
+        low = c == 0xF0 ? 0x90 : 0x80;
+        high = c == 0xF4 ? 0x8F : 0xBF;
+    }
+    else {
+        return NULL;
+    }
+    if (end - p <= more) {
+        return NULL;
+    }
+    unsigned char second = (unsigned char)p[1];
+    if (second < low || second > high) {
+        return NULL;
+    }
+    for (int k = 2; k <= more; k++) {
+        unsigned char next = (unsigned char)p[k];
+        if (next < 0x80 || next > 0xBF) {
+            return NULL;
+        }
+    }
+    return p + 1 + more;
+}
+
+/* The closing quote of a string body of plain bytes and UTF-8 text, without
+ * escapes or surrogates (it becomes a key's text); NULL otherwise. */
+static inline const char *
+text_string_end(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && PLAIN[(unsigned char)*p]) {
+            p++;
+        }
+        if (p < end && (unsigned char)*p >= 0x80) {
+            if ((p = utf8_end(p, end, 0)) == NULL) {
+                return NULL;
+            }
+            continue;
+        }
+        return p < end && *p == '"' ? p : NULL;
+    }
+    return NULL;
+}
+
+/* Skip a JSON string body after its opening quote; NULL if it is not one. */
 static const char *
 skip_string(const char *p, const char *end)
 {
@@ -341,7 +405,13 @@ skip_string(const char *p, const char *end)
         if (c == '"') {
             return p + 1;
         }
-        if (c < 0x20 || c >= 0x80) {
+        if (c >= 0x80) {
+            if ((p = utf8_end(p, end, 1)) == NULL) {
+                return NULL;
+            }
+            continue;
+        }
+        if (c < 0x20) {
             return NULL;
         }
         if (c == '\\') {
@@ -471,14 +541,65 @@ days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-/* YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}]Z to microseconds since 1970 UTC; 0 if not
- * exactly that form (3 or 6 digits of fraction), or not a real date and time. */
+/* The first and last moments Python's datetime holds (years 1 to 9999), in
+ * microseconds since 1970: a time outside them is an error there. */
+#define MIN_MICROS (-62135596800000000LL)
+#define MAX_MICROS (253402300799999999LL)
+
+/* The UTC day of a moment, as YYYY-MM-DD (Howard Hinnant's civil_from_days). */
+static void
+utc_day(int64_t micros, char out[10])
+{
+    int64_t days = micros / 86400000000LL - (micros % 86400000000LL < 0);
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int year = (int)(yoe + era * 400 + (month <= 2));
+    /* years 1 to 9999 only: parse_utc and epoch_micros keep moments inside them */
+    out[0] = (char)('0' + year / 1000);
+    out[1] = (char)('0' + year / 100 % 10);
+    out[2] = (char)('0' + year / 10 % 10);
+    out[3] = (char)('0' + year % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + month / 10);
+    out[6] = (char)('0' + month % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + day / 10);
+    out[9] = (char)('0' + day % 10);
+}
+
+/* YYYY-MM-DD[T ]HH:MM:SS[.f{3}|.f{6}] then Z or +HH:MM / -HH:MM, to microseconds
+ * since 1970 UTC; 0 if not exactly that form, not a real date and time, or
+ * outside the years Python's datetime holds. ``utc_day`` says whether the day
+ * is the text's own (Z) or must be computed (an offset). */
 static int
-parse_utc(const char *t, Py_ssize_t len, int64_t *micros)
+parse_utc(const char *t, Py_ssize_t len, int64_t *micros, int *own_day)
 {
     static const int MONTH_DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (len < 20 || t[len - 1] != 'Z' || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
-        t[13] != ':' || t[16] != ':') {
+    int64_t offset = 0;
+    if (len >= 25 && (t[len - 6] == '+' || t[len - 6] == '-') && t[len - 3] == ':' &&
+        all_digits(t + len - 5, 2) && all_digits(t + len - 2, 2)) {
+        int hours = two(t + len - 5), minutes = two(t + len - 2);
+        if (hours > 23 || minutes > 59) {
+            return 0;
+        }
+        offset = ((int64_t)hours * 60 + minutes) * 60000000LL * (t[len - 6] == '-' ? -1 : 1);
+        len -= 5; /* the sign's place stands for the Z below */
+        *own_day = 0;
+    }
+    else if (len >= 20 && t[len - 1] == 'Z') {
+        *own_day = 1;
+    }
+    else {
+        return 0;
+    }
+    if (len < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' ||
+        t[16] != ':') {
         return 0;
     }
     if (!all_digits(t, 4) || !all_digits(t + 5, 2) || !all_digits(t + 8, 2) || !all_digits(t + 11, 2) ||
@@ -508,8 +629,31 @@ parse_utc(const char *t, Py_ssize_t len, int64_t *micros)
         return 0;
     }
     *micros = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60000000LL +
-              (int64_t)second * 1000000LL + fraction;
-    return 1;
+              (int64_t)second * 1000000LL + fraction - offset;
+    return *micros >= MIN_MICROS && *micros <= MAX_MICROS;
+}
+
+/* An integer epoch time to microseconds, by its size as Python reads it: seconds
+ * below 1e11, then milliseconds, microseconds, nanoseconds (floor division). */
+static int
+epoch_micros(int64_t value, int64_t *micros)
+{
+    int64_t magnitude = value < 0 ? -value : value;
+    if (magnitude < 100000000000LL) {
+        if (__builtin_mul_overflow(value, 1000000LL, micros)) {
+            return 0;
+        }
+    }
+    else if (magnitude < 100000000000000LL) {
+        *micros = value * 1000LL;
+    }
+    else if (magnitude < 100000000000000000LL) {
+        *micros = value;
+    }
+    else {
+        *micros = value / 1000 - (value % 1000 < 0);
+    }
+    return *micros >= MIN_MICROS && *micros <= MAX_MICROS;
 }
 
 /* -- cells -------------------------------------------------------------------- */
@@ -642,12 +786,32 @@ read_value(Slot *slot, int kind, const char *p, const char *end)
     }
     slot->is_null = 0;
     switch (kind) {
+    case K_TIME:
+        if (p < end && *p != '"') { /* an epoch number: integers only, a fraction goes back */
+            const char *q = number_end(p, end);
+            if (q == NULL) {
+                return NULL;
+            }
+            int negative = *p == '-';
+            int64_t value = 0;
+            for (const char *d = p + negative; d < q; d++) {
+                if (!is_digit(*d) || __builtin_mul_overflow(value, 10, &value) ||
+                    __builtin_add_overflow(value, *d - '0', &value)) {
+                    return NULL;
+                }
+            }
+            slot->is_number = 1;
+            slot->i = negative ? -value : value;
+            return q;
+        }
+        slot->is_number = 0;
+        /* fall through: a time as text */
     case K_STR: {
         if (p >= end || *p != '"') {
             return NULL;
         }
         const char *start = ++p;
-        p = plain_string_end(p, end);
+        p = text_string_end(p, end);
         if (p == NULL || p - start > MAX_KEY_TEXT) {
             return NULL;
         }
@@ -821,6 +985,11 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     int ok;
     const Slot *status = pick(self, F_STATUS);
     if (status) {
+        for (Py_ssize_t k = 0; k < status->len; k++) {
+            if ((unsigned char)status->str[k] >= 0x80) {
+                return PUNTED; /* str.lower() maps some letters outside ASCII into it */
+            }
+        }
         ok = (status->len == 2 && status->str[0] == 'o' && status->str[1] == 'k') ||
              is_ok_status(status->str, status->len);
     }
@@ -831,11 +1000,23 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     }
     int32_t segment = 0;
     const Slot *time = pick(self, F_TIME);
+    char day_text[11];
+    Slot day = {0};
     if (time) {
         int64_t micros;
-        if (!parse_utc(time->str, time->len, &micros)) {
+        int own_day = 0;
+        if (time->is_number ? !epoch_micros(time->i, &micros)
+                            : !parse_utc(time->str, time->len, &micros, &own_day)) {
             return PUNTED; /* another form of time, or not a time: Python decides */
         }
+        if (own_day) { /* a UTC time starts with its day */
+            day.str = time->str;
+        }
+        else {
+            utc_day(micros, day_text);
+            day.str = day_text;
+        }
+        day.len = 10;
         Py_ssize_t lo = 0, hi = self->n_boundaries;
         while (lo < hi) { /* bisect_right */
             Py_ssize_t mid = (lo + hi) / 2;
@@ -859,11 +1040,6 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     memcpy(w, &segment, 4);
     w += 4;
     *w++ = (char)(escalated && escalated->i);
-    Slot day = {0};
-    if (time) {
-        day.str = time->str;
-        day.len = 10;
-    }
     put_text(&w, time ? &day : NULL);
     put_text(&w, pick(self, F_ROLE));
     put_text(&w, pick(self, F_MODEL));
@@ -1135,7 +1311,7 @@ static PyObject *
 text_at(const char **r)
 {
     Py_ssize_t len = (unsigned char)*(*r)++;
-    PyObject *text = PyUnicode_DecodeASCII(*r, len, NULL);
+    PyObject *text = PyUnicode_DecodeUTF8(*r, len, NULL);
     *r += len;
     return text;
 }

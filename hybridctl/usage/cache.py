@@ -22,7 +22,7 @@ from hybridctl.fsutil import atomic_write
 from hybridctl.usage.cube import Cube
 from hybridctl.usage.scan import Scanned, ScanSpec, ScanStats, Source, scan_source
 
-FORMAT = 2  # 2: cells carry cache writes and the tokens of long requests
+FORMAT = 3  # 2: cells carry cache writes and the tokens of long requests; 3: records by path
 _HEAD = 64 << 10
 
 
@@ -54,7 +54,7 @@ def _load(entry: Path) -> dict[str, Any] | None:
 
 def _stats_from(data: dict[str, Any]) -> ScanStats:
     first_bad = [(str(source), int(line), str(message)) for source, line, message in data["first_bad"]]
-    return ScanStats(data["records"], data["events"], data["bad"], data["untimed"], first_bad)
+    return ScanStats(data["records"], data["events"], data["bad"], data["untimed"], first_bad, data["fast"])
 
 
 def cached_scan(
@@ -101,6 +101,7 @@ def cached_scan(
                 "events": result.stats.events,
                 "bad": result.stats.bad,
                 "untimed": result.stats.untimed,
+                "fast": result.stats.fast,
                 "first_bad": result.stats.first_bad,
             },
             "cells": result.cube.to_json(),

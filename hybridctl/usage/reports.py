@@ -32,12 +32,15 @@ class UsageData(NamedTuple):
     sources: list[str]
     reads: list[str]  # per source: cache, appended, scan or uncached
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def reader(self) -> str:
+        return available_reader()  # compiled, or msgspec where no C compiler was found
 
+    def to_dict(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
             "reads": self.reads,
-            "reader": available_reader(),  # compiled, or msgspec where no C compiler was found
+            "reader": self.reader,
             **self.stats.to_dict(),
         }
 

@@ -84,6 +84,7 @@ class ScanStats:
     bad: int = 0
     untimed: int = 0  # events without a time, left out of time windows
     first_bad: list[tuple[str, int, str]] = field(default_factory=list)  # source, line, message
+    fast: int = 0  # records a fast reader took whole; the general path read the rest
 
     def add_bad(self, source: str, line: int, message: str, strict: bool) -> None:
         if strict:
@@ -97,6 +98,7 @@ class ScanStats:
         self.events += other.events
         self.bad += other.bad
         self.untimed += other.untimed
+        self.fast += other.fast
         for source, line, message in other.first_bad:
             if len(self.first_bad) < KEEP_BAD:
                 self.first_bad.append((source, line + line_offset, message))
@@ -108,6 +110,7 @@ class ScanStats:
             "bad_lines": self.bad,
             "untimed_events": self.untimed,
             "first_bad_lines": [{"source": s, "line": n, "message": m} for s, n, m in self.first_bad],
+            "records_by_path": {"fast": self.fast, "general": self.lines - self.fast},
         }
 
 
@@ -623,6 +626,11 @@ class _MsgspecReader:
         self, data: memoryview, cells: dict[CellKey, list[Any]]
     ) -> tuple[list[int], int, int, int] | None:
         raw = bytes(data)
+        if not raw.isascii():
+            try:  # msgspec skips unread strings without checking them; json.loads would refuse the line
+                raw.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                return None
         try:
             events = self.decoder.decode_lines(raw)
         except (*self.errors, RecursionError):
@@ -750,6 +758,7 @@ def _fast_chunks(
                 failed, records, untimed, lines = taken
                 stats.lines += records
                 stats.events += records - len(failed)
+                stats.fast += records - len(failed)
                 stats.untimed += untimed
                 if failed:
                     _general_lines(bytes(data), failed, cells, source, spec, stats, line_base)

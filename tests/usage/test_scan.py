@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,8 @@ def test_fast_and_general_paths_build_identical_cubes(
     (fast, fast_stats), (general, general_stats) = both_paths(path, ScanSpec(boundaries), reader)
 
     assert fast.cells == general.cells
-    assert fast_stats == general_stats
+    assert replace(fast_stats, fast=0) == general_stats
+    assert fast_stats.fast > 0 or reader == "msgspec"  # msgspec hands back a chunk with one odd line
     assert fast_stats.bad == 10  # five bad kinds, twice
     assert [line for _, line, _ in fast_stats.first_bad] == [1005, 1006, 1007, 1008, 1014]
 
@@ -84,7 +86,7 @@ def test_parallel_ranges_match_one_pass_and_number_bad_lines_in_the_file(
     parallel = scan.scan_source(Source(path, "m"), ScanSpec())
 
     assert parallel.cube.cells == one_pass.cube.cells
-    assert parallel.stats == one_pass.stats
+    assert replace(parallel.stats, fast=0) == replace(one_pass.stats, fast=0)  # chunks cut elsewhere
     assert parallel.lines == one_pass.lines == 3000 + 2 * len(ODD_LINES)
 
 
