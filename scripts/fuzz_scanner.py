@@ -5,9 +5,10 @@ temporary directory, then runs a child Python with the sanitizer runtimes
 preloaded and that build in place of the installed one. The child mutates
 usage lines (flipped, inserted, deleted and duplicated bytes; quotes,
 backslashes, UTF-8 lead and continuation bytes, digits, signs; cut and
-spliced lines), reads each batch with chunk sizes from one byte up (so chunk
-ends fall inside strings, escapes, numbers and UTF-8 sequences), and checks
-that the compiled reader builds the cube the general path builds. A memory
+spliced lines), reads each batch, as JSON lines and as CSV rows in turn, with chunk sizes
+from one byte up (so chunk ends fall inside strings, escapes, quoted cells,
+numbers and UTF-8 sequences), and checks that the compiled reader builds the
+cube the general path builds. A memory
 error or undefined behaviour aborts the child; a disagreement writes the
 batch to fuzz-failures/ and exits 1.
 
@@ -31,7 +32,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "hybridctl.usage._scanner"
@@ -68,6 +69,13 @@ SEEDS: list[dict[str, Any]] = [
         "spend": 1,
         "startTime": "2026-11-21T10:00:00Z",
     },
+]
+CSV_HEADER = b"time,role,model,provider,escalated,input_tokens,output_tokens,latency_ms,status,cost,note"
+CSV_SEEDS = [
+    b"2026-11-21T10:00:00.250Z,critic,glm-4.5,zai,false,1200,300,1478.9,ok,0.5,plain",
+    b'2026-11-21T13:00:00+01:00,"r\xc3\xb4le",glm-4.5,zai,yes,7,1,1e3,Success,,"a ""quoted"", note"',
+    b"1795269600123,architect,claude-opus-4-1,anthropic,1,300001,5,0.25,200,,",
+    b'2026-11-21 12:00:00Z,critic,"m",,,3,,,,"1.5","x\ny"',
 ]
 INTERESTING = [
     b'"', b"\\", b"{", b"}", b"[", b"]", b":", b",", b"0", b"9", b"-", b"+", b".", b"e", b"E", b"Z", b"T",
@@ -138,20 +146,32 @@ def child(module_path: Path, seconds: float, seed: int) -> int:
     from hybridctl.usage.cube import LATENCY
 
     pool = [json.dumps(s, ensure_ascii=bool(i % 2)).encode() for i, s in enumerate(SEEDS)]
+    csv_pool = [line.replace(b"\n", b" ") for line in CSV_SEEDS]
     cut = (datetime(2026, 11, 21, 12, tzinfo=timezone.utc),)
     rng = random.Random(seed)
     deadline = time.monotonic() + seconds
     batches = lines = 0
     while time.monotonic() < deadline:
+        as_csv = batches % 2 == 1
+        rows = csv_pool if as_csv else pool
         batch = [
-            mutate(rng.choice(pool), rng, pool) if rng.random() < 0.7 else rng.choice(pool) for _ in range(40)
+            mutate(rng.choice(rows), rng, rows) if rng.random() < 0.7 else rng.choice(rows) for _ in range(40)
         ]
-        data = b"\n".join(batch) + rng.choice((b"\n", b"", b"\n\n"))
+        ending = rng.choice((b"\n", b"\r\n")) if as_csv else b"\n"
+        data = ending.join([CSV_HEADER, *batch] if as_csv else batch) + rng.choice((ending, b"", ending * 2))
         spec = scan.ScanSpec(cut if rng.random() < 0.5 else ())
         source = scan.Source(None, "fuzz")
-        general, general_stats = scan.scan_general(io.BytesIO(data), source, "jsonl", spec)
+        general, general_stats = scan.scan_general(
+            io.BytesIO(data), source, "csv" if as_csv else "jsonl", spec
+        )
         scan.CHUNK = rng.choice((1, 2, 3, 7, 16, 61, 256, 4096, 4 << 20))  # chunk ends anywhere
-        fast, fast_stats, _ = scan.scan_fast(io.BytesIO(data), source, spec, reader="compiled")
+        if as_csv:
+            handle = io.BufferedReader(cast(Any, io.BytesIO(data)))
+            header = scan.csv_header(handle)
+            assert header is not None
+            fast, fast_stats = scan.scan_csv_fast(handle, source, spec, header, None)
+        else:
+            fast, fast_stats, _ = scan.scan_fast(io.BytesIO(data), source, spec, reader="compiled")
         batches += 1
         lines += len(batch)
         same = fast.cells.keys() == general.cells.keys() and all(

@@ -16,10 +16,14 @@
  *   - a key that makes the record something else (nested attributes, an
  *     OpenRouter or LiteLLM record), a field given twice, bad JSON.
  *
- * Field names, and which names send a line back, come from the Python side
- * (events.ALIASES), so both read the same names. The parsing loop holds no
- * Python object and runs without the GIL: threads scan byte ranges in
- * parallel. Cells go back to Python as the dict scan.py's loop would have
+ * CSV rows, below, it takes by the same rules.
+ *
+ * Field names, which names send a line back, the status words that mean
+ * success and the request size a price tier starts at come from the Python
+ * side (events.ALIASES, events._OK_STATUSES, cube.LONG_REQUEST), so both read
+ * the same rules. The parsing loop holds no Python object and runs without
+ * the GIL: threads scan byte ranges in parallel. Cells go back to Python as
+ * the dict scan.py's loop would have
  * built: {(segment, day, role, model, provider, variant, escalated): [...]}.
  */
 #define PY_SSIZE_T_CLEAN
@@ -117,6 +121,10 @@ typedef struct {
     uint64_t line_stamp;
     int busy;
     int64_t long_input; /* input tokens above which a line goes back to Python; -1: none */
+    Name ok_words[16];  /* status words that mean success (events._OK_STATUSES), lower case */
+    Py_ssize_t n_ok;
+    int *columns;       /* a CSV file's columns: the name index of each, or -1 */
+    Py_ssize_t n_columns;
 } Aggregator;
 
 /* -- small helpers ------------------------------------------------------------ */
@@ -865,10 +873,11 @@ add_overflows(int64_t *sum, int64_t value)
     return __builtin_add_overflow(*sum, value, sum);
 }
 
+/* A status word that means success, as the Python side's table says: trimmed of
+ * spaces, in any case (ASCII only; the caller hands anything else back). */
 static int
-is_ok_status(const char *s, Py_ssize_t len)
+is_ok_status(const Aggregator *self, const char *s, Py_ssize_t len)
 {
-    static const char *const OK[] = {"ok", "success", "succeeded", "completed", "200"};
     while (len > 0 && *s == ' ') {
         s++;
         len--;
@@ -876,8 +885,9 @@ is_ok_status(const char *s, Py_ssize_t len)
     while (len > 0 && s[len - 1] == ' ') {
         len--;
     }
-    for (size_t k = 0; k < sizeof(OK) / sizeof(OK[0]); k++) {
-        if ((Py_ssize_t)strlen(OK[k]) != len) {
+    for (Py_ssize_t k = 0; k < self->n_ok; k++) {
+        const Name *word = &self->ok_words[k];
+        if (word->len != len) {
             continue;
         }
         Py_ssize_t i = 0;
@@ -886,7 +896,7 @@ is_ok_status(const char *s, Py_ssize_t len)
             if (c >= 'A' && c <= 'Z') {
                 c = (char)(c - 'A' + 'a');
             }
-            if (c != OK[k][i]) {
+            if (c != word->text[i]) {
                 break;
             }
             i++;
@@ -908,6 +918,8 @@ put_text(char **w, const Slot *slot)
         *w += len;
     }
 }
+
+static int add_record(Aggregator *self, int *untimed);
 
 static int
 take_line(Aggregator *self, const char *p, const char *end, int *untimed)
@@ -967,7 +979,13 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     if (skip_ws(p, end) != end) {
         return PUNTED;
     }
+    return add_record(self, untimed);
+}
 
+/* Add the record whose fields are in the slots of the current line stamp. */
+static int
+add_record(Aggregator *self, int *untimed)
+{
     const Slot *s;
     int64_t input = (s = pick(self, F_INPUT)) ? s->i : 0;
     int64_t output = (s = pick(self, F_OUTPUT)) ? s->i : 0;
@@ -986,12 +1004,14 @@ take_line(Aggregator *self, const char *p, const char *end, int *untimed)
     const Slot *status = pick(self, F_STATUS);
     if (status) {
         for (Py_ssize_t k = 0; k < status->len; k++) {
-            if ((unsigned char)status->str[k] >= 0x80) {
-                return PUNTED; /* str.lower() maps some letters outside ASCII into it */
+            unsigned char c = (unsigned char)status->str[k];
+            if (c >= 0x80 || (c < 0x20 && c != ' ')) {
+                /* str.lower() maps some letters outside ASCII into it; str.strip() takes
+                 * control characters such as \x1f for whitespace (a CSV cell may hold them) */
+                return PUNTED;
             }
         }
-        ok = (status->len == 2 && status->str[0] == 'o' && status->str[1] == 'k') ||
-             is_ok_status(status->str, status->len);
+        ok = is_ok_status(self, status->str, status->len);
     }
     else {
         const Slot *error_type = pick(self, F_ERROR_TYPE);
@@ -1098,6 +1118,7 @@ Aggregator_dealloc(Aggregator *self)
     }
     free(self->entries);
     free(self->boundaries);
+    free(self->columns);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -1138,17 +1159,19 @@ add_name(Aggregator *self, PyObject *text, int field, int rank)
 static int
 Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"fields", "punt", "boundaries", "log_gamma", "min_latency", "long_input", NULL};
+    static char *keywords[] = {"fields",      "punt",       "boundaries",  "log_gamma",
+                               "min_latency", "long_input", "ok_statuses", NULL};
     PyObject *fields, *punt, *boundaries;
     double log_gamma, min_latency;
     long long long_input = -1;
+    PyObject *ok_statuses = NULL;
     /* A second __init__ is refused before it touches anything a first one set up. */
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "an Aggregator is set up once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd|L", keywords, &fields, &punt, &boundaries, &log_gamma,
-                                     &min_latency, &long_input)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd|LO", keywords, &fields, &punt, &boundaries,
+                                     &log_gamma, &min_latency, &long_input, &ok_statuses)) {
         return -1;
     }
     self->log_gamma = log_gamma;
@@ -1157,6 +1180,26 @@ Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
     self->keep = PyList_New(0);
     if (self->keep == NULL) {
         return -1;
+    }
+    if (ok_statuses != NULL) {
+        PyObject *words = PySequence_Fast(ok_statuses, "ok_statuses must be a sequence of words");
+        if (words == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(words); k++) {
+            PyObject *word = PySequence_Fast_GET_ITEM(words, k);
+            Py_ssize_t len;
+            const char *text = PyUnicode_AsUTF8AndSize(word, &len);
+            if (text == NULL || self->n_ok >= 16 || PyList_Append(self->keep, word) < 0) {
+                if (text != NULL && self->n_ok >= 16) {
+                    PyErr_SetString(PyExc_ValueError, "too many status words");
+                }
+                Py_DECREF(words);
+                return -1;
+            }
+            self->ok_words[self->n_ok++] = (Name){text, len, 0, 0};
+        }
+        Py_DECREF(words);
     }
     for (int k = 0; k < NAME_SLOTS; k++) {
         self->name_slots[k] = -1;
@@ -1307,6 +1350,286 @@ Aggregator_feed(Aggregator *self, PyObject *arg)
     return Py_BuildValue("(Nnin)", indexes, records, untimed, lines);
 }
 
+/* -- CSV -------------------------------------------------------------------------
+ *
+ * Rows of a CSV file with a header, read as Python's csv.DictReader reads them
+ * (the general path): empty cells are absent, cells past the header are
+ * dropped, blank lines are no rows. Values are text, converted as the general
+ * path converts text: a token count of digits, a number by JSON's grammar, a
+ * flag of 1/true/yes/y, a time as text or as epoch digits. A row with anything
+ * else in a field it reads goes back whole; a chunk whose rows it cannot
+ * delimit as the csv module does (a bare carriage return, a quote inside an
+ * unquoted cell, text after a closing quote, a NUL byte) goes back whole. */
+
+enum {
+    ROW_TAKEN = TAKEN,
+    ROW_PUNTED = PUNTED,
+    ROW_NO_MEMORY = NO_MEMORY,
+    ROW_BLANK,
+    ROW_INCOMPLETE,
+    ROW_ODD,
+};
+
+static int
+csv_value(Slot *slot, int kind, const char *p, const char *end, int doubled)
+{
+    slot->is_null = 0;
+    slot->is_number = 0;
+    if (kind == K_TIME) {
+        const char *d = p + (p < end && *p == '-');
+        if (d < end && all_digits(d, (int)(end - d)) && end - d <= 19) {
+            int64_t value = 0;
+            for (; d < end; d++) {
+                if (__builtin_mul_overflow(value, 10, &value) ||
+                    __builtin_add_overflow(value, *d - '0', &value)) {
+                    return 0;
+                }
+            }
+            slot->is_number = 1;
+            slot->i = *p == '-' ? -value : value;
+            return 1;
+        }
+        kind = K_STR;
+    }
+    switch (kind) {
+    case K_STR:
+        if (doubled || end - p > MAX_KEY_TEXT) {
+            return 0;
+        }
+        for (const char *q = p; q < end;) {
+            if ((unsigned char)*q >= 0x80) {
+                if ((q = utf8_end(q, end, 0)) == NULL) {
+                    return 0; /* csv's errors="replace" would change the text */
+                }
+            }
+            else {
+                q++;
+            }
+        }
+        slot->str = p;
+        slot->len = end - p;
+        return 1;
+    case K_INT: {
+        if (end - p > MAX_INT_DIGITS || !all_digits(p, (int)(end - p))) {
+            return 0; /* a sign, a fraction, spaces: float() decides */
+        }
+        int64_t value = 0;
+        for (; p < end; p++) {
+            value = value * 10 + (*p - '0');
+        }
+        slot->i = value;
+        return 1;
+    }
+    case K_NUM:
+        return number_end(p, end) == end && to_double(p, end, &slot->d);
+    default: { /* K_BOOL: "1", "true", "yes", "y" in any case are true; other words false */
+        static const char *const YES[] = {"1", "true", "yes", "y"};
+        char word[6] = {0};
+        Py_ssize_t len = end - p;
+        for (Py_ssize_t k = 0; k < len; k++) {
+            unsigned char c = (unsigned char)p[k];
+            if (c >= 0x80 || c <= ' ') {
+                return 0; /* str.strip() and str.lower() go past ASCII */
+            }
+            if (k < 5) {
+                word[k] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            }
+        }
+        slot->i = 0;
+        for (size_t k = 0; len <= 4 && k < sizeof(YES) / sizeof(YES[0]); k++) {
+            if ((Py_ssize_t)strlen(YES[k]) == len && memcmp(word, YES[k], (size_t)len) == 0) {
+                slot->i = 1;
+            }
+        }
+        return 1;
+    }
+    }
+}
+
+/* One row from p; *next is where the next row starts. */
+static int
+csv_row(Aggregator *self, const char *p, const char *end, int at_eof, const char **next, int *untimed)
+{
+    if (p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+        *next = p + (*p == '\r' ? 2 : 1);
+        return ROW_BLANK;
+    }
+    self->line_stamp++;
+    int punt = 0;
+    for (Py_ssize_t column = 0;; column++) {
+        const char *start, *stop;
+        int doubled = 0;
+        if (p < end && *p == '"') {
+            start = ++p;
+            for (;;) {
+                const char *quote = memchr(p, '"', (size_t)(end - p));
+                if (quote == NULL || (quote + 1 == end && !at_eof)) {
+                    /* the chunk ends inside the cell; the file too: the csv module decides */
+                    return at_eof && quote == NULL ? ROW_ODD : ROW_INCOMPLETE;
+                }
+                if (quote + 1 < end && quote[1] == '"') {
+                    doubled = 1;
+                    p = quote + 2;
+                    continue;
+                }
+                stop = quote;
+                p = quote + 1;
+                break;
+            }
+            if (memchr(start, '\0', (size_t)(stop - start)) != NULL) {
+                return ROW_ODD;
+            }
+        }
+        else {
+            start = p;
+            while (p < end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"' && *p != '\0') {
+                p++;
+            }
+            stop = p;
+        }
+        /* the cell ends at a comma or the row's end; anything else the csv module reads its own way */
+        int row_end = p == end || *p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n');
+        if (!row_end && *p != ',') {
+            if (*p == '\r' && p + 1 == end && !at_eof) {
+                return ROW_INCOMPLETE;
+            }
+            return ROW_ODD;
+        }
+        if (p == end && !at_eof) {
+            return ROW_INCOMPLETE;
+        }
+        if (stop > start && column < self->n_columns && self->columns[column] >= 0) {
+            int index = self->columns[column];
+            const Name *name = &self->names[index];
+            Slot *slot = &self->slots[index];
+            if (name->field == PUNT_FIELD) {
+                punt = 1;
+            }
+            else {
+                slot->stamp = self->line_stamp;
+                if (!csv_value(slot, FIELD_KIND[name->field], start, stop, doubled)) {
+                    punt = 1;
+                }
+            }
+        }
+        if (row_end) {
+            *next = p == end ? end : p + (*p == '\r' ? 2 : 1);
+            break;
+        }
+        p++; /* the comma */
+    }
+    return punt ? ROW_PUNTED : add_record(self, untimed);
+}
+
+static PyObject *
+Aggregator_set_columns(Aggregator *self, PyObject *arg)
+{
+    if (self->keep == NULL || self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "set_columns() needs a set-up Aggregator that is not being fed");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(arg, "columns must be a sequence of names");
+    if (seq == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int *columns = (int *)calloc((size_t)n + 1, sizeof(int));
+    if (columns == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t len;
+        const char *text = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(seq, k), &len);
+        if (text == NULL) {
+            free(columns);
+            Py_DECREF(seq);
+            return NULL;
+        }
+        columns[k] = find_name(self, text, len);
+    }
+    Py_DECREF(seq);
+    free(self->columns);
+    self->columns = columns;
+    self->n_columns = n;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Aggregator_feed_csv(Aggregator *self, PyObject *args)
+{
+    Py_buffer view;
+    int at_eof;
+    if (self->keep == NULL || self->columns == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "feed_csv() needs set_columns() first");
+        return NULL;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "an Aggregator is fed from one thread at a time");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*p", &view, &at_eof)) {
+        return NULL;
+    }
+    self->busy = 1;
+    Indexes punted = {NULL, 0, 0};
+    Py_ssize_t records = 0, lines = 0, used = 0;
+    int untimed = 0, outcome = ROW_TAKEN;
+    Py_BEGIN_ALLOW_THREADS
+    const char *start = (const char *)view.buf;
+    const char *p = start, *end = start + view.len;
+    while (p < end) {
+        const char *next = end;
+        outcome = csv_row(self, p, end, at_eof, &next, &untimed);
+        if (outcome == ROW_INCOMPLETE || outcome == ROW_ODD || outcome == ROW_NO_MEMORY) {
+            break;
+        }
+        if (outcome != ROW_BLANK) {
+            if (outcome == ROW_PUNTED && !push_index(&punted, records)) {
+                outcome = ROW_NO_MEMORY;
+                break;
+            }
+            records++;
+        }
+        /* lines as csv.reader's line_num counts them: a text stream with newline=""
+         * ends a line at \n, \r\n and a lone \r, inside quotes too */
+        for (const char *q = p; q < next; q++) {
+            lines += *q == '\n' || (*q == '\r' && (q + 1 == next || q[1] != '\n'));
+        }
+        if (next == end && next > p && next[-1] != '\n' && next[-1] != '\r') {
+            lines++; /* the last row, without a newline */
+        }
+        p = next;
+        used = p - start;
+        outcome = ROW_TAKEN;
+    }
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyBuffer_Release(&view);
+    if (outcome == ROW_NO_MEMORY) {
+        free(punted.items);
+        return PyErr_NoMemory();
+    }
+    PyObject *indexes = PyList_New(punted.count);
+    if (indexes == NULL) {
+        free(punted.items);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < punted.count; k++) {
+        PyObject *number = PyLong_FromSsize_t(punted.items[k]);
+        if (number == NULL) {
+            free(punted.items);
+            Py_DECREF(indexes);
+            return NULL;
+        }
+        PyList_SET_ITEM(indexes, k, number);
+    }
+    free(punted.items);
+    /* odd: from `used` on, rows the csv module splits its own way; Python reads them */
+    return Py_BuildValue("(NninnN)", indexes, records, untimed, lines, used,
+                         PyBool_FromLong(outcome == ROW_ODD));
+}
+
 static PyObject *
 text_at(const char **r)
 {
@@ -1407,6 +1730,9 @@ static PyMethodDef Aggregator_methods[] = {
     {"feed", (PyCFunction)Aggregator_feed, METH_O,
      "feed(data) -> (indexes of the records handed back, records, untimed events, lines)"},
     {"cells", (PyCFunction)Aggregator_cells, METH_NOARGS, "cells() -> the cells added up so far"},
+    {"set_columns", (PyCFunction)Aggregator_set_columns, METH_O, "set_columns(names): a CSV file's header"},
+    {"feed_csv", (PyCFunction)Aggregator_feed_csv, METH_VARARGS,
+     "feed_csv(rows, at_eof) -> (rows handed back, rows, untimed, lines, bytes used, odd)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -279,17 +279,8 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
         return
     if container == "csv":
         text = io.TextIOWrapper(cast(IO[bytes], handle), encoding="utf-8-sig", errors="replace", newline="")
-        csv.field_size_limit(MAX_LINE)
-        reader = csv.DictReader(text)
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # a field over the cap, a NUL byte: this row, not the report
-                yield reader.line_num, f"not a CSV row: {exc}"
-                continue
-            yield reader.line_num, {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        yield from _csv_rows(text)
+        return
     number = 0
     while line := handle.readline(MAX_LINE + 1):
         number += 1
@@ -299,6 +290,26 @@ def _records(handle: io.BufferedIOBase, container: str) -> Iterator[tuple[int, d
             yield number, TOO_LONG
         elif line.strip():  # without its newline, a message's "line 1 column N" is the column
             yield number, parse_line(line.removesuffix(b"\n"))
+
+
+def _csv_rows(
+    text: IO[str], fieldnames: list[str] | None = None, line_base: int = 0
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """The rows of a CSV text as records (empty cells left out), or why a row is not one."""
+    csv.field_size_limit(MAX_LINE)
+    reader = csv.DictReader(text, fieldnames=fieldnames)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the cap, a NUL byte: this row, not the report
+            yield line_base + reader.line_num, f"not a CSV row: {exc}"
+            continue
+        yield (
+            line_base + reader.line_num,
+            {k: v for k, v in row.items() if k is not None and v not in (None, "")},
+        )
 
 
 def _documents(handle: io.BufferedIOBase) -> Iterator[Any]:
@@ -658,6 +669,7 @@ class _CompiledReader:
             log_gamma=LOG_GAMMA,
             min_latency=MIN_LATENCY,
             long_input=LONG_REQUEST,
+            ok_statuses=sorted(_OK_STATUSES),
         )
 
     def take(
@@ -797,6 +809,119 @@ def _general_lines(
     return len(lines) - (1 if data.endswith(b"\n") else 0)
 
 
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of a stream."""
+
+    def __init__(self, prefix: bytes, rest: io.BufferedIOBase) -> None:
+        self.prefix, self.rest = memoryview(prefix), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            size = min(len(buffer), len(self.prefix))
+            buffer[:size] = self.prefix[:size]
+            self.prefix = self.prefix[size:]
+            return size
+        return self.rest.readinto(buffer) or 0
+
+
+def _csv_text(data: bytes | io.RawIOBase) -> IO[str]:
+    raw = io.BufferedReader(data) if isinstance(data, io.RawIOBase) else io.BytesIO(data)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+
+def csv_header(handle: Reader) -> list[str] | None:
+    """The header of a CSV file whose rows the compiled reader can take, read off
+    the handle; None (the handle untouched) when the general path must read it:
+    a header over lines, names given twice, another tool's columns."""
+    first = handle.peek(64 << 10)
+    end = first.find(b"\n")
+    line = first[: end + 1] if end >= 0 else b""
+    if not line or line.count(b'"') % 2 or b"\r" in line.rstrip(b"\r\n"):
+        return None
+    names = next(csv.reader([line.decode("utf-8-sig", "replace").rstrip("\r\n")]), [])
+    if len(set(names)) != len(names) or set(names) & MARKER_KEYS:
+        return None
+    handle.read(len(line))
+    return names
+
+
+def scan_csv_fast(
+    handle: Reader, source: Source, spec: ScanSpec, header: list[str], progress: Callable[[int], None] | None
+) -> tuple[Cube, ScanStats]:
+    """CSV rows after the header, by the compiled reader; the rows it hands back,
+    and from a row the csv module would split its own way the rest, the general way."""
+    reader = _CompiledReader(spec.boundaries)
+    reader.aggregator.set_columns(header)
+    cells: dict[CellKey, list[Any]] = {}
+    stats = ScanStats()
+    line_base = 1  # the header
+    buffer = bytearray(CHUNK)
+    kept = 0
+    while True:
+        if kept == len(buffer):
+            if len(buffer) >= MAX_LINE:  # a row over the cap: the csv module says so
+                _csv_general(
+                    _Prefixed(bytes(buffer[:kept]), handle),
+                    None,
+                    header,
+                    line_base,
+                    cells,
+                    source,
+                    spec,
+                    stats,
+                )
+                break
+            buffer.extend(bytes(len(buffer)))
+        with memoryview(buffer) as view:
+            got = handle.readinto(view[kept:]) or 0
+        filled, last = kept + got, got == 0
+        if filled == 0:
+            break
+        if progress is not None:
+            progress(got)
+        with memoryview(buffer) as view, view[:filled] as data:
+            failed, records, untimed, lines, used, odd = reader.aggregator.feed_csv(data, last)
+        stats.lines += records
+        stats.events += records - len(failed)
+        stats.fast += records - len(failed)
+        stats.untimed += untimed
+        if failed:
+            _csv_general(bytes(buffer[:used]), set(failed), header, line_base, cells, source, spec, stats)
+        line_base += lines
+        if odd or (last and used < filled):  # rows the csv module splits its own way, from here on
+            rest = _Prefixed(bytes(buffer[used:filled]), handle)
+            _csv_general(rest, None, header, line_base, cells, source, spec, stats)
+            break
+        buffer[: filled - used] = buffer[used:filled]
+        kept = filled - used
+        if last:
+            break
+    return Cube(reader.finish(cells)), stats
+
+
+def _csv_general(
+    data: bytes | io.RawIOBase,
+    only: set[int] | None,
+    header: list[str],
+    line_base: int,
+    cells: dict[CellKey, list[Any]],
+    source: Source,
+    spec: ScanSpec,
+    stats: ScanStats,
+) -> None:
+    """CSV rows the general way: ``only`` those (by index among the rows), or all,
+    counting them as records."""
+    for index, (number, record) in enumerate(_csv_rows(_csv_text(data), header, line_base)):
+        if only is None:
+            stats.lines += 1
+        elif index not in only:
+            continue
+        _take(cells, record, number, source, spec, stats)
+
+
 # -- choosing a path, and parallel ranges ---------------------------------------------
 
 
@@ -816,6 +941,15 @@ def scan_source(
         head = handle.peek(4096)[:4096]
         container = _container(source, head, spec.input_format)
         fast = container == "jsonl" and spec.dialect in ("auto", "events") and _looks_like_events(head)
+        if (
+            container == "csv"
+            and spec.dialect in ("auto", "events")
+            and available_reader() == "compiled"
+            and (header := csv_header(handle)) is not None
+        ):
+            cube, stats = scan_csv_fast(handle, source, spec, header, progress)
+            _report_damage(handle, source, spec, stats, stats.lines)
+            return Scanned(cube, stats, None)
         if not fast:
             cube, stats = scan_general(handle, source, container, spec)
             _report_damage(handle, source, spec, stats, stats.lines)

@@ -359,3 +359,89 @@ def test_each_raw_byte_line_reads_as_the_general_path_reads_it(
 
     assert fast.cells == general.cells
     assert replace(fast_stats, fast=0) == general_stats
+
+
+# -- CSV: the compiled reader takes rows as csv.DictReader splits them ---------------------
+
+CSV_HEADER = (
+    "time,role,model,provider,variant,escalated,input_tokens,output_tokens,"
+    "cached_tokens,latency_ms,status,note"
+)
+CSV_ROWS = [
+    "2026-11-21T10:00:00.250Z,critic,glm-4.5,zai,stable,false,1200,300,100,1478.9,ok,plain",
+    '2026-11-21T12:00:00+00:00,"architect",glm-4.5,zai,candidate,True,10,1,0,2.5,"ok","quoted, with a comma"',
+    '2026-11-21T13:00:00.123456+01:00,critic,glm-4.5,zai,,yes,7,,,,,"a ""doubled"" quote in a note"',
+    '1795269600,"cri""tic",glm-4.5,zai,,1,7,1,0,1,ok,',  # a doubled quote in a read field
+    '1795269600123,critic,glm-4.5,zai,,no,7,1,0,1e3,Success,"a note\nover two lines"',
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,maybe,12.0,1,0,1,ok,x",  # a fraction: float() reads it
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,Y,+12,1,0,-1,200,x",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,, 12,1,0,1,ok,x",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,-3,1,0,1,ok,x",  # a negative count: a bad row
+    "yesterday,critic,glm-4.5,zai,,,3,1,0,1,ok,x",
+    "2026-11-21 10:00:00 UTC,critic,glm-4.5,zai,,,3,1,0,1,ok,x",
+    "2026-11-21T10:00:00Z,rôle,模型,zäi,,,3,1,0,1,ok,café",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,NaN,ok,x",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,01,ok,x",
+    "2026-11-21T10:00:00Z,critic,glm-4.5",  # fewer cells than the header
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,x,extra,cells",
+    "",  # a blank line is no row
+    ",,,,,,,,,,,",  # every cell empty: no model, no tokens
+    "2026-11-21T10:00:00Z,critic,,zai,,,,,,1,ok,x",
+    '2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,"text"after',  # csv reads on after the quote
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,bare\rreturn",
+    '2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,"a return\rin quotes: a line for line_num"',
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,-3,1,0,1,ok,a bad row after it: its line number",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,a\x00nul",
+    '2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok,un"quoted',
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,300000,1,0,1,ok,long request",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,O\u212a,x",
+    "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok\x1f,x",  # str.strip() takes \x1f for a space
+]
+
+
+def csv_general_and_fast(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
+    source = Source(path, path.name)
+    with path.open("rb") as handle:
+        general = scan.scan_general(handle, source, "csv", spec)
+    fast = scan.scan_source(source, spec)
+    return general, (fast.cube, fast.stats)
+
+
+@compiled_only
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4 << 20])
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_csv_rows_read_as_the_general_path_reads_them(
+    tmp_path: Path, chunk: int, ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "CHUNK", chunk)  # chunk ends inside cells, quotes and UTF-8
+    for index, row in enumerate(CSV_ROWS):
+        path = tmp_path / f"usage-{index}.csv"
+        rows = [CSV_HEADER, CSV_ROWS[0], row, CSV_ROWS[1]]
+        path.write_bytes((ending.join(rows) + ending).encode())
+
+        (general, general_stats), (fast, fast_stats) = csv_general_and_fast(path, ScanSpec(CUT))
+
+        assert fast.cells == general.cells, row
+        assert replace(fast_stats, fast=0) == general_stats, row
+    unterminated = tmp_path / "unterminated.csv"  # a quote the file never closes
+    unterminated.write_bytes(
+        ending.join([CSV_HEADER, CSV_ROWS[0], '2026-11-21T10:00:00Z,critic,"m']).encode()
+    )
+    (general, general_stats), (fast, fast_stats) = csv_general_and_fast(unterminated, ScanSpec())
+    assert (fast.cells, replace(fast_stats, fast=0)) == (general.cells, general_stats)
+    whole = tmp_path / "whole.csv"
+    whole.write_bytes(("\ufeff" + ending.join([CSV_HEADER, *CSV_ROWS])).encode())  # a BOM, no last newline
+    (general, general_stats), (fast, fast_stats) = csv_general_and_fast(whole, ScanSpec())
+    assert fast.cells == general.cells
+    assert replace(fast_stats, fast=0) == general_stats
+
+
+@compiled_only
+def test_plain_csv_rows_are_all_taken_by_the_compiled_reader(tmp_path: Path) -> None:
+    path = tmp_path / "usage.csv"
+    # quoted cells, commas and doubled quotes in unread cells, a cell over two lines, flags in words
+    path.write_text("\n".join([CSV_HEADER, *CSV_ROWS[:3], CSV_ROWS[4]]) + "\n")
+
+    stats = scan.scan_source(Source(path, path.name), ScanSpec()).stats
+
+    assert (stats.lines, stats.fast, stats.bad) == (4, 4, 0)
