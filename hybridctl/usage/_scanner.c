@@ -6,8 +6,8 @@
  * field aliases) reads it, or counts it as bad. So it never decides that a
  * line is bad, and it never guesses: a line goes back when it has
  *
- *   - a string with an escape in a field it reads, or bytes that are not
- *     UTF-8 anywhere (UTF-8 text itself it takes, in any field);
+ *   - bytes that are not UTF-8 anywhere (UTF-8 text it takes, in any field,
+ *     and escapes too), or a lone surrogate escaped in a field it reads;
  *   - a value of another type than the field's (a token count as a float or
  *     a string, a role as a number, an error flag that is not true/false);
  *   - a negative token count, a number it cannot convert exactly, a time not
@@ -78,6 +78,7 @@ typedef struct {
     uint64_t stamp; /* the line this value belongs to */
     int is_null;
     int is_number; /* a time given as an epoch number (in i) rather than a string */
+    char text[MAX_KEY_TEXT + 1]; /* a string with escapes, decoded (str points here then) */
     const char *str;
     Py_ssize_t len;
     int64_t i;
@@ -394,6 +395,122 @@ text_string_end(const char *p, const char *end)
             continue;
         }
         return p < end && *p == '"' ? p : NULL;
+    }
+    return NULL;
+}
+
+static int
+hex4(const char *p, const char *end, uint32_t *value)
+{
+    if (end - p < 4) {
+        return 0;
+    }
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char h = p[k];
+        int digit = is_digit(h)               ? h - '0'
+                    : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                    : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                             : -1;
+        if (digit < 0) {
+            return 0;
+        }
+        v = v * 16 + (uint32_t)digit;
+    }
+    *value = v;
+    return 1;
+}
+
+/* A JSON string body with escapes, decoded to UTF-8 into out (at most
+ * MAX_KEY_TEXT bytes); the position after its closing quote, or NULL when it
+ * is not one, too long, or holds a lone surrogate (a Python str may hold one,
+ * a cell key's UTF-8 cannot). */
+static const char *
+decode_string(const char *p, const char *end, char *out, Py_ssize_t *len)
+{
+    Py_ssize_t n = 0;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        char piece[4];
+        int size = 1;
+        if (c == '"') {
+            *len = n;
+            return p + 1;
+        }
+        if (c < 0x20) {
+            return NULL;
+        }
+        if (c == '\\') {
+            if (++p >= end) {
+                return NULL;
+            }
+            static const char ESCAPED[] = "\"\\/bfnrt", MEANS[] = "\"\\/\b\f\n\r\t";
+            const char *simple = *p != '\0' ? strchr(ESCAPED, *p) : NULL;
+            if (simple != NULL) {
+                piece[0] = MEANS[simple - ESCAPED];
+                p++;
+            }
+            else if (*p == 'u') {
+                uint32_t code, low;
+                if (!hex4(p + 1, end, &code)) {
+                    return NULL;
+                }
+                p += 5;
+                if (code >= 0xD800 && code <= 0xDBFF) { /* a pair makes one character */
+                    if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, end, &low) ||
+                        low < 0xDC00 || low > 0xDFFF) {
+                        return NULL;
+                    }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                    p += 6;
+                }
+                else if (code >= 0xDC00 && code <= 0xDFFF) {
+                    return NULL;
+                }
+                if (code < 0x80) {
+                    piece[0] = (char)code;
+                }
+                else if (code < 0x800) {
+                    piece[0] = (char)(0xC0 | (code >> 6));
+                    piece[1] = (char)(0x80 | (code & 0x3F));
+                    size = 2;
+                }
+                else if (code < 0x10000) {
+                    piece[0] = (char)(0xE0 | (code >> 12));
+                    piece[1] = (char)(0x80 | ((code >> 6) & 0x3F));
+                    piece[2] = (char)(0x80 | (code & 0x3F));
+                    size = 3;
+                }
+                else {
+                    piece[0] = (char)(0xF0 | (code >> 18));
+                    piece[1] = (char)(0x80 | ((code >> 12) & 0x3F));
+                    piece[2] = (char)(0x80 | ((code >> 6) & 0x3F));
+                    piece[3] = (char)(0x80 | (code & 0x3F));
+                    size = 4;
+                }
+            }
+            else {
+                return NULL;
+            }
+        }
+        else if (c >= 0x80) {
+            const char *next = utf8_end(p, end, 0);
+            if (next == NULL) {
+                return NULL;
+            }
+            size = (int)(next - p);
+            memcpy(piece, p, (size_t)size);
+            p = next;
+        }
+        else {
+            piece[0] = (char)c;
+            p++;
+        }
+        if (n + size > MAX_KEY_TEXT) {
+            return NULL;
+        }
+        memcpy(out + n, piece, (size_t)size);
+        n += size;
     }
     return NULL;
 }
@@ -820,7 +937,11 @@ read_value(Slot *slot, int kind, const char *p, const char *end)
         }
         const char *start = ++p;
         p = text_string_end(p, end);
-        if (p == NULL || p - start > MAX_KEY_TEXT) {
+        if (p == NULL) { /* escapes, most likely: decoded into the slot */
+            slot->str = slot->text;
+            return decode_string(start, end, slot->text, &slot->len);
+        }
+        if (p - start > MAX_KEY_TEXT) {
             return NULL;
         }
         slot->str = start;
@@ -1446,12 +1567,30 @@ csv_value(Slot *slot, int kind, const char *p, const char *end, int doubled)
     }
 }
 
-/* One row from p; *next is where the next row starts. */
-static int
-csv_row(Aggregator *self, const char *p, const char *end, int at_eof, const char **next, int *untimed)
+/* Bytes that end an unquoted CSV cell, or make it one the csv module reads its own way. */
+static unsigned char CSV_STOP[256];
+
+static void
+fill_csv_stop(void)
 {
+    CSV_STOP[(unsigned char)','] = CSV_STOP[(unsigned char)'\n'] = CSV_STOP[(unsigned char)'\r'] = 1;
+    CSV_STOP[(unsigned char)'"'] = CSV_STOP[0] = 1;
+}
+
+/* One row from p; *next is where the next row starts, *lines how many lines it
+ * spans as csv's line_num counts them (line breaks inside quotes count). */
+static int
+csv_row(Aggregator *self, const char *p, const char *end, int at_eof, const char **next, int *untimed,
+        Py_ssize_t *lines)
+{
+    *lines = 1;
     if (p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
         *next = p + (*p == '\r' ? 2 : 1);
+        return ROW_BLANK;
+    }
+    if (p == end) {
+        *lines = 0;
+        *next = end;
         return ROW_BLANK;
     }
     self->line_stamp++;
@@ -1466,6 +1605,9 @@ csv_row(Aggregator *self, const char *p, const char *end, int at_eof, const char
                 if (quote == NULL || (quote + 1 == end && !at_eof)) {
                     /* the chunk ends inside the cell; the file too: the csv module decides */
                     return at_eof && quote == NULL ? ROW_ODD : ROW_INCOMPLETE;
+                }
+                for (const char *q = p; q < quote; q++) { /* csv's line_num: \n, \r\n and a lone \r */
+                    *lines += *q == '\n' || (*q == '\r' && q[1] != '\n');
                 }
                 if (quote + 1 < end && quote[1] == '"') {
                     doubled = 1;
@@ -1482,7 +1624,7 @@ csv_row(Aggregator *self, const char *p, const char *end, int at_eof, const char
         }
         else {
             start = p;
-            while (p < end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"' && *p != '\0') {
+            while (p < end && !CSV_STOP[(unsigned char)*p]) {
                 p++;
             }
             stop = p;
@@ -1580,7 +1722,8 @@ Aggregator_feed_csv(Aggregator *self, PyObject *args)
     const char *p = start, *end = start + view.len;
     while (p < end) {
         const char *next = end;
-        outcome = csv_row(self, p, end, at_eof, &next, &untimed);
+        Py_ssize_t row_lines = 0;
+        outcome = csv_row(self, p, end, at_eof, &next, &untimed, &row_lines);
         if (outcome == ROW_INCOMPLETE || outcome == ROW_ODD || outcome == ROW_NO_MEMORY) {
             break;
         }
@@ -1591,14 +1734,7 @@ Aggregator_feed_csv(Aggregator *self, PyObject *args)
             }
             records++;
         }
-        /* lines as csv.reader's line_num counts them: a text stream with newline=""
-         * ends a line at \n, \r\n and a lone \r, inside quotes too */
-        for (const char *q = p; q < next; q++) {
-            lines += *q == '\n' || (*q == '\r' && (q + 1 == next || q[1] != '\n'));
-        }
-        if (next == end && next > p && next[-1] != '\n' && next[-1] != '\r') {
-            lines++; /* the last row, without a newline */
-        }
+        lines += row_lines;
         p = next;
         used = p - start;
         outcome = ROW_TAKEN;
@@ -1758,6 +1894,7 @@ PyMODINIT_FUNC
 PyInit__scanner(void)
 {
     fill_plain();
+    fill_csv_stop();
     if (PyType_Ready(&AggregatorType) < 0) {
         return NULL;
     }
