@@ -1404,6 +1404,24 @@ push_index(Indexes *list, Py_ssize_t value)
     return 1;
 }
 
+/* The indexes as a Python list; the items are freed either way. */
+static PyObject *
+index_list(Indexes *list)
+{
+    PyObject *out = PyList_New(list->count);
+    for (Py_ssize_t k = 0; out != NULL && k < list->count; k++) {
+        PyObject *number = PyLong_FromSsize_t(list->items[k]);
+        if (number == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, k, number);
+    }
+    free(list->items);
+    list->items = NULL;
+    return out;
+}
+
 static PyObject *
 Aggregator_feed(Aggregator *self, PyObject *arg)
 {
@@ -1453,21 +1471,10 @@ Aggregator_feed(Aggregator *self, PyObject *arg)
         free(punted.items);
         return PyErr_NoMemory();
     }
-    PyObject *indexes = PyList_New(punted.count);
+    PyObject *indexes = index_list(&punted);
     if (indexes == NULL) {
-        free(punted.items);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < punted.count; k++) {
-        PyObject *number = PyLong_FromSsize_t(punted.items[k]);
-        if (number == NULL) {
-            free(punted.items);
-            Py_DECREF(indexes);
-            return NULL;
-        }
-        PyList_SET_ITEM(indexes, k, number);
-    }
-    free(punted.items);
     return Py_BuildValue("(Nnin)", indexes, records, untimed, lines);
 }
 
@@ -1746,21 +1753,10 @@ Aggregator_feed_csv(Aggregator *self, PyObject *args)
         free(punted.items);
         return PyErr_NoMemory();
     }
-    PyObject *indexes = PyList_New(punted.count);
+    PyObject *indexes = index_list(&punted);
     if (indexes == NULL) {
-        free(punted.items);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < punted.count; k++) {
-        PyObject *number = PyLong_FromSsize_t(punted.items[k]);
-        if (number == NULL) {
-            free(punted.items);
-            Py_DECREF(indexes);
-            return NULL;
-        }
-        PyList_SET_ITEM(indexes, k, number);
-    }
-    free(punted.items);
     /* odd: from `used` on, rows the csv module splits its own way; Python reads them */
     return Py_BuildValue("(NninnN)", indexes, records, untimed, lines, used,
                          PyBool_FromLong(outcome == ROW_ODD));

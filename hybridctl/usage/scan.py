@@ -370,16 +370,23 @@ def _take(
     stats: ScanStats,
 ) -> None:
     """Add one record, or count it as bad: ``record`` is the reason it is not one."""
+    for event in _events_of(record, number, source, spec, stats):
+        _add(cells, event, spec.boundaries, stats)
+
+
+def _events_of(
+    record: dict[str, Any] | str, number: int, source: Source, spec: ScanSpec, stats: ScanStats
+) -> list[UsageEvent]:
+    """A record's usage events; none, counted as bad, when it is not one (``record``
+    is then the reason) or a field is wrong."""
     if isinstance(record, str):
         stats.add_bad(source.label, number, record, spec.strict)
-        return
+        return []
     try:
-        events = to_usage_events(record, spec.dialect)
+        return to_usage_events(record, spec.dialect)
     except (ValueError, TypeError, KeyError) as exc:
         stats.add_bad(source.label, number, str(exc), spec.strict)
-        return
-    for event in events:
-        _add(cells, event, spec.boundaries, stats)
+        return []
 
 
 def iter_events(source: Source, spec: ScanSpec, stats: ScanStats) -> Iterator[tuple[int, UsageEvent]]:
@@ -390,15 +397,7 @@ def iter_events(source: Source, spec: ScanSpec, stats: ScanStats) -> Iterator[tu
         container = _container(source, handle.peek(4096)[:4096], spec.input_format)
         for number, record in _records(handle, container):
             stats.lines += 1
-            if isinstance(record, str):
-                stats.add_bad(source.label, number, record, spec.strict)
-                continue
-            try:
-                events = to_usage_events(record, spec.dialect)
-            except (ValueError, TypeError, KeyError) as exc:
-                stats.add_bad(source.label, number, str(exc), spec.strict)
-                continue
-            for event in events:
+            for event in _events_of(record, number, source, spec, stats):
                 stats.events += 1
                 yield number, event
         _report_damage(handle, source, spec, stats, stats.lines)
