@@ -102,6 +102,12 @@ step "4. hybridctl will not record it, nor silently discard it; restore on purpo
 expect_failure hybridctl backup create --reason "oops"
 hybridctl restore 1 --force --reason "undo a bad edit"
 
+step "4b. Escalations: one decision explained, and the cases the config carries (the seed scenarios)" \
+    hybridctl escalation check --role architect --context "'{...}'" ';' hybridctl escalation test
+hybridctl escalation check --role architect \
+    --context '{"affected_services": ["auth", "billing", "api", "web"], "security_impact": "auth_bypass"}'
+hybridctl escalation test
+
 step "5. A candidate: the routine roles on Gemini 2.5 Flash Lite (no soak time, for the demo)" \
     hybridctl diff ';' hybridctl stage --reason "routine roles on flash lite"
 edit_config '

@@ -19,6 +19,7 @@ import typer
 from hybridctl import __version__
 from hybridctl.cli import analysis as analysis_cmd
 from hybridctl.cli import backup as backup_cmd
+from hybridctl.cli import escalation as escalation_cmd
 from hybridctl.cli import history as history_cmd
 from hybridctl.cli import init as init_cmd
 from hybridctl.cli import remote as remote_cmd
@@ -69,6 +70,7 @@ for _group in (
     rollout_cmd.rollout_app,
     rollout_cmd.gate_app,
     analysis_cmd.providers_app,
+    escalation_cmd.escalation_app,
     report_cmd.report_app,
     report_cmd.prices_app,
 ):
@@ -101,6 +103,7 @@ COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
     "render": (rollout_cmd.render, rollout_cmd.OTHER_EXAMPLES),
     "gate": rollout_cmd.gate_app,
     "providers": analysis_cmd.providers_app,
+    "escalation": escalation_cmd.escalation_app,
     "simulate": (simulate_cmd.simulate, simulate_cmd.EXAMPLES),
     "report": report_cmd.report_app,
     "prices": report_cmd.prices_app,

@@ -62,6 +62,7 @@ RULES: dict[str, Rule] = {
         Rule("escalation-weight-range", _E, "An escalation weight or threshold is outside [0, 1]."),
         Rule("escalation-threshold-unreachable", _E, "All criteria together cannot reach the threshold."),
         Rule("escalation-no-single-criterion", _W, "No single criterion reaches the threshold alone."),
+        Rule("escalation-case", _W, "An escalation case gets another decision than it expects."),
         Rule("premium-primary", _W, "A role's primary model is premium tier."),
         Rule("price-unit", _E, "A price looks per-token in a per-million field, or the reverse."),
         Rule("target-range", _E, "A target range is empty (min above max)."),

@@ -170,10 +170,20 @@ class Criterion(NamedTuple):
     parameters: dict[str, Any]
 
 
+class EscalationCase(NamedTuple):
+    """A task context with the decision it must get (``escalation.cases``)."""
+
+    name: str
+    role: str
+    context: dict[str, Any]
+    expect: str  # "escalate" or "primary"
+
+
 class EscalationPolicy(NamedTuple):
     threshold: float
     max_rate: float | None
     criteria: dict[str, Criterion]
+    cases: tuple[EscalationCase, ...] = ()
 
 
 # The sections below hold what the file says; None means "not set": that
@@ -313,6 +323,10 @@ class Strategy(NamedTuple):
                     )
                     for name, spec in raw["criteria"].items()
                 },
+                cases=tuple(
+                    EscalationCase(case["name"], case["role"], dict(case["context"]), case["expect"])
+                    for case in raw.get("cases", ())
+                ),
             )
         raw_steps = data.get("rollout", {}).get("steps")
         steps = (

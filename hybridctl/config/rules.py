@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from hybridctl.config.diagnostics import Diagnostic
 from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, Dropped, JsonPath
+from hybridctl.config.escalation import context_problems, run_cases
 from hybridctl.config.model import Strategy
 from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
 from hybridctl.text import did_you_mean, show_value
@@ -452,6 +453,25 @@ def escalation_scores(document: Document, strategy: Strategy) -> Iterator[Diagno
             hint="intended if escalation should need corroborating signals; otherwise lower the "
             "threshold or raise a weight (--ignore escalation-no-single-criterion to accept)",
         )
+
+
+@_register(STRATEGY_RULES)
+def escalation_cases(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    for result in run_cases(strategy):
+        at: tuple[str | int, ...] = ("escalation", "cases", result.position)
+        case = result.case
+        if result.decision is None:
+            bad = next((p.field for p in context_problems(case.context)), None)
+            where = (*at, "context", bad) if bad else (*at, "role")
+            yield document.diag("escalation-case", f"case '{case.name}': {result.problem}", where)
+        elif not result.passed:
+            yield document.diag(
+                "escalation-case",
+                f"case '{case.name}' expects {case.expect}, the weights give {result.decision.outcome}: "
+                f"{result.decision.why}",
+                (*at, "expect"),
+                hint="change the case if the new decision is intended; otherwise the weights or threshold",
+            )
 
 
 @_register(STRATEGY_RULES)

@@ -6,9 +6,10 @@ everyone inside 10% stays inside at 50%."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from hybridctl.config.escalation import context_problems, criterion_met
 from hybridctl.config.model import EscalationPolicy, Strategy
 
 
@@ -22,21 +23,14 @@ def bucket(rollout_id: str, user_id: str) -> int:
 def escalation_score(
     policy: EscalationPolicy, counted: tuple[str, ...], task: Mapping[str, Any]
 ) -> tuple[float, list[str]]:
-    """The weighted score of the criteria a task meets, and which ones.
-
-    Task keys: affected_services (list or count), security_impact (str),
-    performance_requirement (factor, 1.5 = 50% more), complexity_score (0-1).
-    """
-    services = task.get("affected_services", [])
-    count = services if isinstance(services, int) else len(services)
-    met: dict[str, Callable[[dict[str, Any]], bool]] = {
-        "multiServiceImpact": lambda p: count >= p["minServices"],
-        "securityCritical": lambda p: task.get("security_impact") in p["impactTypes"],
-        "performanceCritical": lambda p: float(task.get("performance_requirement", 1.0)) >= p["minFactor"],
-        "architecturalComplexity": lambda p: float(task.get("complexity_score", 0.0)) >= p["minScore"],
-    }
+    """The weighted score of the criteria a task meets, and which ones (the rules
+    live in config/escalation.py; a field of the wrong type meets nothing here:
+    a request is routed, not refused, and `hybridctl escalation check` says why)."""
+    valid = {k: v for k, v in task.items() if k not in {p.field for p in context_problems(task)}}
     triggered = [
-        name for name in counted if name in policy.criteria and met[name](policy.criteria[name].parameters)
+        name
+        for name in counted
+        if name in policy.criteria and criterion_met(name, policy.criteria[name].parameters, valid)[0]
     ]
     return round(sum(policy.criteria[name].weight for name in triggered), 10), triggered
 
