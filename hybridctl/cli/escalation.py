@@ -68,6 +68,20 @@ def _context(value: str) -> tuple[dict[str, Any], Any]:
     return document.data, document
 
 
+def task_context(value: str) -> dict[str, Any]:
+    """A task context from --context, its field types checked: exit 2 at the
+    position of the first field of the wrong type."""
+    from hybridctl.config.escalation import context_problems
+    from hybridctl.errors import UsageError
+
+    data, document = _context(value)
+    problems = context_problems(data)
+    if problems:
+        line, column = document.locate((problems[0].field,))
+        raise UsageError(f"{document.display}:{line}:{column}: {problems[0].message}")
+    return data
+
+
 @escalation_app.command("check", epilog=EXAMPLES)
 def check(
     role: Annotated[str, typer.Option("--role", help="The role the task is for.")],
@@ -83,17 +97,13 @@ def check(
     A field the context leaves out meets no criterion; a field of the wrong type is an
     error with its position (exit 2).
     """
-    from hybridctl.config.escalation import context_problems, decide
+    from hybridctl.config.escalation import decide
     from hybridctl.errors import UsageError
     from hybridctl.output.escalation import render_decision
     from hybridctl.text import did_you_mean
 
     strategy = _strategy(config_dir)
-    data, document = _context(context)
-    problems = context_problems(data)
-    if problems:
-        line, column = document.locate((problems[0].field,))
-        raise UsageError(f"{document.display}:{line}:{column}: {problems[0].message}")
+    data = task_context(context)
     if role not in strategy.roles:
         raise UsageError(
             f"role '{role}' is not in the config's roles",

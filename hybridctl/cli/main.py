@@ -26,6 +26,7 @@ from hybridctl.cli import remote as remote_cmd
 from hybridctl.cli import report as report_cmd
 from hybridctl.cli import restore as restore_cmd
 from hybridctl.cli import rollout as rollout_cmd
+from hybridctl.cli import route as route_cmd
 from hybridctl.cli import simulate as simulate_cmd
 from hybridctl.cli import validate as validate_cmd
 
@@ -71,6 +72,7 @@ for _group in (
     rollout_cmd.gate_app,
     analysis_cmd.providers_app,
     escalation_cmd.escalation_app,
+    route_cmd.route_app,
     report_cmd.report_app,
     report_cmd.prices_app,
 ):
@@ -104,6 +106,7 @@ COMMANDS: dict[str, tuple[Callable[..., None], str] | typer.Typer] = {
     "gate": rollout_cmd.gate_app,
     "providers": analysis_cmd.providers_app,
     "escalation": escalation_cmd.escalation_app,
+    "route": route_cmd.route_app,
     "simulate": (simulate_cmd.simulate, simulate_cmd.EXAMPLES),
     "report": report_cmd.report_app,
     "prices": report_cmd.prices_app,
