@@ -180,6 +180,10 @@ step "14. Usage by role and model, and the rollout report for stakeholders" \
 hybridctl report usage usage.jsonl --by role,model
 hybridctl report rollout usage.jsonl --format markdown
 
+step "14b. What the escalation rules did to that traffic, replayed from the task contexts it recorded" \
+    hybridctl escalation backtest usage.jsonl
+hybridctl escalation backtest usage.jsonl
+
 step "15. Automated analysis: a metrics server fed by simulated traffic decides each step" \
     hybridctl stage --reason "..." ';' hybridctl rollout run --timeout 180
 # app-2 is back, and catches up.

@@ -19,6 +19,7 @@ EXAMPLES = """\
   hybridctl escalation check --role integrator \\
       --context '{"affected_services": 4, "security_impact": "auth_bypass"}'
   hybridctl escalation test       [dim]# the config's escalation.cases: exit 1 on a disagreement[/dim]
+  hybridctl escalation backtest usage.jsonl --config-dir candidate/configs   [dim]# before staging[/dim]
 """
 
 escalation_app = typer.Typer(
@@ -122,4 +123,36 @@ def test(config_dir: ConfigDir = None, as_json: Json = False) -> None:
     results = run_cases(_strategy(config_dir))
     render_cases(results, as_json)
     if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@escalation_app.command("backtest", epilog=EXAMPLES)
+def backtest(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Usage logs with task contexts (a task object per event). Default: usage in settings."
+        ),
+    ] = None,
+    config_dir: ConfigDir = None,
+    as_json: Json = False,
+) -> None:
+    """Replay the task contexts of usage events through a config's escalation rules
+    (the working config, or --config-dir of a candidate): the escalation rate,
+    premium share and cost it would have had, against the target rate.
+
+    Exit 1 when the escalation rate would break escalation.maxRate.
+    """
+    from hybridctl.output.escalation import render_backtest
+    from hybridctl.settings import load_settings
+    from hybridctl.usage.backtest import backtest as replay
+    from hybridctl.usage.prices import load_priced_strategy
+    from hybridctl.usage.scan import ScanSpec, resolve_sources
+
+    space = workspace(config_dir, None, None)
+    priced = load_priced_strategy(space.config_dir, space.read_configs())
+    sources = resolve_sources(inputs or [], load_settings().usage)
+    result = replay(sources, ScanSpec(), priced.strategy, priced.catalog)
+    render_backtest(result, as_json)
+    if not result.within_target:
         raise typer.Exit(1)

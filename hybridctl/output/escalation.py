@@ -9,6 +9,7 @@ from hybridctl.text import clean
 
 if TYPE_CHECKING:
     from hybridctl.config.escalation import CaseResult, Decision
+    from hybridctl.usage.backtest import Backtest
 
 
 def _shown(value: object) -> str:
@@ -62,3 +63,40 @@ def render_cases(results: list[CaseResult], as_json: bool) -> None:
         say(("failed ", "bold red"), f"{failed} of {len(results)} escalation case(s) get another decision")
     else:
         say(("passed ", "green"), f"all {len(results)} escalation case(s) get the decision they expect")
+
+
+def render_backtest(result: Backtest, as_json: bool) -> None:
+    if as_json:
+        write_json(result.to_dict())
+        return
+    view = table("ROLE", "REQUESTS", "ESCALATED IN THE LOG", "WOULD ESCALATE", "RATE")
+    for name, role in sorted(result.roles.items()):
+        rate = role.escalations / role.requests if role.requests else 0.0
+        view.add_row(
+            clean(name),
+            f"{role.requests:,}",
+            f"{role.logged_escalations:,}",
+            f"{role.escalations:,}",
+            f"{rate:.1%}",
+        )
+    print_table(console(), view)
+    if not result.requests:
+        say(("note ", "yellow"), f"no event carries a task context ({result.without_task:,} without one)")
+        return
+    target = "" if result.max_rate is None else f" (target <= {result.max_rate:.0%})"
+    verdict = ("within ", "green") if result.within_target else ("OVER ", "bold red")
+    logged = result.logged_escalations / result.requests
+    say(
+        verdict,
+        f"escalation rate {result.rate:.1%} of {result.requests:,} requests{target}; logged {logged:.1%}",
+    )
+    say(
+        ("cost ", "bold"),
+        f"${result.cost:,.4f} with this config against ${result.logged_cost:,.4f} as served "
+        f"(both at the price list); premium share {result.premium / result.requests:.1%}",
+    )
+    if result.without_task or result.unpriced:
+        say(
+            ("note ", "dim"),
+            f"{result.without_task:,} events without a task context; {result.unpriced:,} unpriced",
+        )

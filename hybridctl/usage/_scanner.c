@@ -122,6 +122,7 @@ typedef struct {
     uint64_t line_stamp;
     int busy;
     int64_t long_input; /* input tokens above which a line goes back to Python; -1: none */
+    int any_fraction;   /* fractions of any length, as Python 3.11's fromisoformat reads them */
     Name ok_words[16];  /* status words that mean success (events._OK_STATUSES), lower case */
     Py_ssize_t n_ok;
     int *columns;       /* a CSV file's columns: the name index of each, or -1 */
@@ -703,7 +704,7 @@ utc_day(int64_t micros, char out[10])
  * outside the years Python's datetime holds. ``utc_day`` says whether the day
  * is the text's own (Z) or must be computed (an offset). */
 static int
-parse_utc(const char *t, Py_ssize_t len, int64_t *micros, int *own_day)
+parse_utc(const char *t, Py_ssize_t len, int64_t *micros, int *own_day, int self_any_fraction)
 {
     static const int MONTH_DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int64_t offset = 0;
@@ -737,8 +738,11 @@ parse_utc(const char *t, Py_ssize_t len, int64_t *micros, int *own_day)
     long fraction = 0;
     Py_ssize_t rest = len - 20; /* characters between the seconds and the Z */
     if (rest > 0) {
-        /* milli- or microseconds: Python 3.10's fromisoformat reads no other fraction */
-        if (t[19] != '.' || (rest != 4 && rest != 7) || !all_digits(t + 20, (int)rest - 1)) {
+        /* Python 3.11's fromisoformat reads any number of digits after a dot or a comma
+         * (to microseconds, cut, not rounded); 3.10's only milli- or microseconds */
+        int any = self_any_fraction;
+        if ((t[19] != '.' && !(any && t[19] == ',')) || rest < 2 || !all_digits(t + 20, (int)rest - 1) ||
+            (!any && rest != 4 && rest != 7)) {
             return 0;
         }
         for (Py_ssize_t k = 0; k < 6; k++) {
@@ -1147,7 +1151,7 @@ add_record(Aggregator *self, int *untimed)
         int64_t micros;
         int own_day = 0;
         if (time->is_number ? !epoch_micros(time->i, &micros)
-                            : !parse_utc(time->str, time->len, &micros, &own_day)) {
+                            : !parse_utc(time->str, time->len, &micros, &own_day, self->any_fraction)) {
             return PUNTED; /* another form of time, or not a time: Python decides */
         }
         if (own_day) { /* a UTC time starts with its day */
@@ -1280,24 +1284,26 @@ add_name(Aggregator *self, PyObject *text, int field, int rank)
 static int
 Aggregator_init(Aggregator *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"fields",      "punt",       "boundaries",  "log_gamma",
-                               "min_latency", "long_input", "ok_statuses", NULL};
+    static char *keywords[] = {"fields",     "punt",        "boundaries",   "log_gamma", "min_latency",
+                               "long_input", "ok_statuses", "any_fraction", NULL};
     PyObject *fields, *punt, *boundaries;
     double log_gamma, min_latency;
     long long long_input = -1;
     PyObject *ok_statuses = NULL;
+    int any_fraction = 0;
     /* A second __init__ is refused before it touches anything a first one set up. */
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "an Aggregator is set up once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd|LO", keywords, &fields, &punt, &boundaries,
-                                     &log_gamma, &min_latency, &long_input, &ok_statuses)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdd|LOp", keywords, &fields, &punt, &boundaries,
+                                     &log_gamma, &min_latency, &long_input, &ok_statuses, &any_fraction)) {
         return -1;
     }
     self->log_gamma = log_gamma;
     self->min_latency = min_latency;
     self->long_input = long_input;
+    self->any_fraction = any_fraction;
     self->keep = PyList_New(0);
     if (self->keep == NULL) {
         return -1;

@@ -77,7 +77,7 @@ def check_costs(sources: Sequence[Source], spec: ScanSpec, catalog: Catalog, tol
     """Each request's recorded cost against its price at the list's prices."""
     result = CostCheck(tolerance)
     for source in sources:
-        for line, event in iter_events(source, spec, result.stats):
+        for line, _, event in iter_events(source, spec, result.stats):
             if event.cost is None:
                 result.no_recorded_cost += 1
                 continue

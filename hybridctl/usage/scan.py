@@ -209,6 +209,9 @@ def _report_damage(handle: Reader, source: Source, spec: ScanSpec, stats: ScanSt
     if damage is not None:
         stats.lines += 1
         stats.add_bad(source.label, lines + 1, damage, spec.strict)
+        # a damaged file comes first among the bad lines shown: it explains the others
+        entry = (source.label, lines + 1, damage)
+        stats.first_bad = [entry, *(bad for bad in stats.first_bad if bad != entry)][:KEEP_BAD]
 
 
 def _container(source: Source, head: bytes, input_format: str) -> str:
@@ -389,17 +392,19 @@ def _events_of(
         return []
 
 
-def iter_events(source: Source, spec: ScanSpec, stats: ScanStats) -> Iterator[tuple[int, UsageEvent]]:
-    """Every usage event of a source with its line (or item) number, one by one, the
-    general way; bad records are counted into ``stats``. For checks that need each
-    request, not the sums."""
+def iter_events(
+    source: Source, spec: ScanSpec, stats: ScanStats
+) -> Iterator[tuple[int, dict[str, Any], UsageEvent]]:
+    """Every usage event of a source with its line (or item) number and the record it
+    came from, one by one, the general way; bad records are counted into ``stats``.
+    For checks that need each request, not the sums."""
     with _open(source) as handle:
         container = _container(source, handle.peek(4096)[:4096], spec.input_format)
         for number, record in _records(handle, container):
             stats.lines += 1
             for event in _events_of(record, number, source, spec, stats):
                 stats.events += 1
-                yield number, event
+                yield number, cast(dict[str, Any], record), event
         _report_damage(handle, source, spec, stats, stats.lines)
 
 
@@ -669,6 +674,7 @@ class _CompiledReader:
             min_latency=MIN_LATENCY,
             long_input=LONG_REQUEST,
             ok_statuses=sorted(_OK_STATUSES),
+            any_fraction=sys.version_info >= (3, 11),  # as fromisoformat reads them in this Python
         )
 
     def take(

@@ -62,7 +62,8 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
     for index in range(workload.requests):
         user = f"user-{rng.randrange(workload.users):05d}"
         role = rng.choices(roles, shares)[0]
-        route = router.route(role, user, _task(rng))
+        task = _task(rng)
+        route = router.route(role, user, task)
         strategy = router.candidate if route.variant == "candidate" and router.candidate else router.stable
         tier = strategy.models[route.model].tier
         _, mean_in, mean_out = ROLE_MIX[role]
@@ -89,6 +90,7 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
             "latency_ms": round(latency * 1000, 1),
             "status": "error" if failed else "ok",
             "error_type": "provider_error" if failed else None,
+            "task": task,  # the context the router scored: escalation backtest replays it
         }
 
 
