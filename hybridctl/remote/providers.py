@@ -174,44 +174,19 @@ def check(
     for model in models:
         listing = listings.get(model.provider)
         if model.provider not in by_name or listing is None:
-            why = f"provider {model.provider} has no baseUrl in providers"
-            results.append(
-                ModelCheck(
-                    model.provider, model.model, model.provider_model_id, model.in_use, UNREACHABLE, why, None
-                )
-            )
-            continue
-        if listing.status != OK:
-            results.append(
-                ModelCheck(
-                    model.provider,
-                    model.model,
-                    model.provider_model_id,
-                    model.in_use,
-                    listing.status,
-                    listing.why,
-                    listing.latency_s,
-                )
-            )
-            continue
-        found = served_as(model.provider_model_id, listing.ids)
-        status, why = (
-            (OK, "served" if found == model.provider_model_id else f"served as {found}")
-            if found
-            else (
-                MISSING,
-                f"{model.provider} does not list {model.provider_model_id}",
-            )
-        )
+            status, why, latency = UNREACHABLE, f"provider {model.provider} has no baseUrl in providers", None
+        elif listing.status != OK:
+            status, why, latency = listing.status, listing.why, listing.latency_s
+        else:
+            found = served_as(model.provider_model_id, listing.ids)
+            latency = listing.latency_s
+            if found is None:
+                status, why = MISSING, f"{model.provider} does not list {model.provider_model_id}"
+            else:
+                status, why = OK, "served" if found == model.provider_model_id else f"served as {found}"
         results.append(
             ModelCheck(
-                model.provider,
-                model.model,
-                model.provider_model_id,
-                model.in_use,
-                status,
-                why,
-                listing.latency_s,
+                model.provider, model.model, model.provider_model_id, model.in_use, status, why, latency
             )
         )
     return ProvidersReport(results)
