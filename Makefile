@@ -41,7 +41,7 @@ test-lowest:
 	$(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
 	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[test]'
-	.venv-lowest/bin/python -m pip list --format=freeze | grep -iE '^(typer|rich|pyyaml|jsonschema|msgspec|httpx)=='
+	.venv-lowest/bin/python -m pip list --format=freeze | grep -iE '^(typer|rich|pyyaml|jsonschema|msgspec|httpx|mmh3)=='
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider
 
 ## bench: measured comparisons against reference tools (prints ratios)

@@ -34,11 +34,15 @@ SECRET_KEY = re.compile(
     r"(?i)^(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password|authorization)$"
 )
 # Values that name where a secret lives instead of holding it.
-ENV_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z_][A-Z0-9_]*)$")
+# (``os.environ/NAME`` is LiteLLM's form.)
+ENV_REFERENCE = re.compile(
+    r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|(env:|os\.environ/)[A-Za-z_][A-Za-z0-9_]*|[A-Z_][A-Z0-9_]*)$"
+)
 REDACTED = "[redacted secret]"
 # `"apiKey": "value"` in JSON, `apiKey: value` in YAML, `token=value` anywhere.
+# The key stands alone: `input_cost_per_token: 3e-06` is not a token.
 _ASSIGNMENT = re.compile(
-    r"""(?i)(["']?)(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password"""
+    r"""(?i)(?<![\w-])(["']?)(api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|client[_-]?secret|password"""
     r"""|authorization)\1(\s*[:=]\s*)(["']?)([^"'\s,}]+)\4"""
 )
 

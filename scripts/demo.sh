@@ -108,12 +108,18 @@ hybridctl escalation check --role architect \
     --context '{"affected_services": ["auth", "billing", "api", "web"], "security_impact": "auth_bypass"}'
 hybridctl escalation test
 
-step "5. A candidate: the routine roles on Gemini 2.5 Flash Lite (no soak time, for the demo)" \
-    hybridctl diff ';' hybridctl stage --reason "routine roles on flash lite"
+step "5. A candidate: the routine roles on Gemini 2.5 Flash Lite; validate warns they have no fallback" \
+    hybridctl validate --ignore escalation-no-single-criterion
 edit_config '
 for role in ("orchestrator", "implementer", "critic"):
     config["roles"][role]["primary"] = "gemini-2.5-flash-lite"
 config["rollout"]["steps"] = [{"weight": 10, "minSoakHours": 0}, {"weight": 50, "minSoakHours": 0}]'
+hybridctl validate --ignore escalation-no-single-criterion
+
+step "5b. Give Flash Lite a way back to GLM-4.5 (no soak time, for the demo), and stage it" \
+    hybridctl diff ';' hybridctl stage --reason "routine roles on flash lite"
+edit_config '
+config["models"]["gemini-2.5-flash-lite"]["fallback"] = "glm-4.5"'
 hybridctl diff
 hybridctl stage --reason "routine roles on flash lite"
 
@@ -126,6 +132,13 @@ hybridctl gate check --usage usage.jsonl
 step "6b. Both applications serve the canary: what each reports, beside the local digest" \
     hybridctl status --remote
 hybridctl status --remote
+
+step "6c. The same step in a LiteLLM gateway: the proxy config for stable and candidate, checked" \
+    hybridctl render --format litellm --out litellm.yaml ';' hybridctl validate litellm.yaml --strict
+hybridctl render --format litellm --out litellm.yaml
+grep -E "^- model_name: (candidate/)?critic$" -A3 litellm.yaml
+hybridctl validate litellm.yaml --strict
+hybridctl route explain --role critic --user u-7
 
 step "7. The gates pass: 50%" \
     hybridctl promote --usage usage.jsonl

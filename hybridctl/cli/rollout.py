@@ -3,6 +3,7 @@ rollout plan, render and gate check."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -302,22 +303,44 @@ def rollout_plan(config_dir: ConfigDir = None, store: StorePath = None, as_json:
     render_plan(plan(workspace(config_dir, store, None)), as_json)
 
 
+class RenderFormat(str, Enum):
+    bundle = "bundle"
+    litellm = "litellm"
+
+
 def render(
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write here (atomically) instead of stdout.", callback=output_path),
     ] = None,
+    render_format: Annotated[
+        RenderFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="bundle: what the routing library reads; litellm: a LiteLLM proxy config (YAML).",
+        ),
+    ] = RenderFormat.bundle,
     config_dir: ConfigDir = None,
     store: StorePath = None,
 ) -> None:
     """The deployable bundle: stable config, candidate config, weight, rollout id, digests (schema:
-    schemas/bundle.schema.json)."""
+    schemas/bundle.schema.json); or, with --format litellm, the LiteLLM proxy config that serves it."""
     import json
 
     from hybridctl.output import write
     from hybridctl.rollout.bundle import render_bundle
 
-    text = json.dumps(render_bundle(workspace(config_dir, store, None)), indent=2, ensure_ascii=False) + "\n"
+    bundle = render_bundle(workspace(config_dir, store, None))
+    if render_format is RenderFormat.litellm:
+        from hybridctl.output.route import litellm_yaml, render_notes
+        from hybridctl.routing.litellm import litellm_config
+
+        rendered = litellm_config(bundle)
+        render_notes(rendered.notes)
+        text = litellm_yaml(rendered)
+    else:
+        text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         write(text)
     else:

@@ -20,6 +20,8 @@ EXAMPLES = """\
 
   hybridctl validate .roomodes --kind modes    [dim]# a Roo Code file of any name[/dim]
 
+  hybridctl validate config.yaml --kind litellm  [dim]# a LiteLLM proxy config[/dim]
+
   hybridctl validate --format sarif > hybridctl.sarif
 
   hybridctl validate --strict --ignore escalation-no-single-criterion
@@ -32,6 +34,7 @@ class Kind(str, Enum):
     modes = "modes"
     model_config = "model-config"
     prices = "prices"
+    litellm = "litellm"
 
 
 def validate(

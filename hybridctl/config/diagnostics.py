@@ -59,6 +59,8 @@ RULES: dict[str, Rule] = {
         Rule("fallback-cycle", _E, "Model fallbacks loop back to a model already in the chain."),
         Rule("fallback-repeat", _E, "A fallback list names the same model twice."),
         Rule("fallback-starts-with-primary", _E, "A role's fallback list starts with its primary."),
+        Rule("role-without-fallback", _W, "A role's primary has no fallback: an outage fails the role."),
+        Rule("escalation-without-way-back", _W, "An escalation model has no fallback path to its primary."),
         Rule("escalation-weight-range", _E, "An escalation weight or threshold is outside [0, 1]."),
         Rule("escalation-threshold-unreachable", _E, "All criteria together cannot reach the threshold."),
         Rule("escalation-no-single-criterion", _W, "No single criterion reaches the threshold alone."),
@@ -71,6 +73,10 @@ RULES: dict[str, Rule] = {
             "budget-gate-without-budget", _W, "gates.maxMonthlyBudgetShare is set but budgets.monthly is not."
         ),
         Rule("secret-literal", _E, "A literal API key or token; keys come from the environment."),
+        # LiteLLM proxy config
+        Rule("litellm-unknown-key", _W, "A key LiteLLM does not know (it ignores it without a word)."),
+        Rule("litellm-unknown-fallback", _E, "A fallback names no model_name in model_list."),
+        Rule("litellm-conflicting-entries", _W, "Entries share a model_name but differ in model or price."),
         # across files
         Rule("mode-without-role", _E, "A mode in the modes file has no role in model-config.json."),
         Rule("role-without-mode", _E, "A role in model-config.json has no mode in the modes file."),

@@ -9,7 +9,7 @@ field, never a silent "no".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hybridctl.config.model import EscalationCase, Strategy
@@ -28,24 +28,59 @@ class ContextProblem(NamedTuple):
     message: str
 
 
+def _services_valid(value: Any) -> bool:
+    return (type(value) is int and value >= 0) or (
+        type(value) is list and all(isinstance(item, str) for item in value)
+    )
+
+
+def _number_valid(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+# context field -> whether a value has the type its criterion reads
+FIELD_VALID: dict[str, Callable[[Any], bool]] = {
+    "affected_services": _services_valid,
+    "security_impact": lambda value: isinstance(value, str),
+    "performance_requirement": _number_valid,
+    "complexity_score": _number_valid,
+}
+
+
+def field_valid(name: str, value: Any) -> bool:
+    """Whether a context field's value has the type its criterion reads."""
+    return FIELD_VALID[name](value)
+
+
 def context_problems(context: Mapping[str, Any]) -> list[ContextProblem]:
     """Fields of a task context with a value of the wrong type."""
-    problems = []
-    for name, (_, expected) in FIELDS.items():
-        value = context.get(name)
-        if value is None:
-            continue
-        if name == "affected_services":
-            fine = (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
-                isinstance(value, list) and all(isinstance(item, str) for item in value)
-            )
-        elif name == "security_impact":
-            fine = isinstance(value, str)
-        else:
-            fine = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not fine:
-            problems.append(ContextProblem(name, f"{name} must be {expected}, got {type(value).__name__}"))
-    return problems
+    return [
+        ContextProblem(name, f"{name} must be {expected}, got {type(context[name]).__name__}")
+        for name, (_, expected) in FIELDS.items()
+        if context.get(name) is not None and not field_valid(name, context[name])
+    ]
+
+
+CRITERION_FIELD = {criterion: name for name, (criterion, _) in FIELDS.items()}
+
+
+def criterion_test(name: str, parameters: Mapping[str, Any]) -> tuple[Callable[[Any], bool], str]:
+    """Whether a value of the criterion's context field meets it (False for a
+    value of the wrong type), and what meets it in words. The one definition of
+    each criterion: decisions, `escalation check` and the routing library all
+    use it, and the router builds it once per role."""
+    valid = FIELD_VALID[CRITERION_FIELD[name]]
+    if name == "multiServiceImpact":
+        least = parameters["minServices"]
+        return (
+            lambda value: valid(value) and (value if type(value) is int else len(value)) >= least
+        ), f">= {least}"
+    if name == "securityCritical":
+        kinds = frozenset(parameters["impactTypes"])
+        needed = "one of " + ", ".join(parameters["impactTypes"])
+        return (lambda value: valid(value) and value in kinds), needed
+    least = parameters["minFactor" if name == "performanceCritical" else "minScore"]
+    return (lambda value: valid(value) and value >= least), f">= {least}"
 
 
 class CriterionResult(NamedTuple):
@@ -95,26 +130,11 @@ def criterion_met(
     name: str, parameters: Mapping[str, Any], context: Mapping[str, Any]
 ) -> tuple[bool, Any, str]:
     """Whether a task context meets a criterion, what it says, and what meets it."""
-    if name == "multiServiceImpact":
-        services = context.get("affected_services")
-        count = None if services is None else (services if isinstance(services, int) else len(services))
-        return (
-            count is not None and count >= parameters["minServices"],
-            count,
-            f">= {parameters['minServices']}",
-        )
-    if name == "securityCritical":
-        impact = context.get("security_impact")
-        return impact in parameters["impactTypes"], impact, "one of " + ", ".join(parameters["impactTypes"])
-    if name == "performanceCritical":
-        factor = context.get("performance_requirement")
-        return (
-            factor is not None and factor >= parameters["minFactor"],
-            factor,
-            f">= {parameters['minFactor']}",
-        )
-    score = context.get("complexity_score")
-    return score is not None and score >= parameters["minScore"], score, f">= {parameters['minScore']}"
+    field = CRITERION_FIELD[name]
+    test, needed = criterion_test(name, parameters)
+    value = context.get(field)
+    observed = len(value) if field == "affected_services" and isinstance(value, list) else value
+    return value is not None and test(value), observed, needed
 
 
 def decide(strategy: Strategy, role: str, context: Mapping[str, Any]) -> Decision:

@@ -156,12 +156,25 @@ class ModelSpec(NamedTuple):
         return (self.id, self.provider_model_id, *self.aliases)
 
 
+# The error classes a fallback list may be kept for (``roles.<r>.fallbacksOn``),
+# as LiteLLM (context window, content policy) and Portkey (by status) tell them apart.
+ERROR_CLASSES = ("rateLimit", "timeout", "contextWindow", "contentPolicy")
+
+
+class ProviderSpec(NamedTuple):
+    id: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+
+
 class RoleSpec(NamedTuple):
     name: str
     primary: str
     escalation_model: str | None = None
     escalation_criteria: tuple[str, ...] | None = None  # None: every defined criterion
     fallbacks: tuple[str, ...] | None = None  # None: follow the primary's fallback links
+    # error class -> the models tried instead of the general chain on that error
+    fallbacks_on: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Criterion(NamedTuple):
@@ -283,6 +296,7 @@ class Strategy(NamedTuple):
     budgets: Budgets
     rollout_steps: tuple[tuple[int, float], ...]  # (weight, min soak hours)
     analysis: Analysis = Analysis()
+    providers: tuple[ProviderSpec, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Strategy:
@@ -308,6 +322,11 @@ class Strategy(NamedTuple):
                 escalation_model=escalation.get("model"),
                 escalation_criteria=tuple(escalation["criteria"]) if "criteria" in escalation else None,
                 fallbacks=None if fallbacks is None else tuple(fallbacks),
+                fallbacks_on=tuple(
+                    (error, tuple(spec["fallbacksOn"][error]))
+                    for error in ERROR_CLASSES
+                    if error in spec.get("fallbacksOn", {})
+                ),
             )
         policy = None
         if "escalation" in data:
@@ -345,7 +364,14 @@ class Strategy(NamedTuple):
             budgets=Budgets.from_dict(data.get("budgets", {})),
             rollout_steps=steps,
             analysis=Analysis.from_dict(data.get("rollout", {}).get("analysis", {})),
+            providers=tuple(
+                ProviderSpec(pid, spec.get("baseUrl"), spec.get("apiKeyEnv"))
+                for pid, spec in data.get("providers", {}).items()
+            ),
         )
+
+    def provider(self, provider_id: str) -> ProviderSpec:
+        return next((p for p in self.providers if p.id == provider_id), ProviderSpec(provider_id))
 
     def criteria_of(self, role: str) -> tuple[str, ...]:
         """The escalation criteria that count for a role."""
@@ -376,6 +402,10 @@ class Strategy(NamedTuple):
             return list(spec.fallbacks)
         return self.linked_chain(spec.primary)[0]
 
+    def error_fallbacks(self, role: str) -> dict[str, list[str]]:
+        """Error class -> the models tried on that error instead of the general chain."""
+        return {error: list(models) for error, models in self.roles[role].fallbacks_on}
+
     def models_of(self, role: str) -> list[str]:
         """Every model a role may be served by: primary, escalation, fallbacks."""
         spec = self.roles[role]
@@ -384,4 +414,6 @@ class Strategy(NamedTuple):
             found.append(spec.escalation_model)
             found.extend(self.linked_chain(spec.escalation_model)[0])
         found.extend(self.fallback_chain(role))
+        for _, models in spec.fallbacks_on:
+            found.extend(models)
         return list(dict.fromkeys(found))

@@ -9,6 +9,7 @@ model-config.json; ``cross`` rules need both files.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -18,6 +19,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
+from hybridctl.config import litellm
 from hybridctl.config.diagnostics import Diagnostic
 from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, Dropped, JsonPath
 from hybridctl.config.escalation import context_problems, run_cases
@@ -35,6 +37,7 @@ class ConfigSet:
     strategy: Strategy | None = None
     prices: Document | None = None
     prices_valid: bool = False  # the price overrides file passes its schema
+    litellm: Document | None = None  # a LiteLLM proxy config
     dropped: Dropped = dataclasses.field(default_factory=Counter)  # past each rule's MAX_KEPT_FINDINGS
 
 
@@ -48,6 +51,7 @@ DOCUMENT_RULES: list[ModesRule] = []  # any file, any shape
 STRATEGY_RULES: list[StrategyRule] = []
 PRICES_RULES: list[PricesRule] = []  # a schema-valid prices.json
 CROSS_RULES: list[CrossRule] = []
+LITELLM_RULES: list[ModesRule] = []  # a LiteLLM proxy config, any shape below its top
 
 _F = TypeVar("_F")
 
@@ -70,7 +74,7 @@ def run_rules(configs: ConfigSet) -> list[Diagnostic]:
         for rest in findings:
             configs.dropped[(rest.file, rest.severity)] += 1
 
-    for document in (configs.modes, configs.model_config, configs.prices):
+    for document in (configs.modes, configs.model_config, configs.prices, configs.litellm):
         if document is not None:
             for document_rule in DOCUMENT_RULES:
                 take(document_rule(document))
@@ -80,6 +84,9 @@ def run_rules(configs: ConfigSet) -> list[Diagnostic]:
     if configs.prices is not None and configs.prices_valid:
         for prices_rule in PRICES_RULES:
             take(prices_rule(configs.prices))
+    if configs.litellm is not None and isinstance(configs.litellm.data, dict):
+        for litellm_rule in LITELLM_RULES:
+            take(litellm_rule(configs.litellm))
     if configs.model_config is not None and configs.strategy is not None:
         for strategy_rule in STRATEGY_RULES:
             take(strategy_rule(configs.model_config, configs.strategy))
@@ -261,7 +268,10 @@ def deprecated_group(document: Document) -> Iterator[Diagnostic]:
 
 @_register(DOCUMENT_RULES)
 def secret_literal(document: Document) -> Iterator[Diagnostic]:
-    hint = "remove it and rotate the key; keys come from the environment (providers.<id>.apiKeyEnv)"
+    hint = (
+        "remove it and rotate the key; keys come from the environment "
+        "(providers.<id>.apiKeyEnv; in LiteLLM, os.environ/NAME)"
+    )
     for path, key, text in _walk_strings(document.data):
         if key is not None and SECRET_KEY.match(key) and text and not ENV_REFERENCE.match(text):
             yield document.diag(
@@ -309,6 +319,10 @@ def unknown_model(document: Document, strategy: Strategy) -> Iterator[Diagnostic
             )
         for index, model_id in enumerate(role.fallbacks or ()):
             yield from check(model_id, ("roles", name, "fallbacks", index), "fallback", owner)
+        for error, models in role.fallbacks_on:
+            for index, model_id in enumerate(models):
+                path = ("roles", name, "fallbacksOn", error, index)
+                yield from check(model_id, path, f"{error} fallback", owner)
     for model_id, spec in strategy.models.items():
         if spec.fallback is not None:
             yield from check(
@@ -361,27 +375,61 @@ def fallback_cycle(document: Document, strategy: Strategy) -> Iterator[Diagnosti
 @_register(STRATEGY_RULES)
 def fallback_lists(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
     for name, role in strategy.roles.items():
-        if role.fallbacks is None:
+        lists: list[tuple[JsonPath, tuple[str, ...]]] = [(("roles", name, "fallbacks"), role.fallbacks or ())]
+        lists.extend((("roles", name, "fallbacksOn", error), models) for error, models in role.fallbacks_on)
+        for where, models in lists:
+            yield from _fallback_list(document, name, role.primary, where, models)
+
+
+def _fallback_list(
+    document: Document, name: str, primary: str, where: JsonPath, models: tuple[str, ...]
+) -> Iterator[Diagnostic]:
+    seen = {primary: -1}
+    for index, model_id in enumerate(models):
+        path = (*where, index)
+        if index == 0 and model_id == primary:
+            yield document.diag(
+                "fallback-starts-with-primary",
+                f"the fallbacks of role '{name}' start with its primary '{model_id}'",
+                path,
+                hint="a fallback is tried when the primary fails; start with another model",
+            )
+        elif model_id in seen:
+            earlier = "as its primary" if seen[model_id] < 0 else f"as fallback {seen[model_id] + 1}"
+            yield document.diag(
+                "fallback-repeat",
+                f"'{model_id}' is already in the chain of role '{name}' ({earlier})",
+                path,
+                hint="each model is tried once; remove the repeat",
+            )
+        seen.setdefault(model_id, index)
+
+
+@_register(STRATEGY_RULES)
+def fallback_coverage(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    """An outage of one provider must not fail a role outright."""
+    for name, role in strategy.roles.items():
+        if role.primary not in strategy.models:
+            continue  # unknown-model says so
+        if not strategy.fallback_chain(name):
+            yield document.diag(
+                "role-without-fallback",
+                f"role '{name}' has no fallback: when '{role.primary}' fails, "
+                "every request of the role fails",
+                ("roles", name, "primary"),
+                hint=f"give models.{role.primary}.fallback, or list roles.{name}.fallbacks",
+            )
+        escalation = role.escalation_model
+        if escalation is None or escalation not in strategy.models or escalation == role.primary:
             continue
-        seen = {role.primary: -1}
-        for index, model_id in enumerate(role.fallbacks):
-            path = ("roles", name, "fallbacks", index)
-            if index == 0 and model_id == role.primary:
-                yield document.diag(
-                    "fallback-starts-with-primary",
-                    f"the fallbacks of role '{name}' start with its primary '{model_id}'",
-                    path,
-                    hint="a fallback is tried when the primary fails; start with another model",
-                )
-            elif model_id in seen:
-                earlier = "as its primary" if seen[model_id] < 0 else f"as fallback {seen[model_id] + 1}"
-                yield document.diag(
-                    "fallback-repeat",
-                    f"'{model_id}' is already in the chain of role '{name}' ({earlier})",
-                    path,
-                    hint="each model is tried once; remove the repeat",
-                )
-            seen.setdefault(model_id, index)
+        if role.primary not in strategy.linked_chain(escalation)[0]:
+            yield document.diag(
+                "escalation-without-way-back",
+                f"escalation model '{escalation}' of role '{name}' has no fallback path back to its "
+                f"primary '{role.primary}': when it fails, every escalated task of the role fails",
+                ("roles", name, "escalation", "model"),
+                hint=f"set models.{escalation}.fallback to '{role.primary}' (or a chain that reaches it)",
+            )
 
 
 @_register(STRATEGY_RULES)
@@ -696,4 +744,131 @@ def instruction_drift(modes: Document, config: Document, strategy: Strategy) -> 
                     path,
                     finder.find(written),
                     hint="make the instructions and the role's models agree",
+                )
+
+
+# -- LiteLLM proxy config ------------------------------------------------------------
+
+
+@_register(LITELLM_RULES)
+def litellm_unknown_key(document: Document) -> Iterator[Diagnostic]:
+    """LiteLLM ignores a key it does not know, so a misspelt one changes nothing, silently."""
+    data = document.data
+    sections: list[tuple[JsonPath, Any, frozenset[str], str]] = [((), data, litellm.ROOT_KEYS, "at the top")]
+    if isinstance(data.get("router_settings"), dict):
+        router = data["router_settings"]
+        sections.append((("router_settings",), router, litellm.ROUTER_SETTINGS_KEYS, "in router_settings"))
+    for index, entry in _entries(data):
+        sections.append((("model_list", index), entry, litellm.ENTRY_KEYS, "in a model_list entry"))
+    for where, section, known, place in sections:
+        for key in section:
+            if key not in known:
+                yield document.diag(
+                    "litellm-unknown-key",
+                    f"LiteLLM knows no key '{key}' {place} and ignores it",
+                    (*where, key),
+                    key=True,
+                    hint=did_you_mean(key, sorted(known)) or "remove it, or --ignore litellm-unknown-key",
+                )
+
+
+def _entries(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The model_list entries that are mappings (the schema reports the rest)."""
+    entries = data.get("model_list")
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        if isinstance(entry, dict):
+            yield index, entry
+
+
+def _model_groups(data: dict[str, Any]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for index, entry in _entries(data):
+        if isinstance(entry.get("model_name"), str):
+            groups.setdefault(entry["model_name"], []).append(index)
+    return groups
+
+
+@_register(LITELLM_RULES)
+def litellm_unknown_fallback(document: Document) -> Iterator[Diagnostic]:
+    """A fallback to a model_name no entry serves fails at the first outage, not at start-up."""
+    data = document.data
+    groups = _model_groups(data)
+    router = data.get("router_settings")
+    aliases = router.get("model_group_alias") if isinstance(router, dict) else None
+    known = set(groups) | set(aliases if isinstance(aliases, dict) else ())
+    served = sorted(known)
+    wildcards = [re.compile(fnmatch.translate(name)) for name in known if "*" in name]
+
+    def check(name: Any, path: JsonPath, key: bool = False) -> Iterator[Diagnostic]:
+        if (
+            isinstance(name, str)
+            and name not in known
+            and "*" not in name
+            and not any(w.match(name) for w in wildcards)
+        ):
+            yield document.diag(
+                "litellm-unknown-fallback",
+                f"fallback '{name}' names no model_name in model_list",
+                path,
+                key=key,
+                hint=did_you_mean(name, served) or "add an entry with this model_name, or fix the name",
+            )
+
+    for section in ("router_settings", "litellm_settings"):
+        settings = data.get(section)
+        if not isinstance(settings, dict):
+            continue
+        for setting in litellm.FALLBACK_SETTINGS:
+            rules = settings.get(setting)
+            if not isinstance(rules, list):
+                continue
+            for index, rule in enumerate(rules):
+                if not isinstance(rule, dict):
+                    yield document.diag(
+                        "schema",
+                        f"{setting} entries map a model_name to a list of model names",
+                        (section, setting, index),
+                    )
+                    continue
+                for source, targets in rule.items():
+                    yield from check(source, (section, setting, index, source), key=True)
+                    for position, target in enumerate(targets if isinstance(targets, list) else [targets]):
+                        where = (section, setting, index, source, position)
+                        yield from check(target, where if isinstance(targets, list) else where[:-1])
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """The model without its provider route (zai/glm-4.5 and openrouter/z-ai/glm-4.5
+    are one model through two providers); other values as they are."""
+    if key == "model" and isinstance(value, str):
+        return value.rsplit("/", 1)[-1].lower()
+    return value
+
+
+@_register(LITELLM_RULES)
+def litellm_conflicting_entries(document: Document) -> Iterator[Diagnostic]:
+    """Entries sharing a model_name are load-balanced: different models or prices
+    under one name mean a request gets one or the other at random."""
+    entries = dict(_entries(document.data))
+
+    def params_of(index: int) -> dict[str, Any]:
+        params = entries[index].get("litellm_params")
+        return params if isinstance(params, dict) else {}
+
+    for name, indexes in _model_groups(document.data).items():
+        first = params_of(indexes[0])
+        for index in indexes[1:]:
+            params = params_of(index)
+            differs = [
+                key
+                for key in ("model", "input_cost_per_token", "output_cost_per_token")
+                if _comparable(key, params.get(key)) != _comparable(key, first.get(key))
+            ]
+            if differs:
+                yield document.diag(
+                    "litellm-conflicting-entries",
+                    f"model_name '{name}' is also entry {indexes[0] + 1} of model_list, with another "
+                    f"{' and '.join(differs)}: LiteLLM sends each request to one of them at random",
+                    ("model_list", index, "model_name"),
+                    hint="give each its own model_name, or make them the same model at the same price",
                 )

@@ -19,8 +19,9 @@ from hybridctl.config.jsonload import load_json
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.config.schema import load_schema
 
-Kind = Literal["modes", "model-config", "prices"]
-KINDS: tuple[Kind, ...] = ("modes", "model-config", "prices")
+Kind = Literal["modes", "model-config", "prices", "litellm"]
+# litellm: a LiteLLM proxy config, checked on request; never part of a config directory
+KINDS: tuple[Kind, ...] = ("modes", "model-config", "prices", "litellm")
 REQUIRED_KINDS: tuple[Kind, ...] = ("modes", "model-config")
 MODES_NAMES = ("modes.yml", "modes.yaml", ".roomodes", "custom_modes.yaml", "custom_modes.yml")
 MODEL_CONFIG_NAMES = ("model-config.json", "model-config.yml", "model-config.yaml")
@@ -45,6 +46,8 @@ def kind_by_name(name: str) -> Kind | None:
         return "model-config"
     if lowered in PRICES_NAMES:
         return "prices"
+    if "litellm" in lowered and lowered.endswith((".yml", ".yaml")):
+        return "litellm"
     return None
 
 
@@ -55,6 +58,8 @@ def kind_by_content(data: Any) -> Kind | None:
         return "modes"
     if "roles" in data or "strategy" in data:
         return "model-config"
+    if "model_list" in data:
+        return "litellm"
     models = data.get("models")
     if isinstance(models, dict) and models:
         # A price overrides entry is only prices; a catalog entry names its provider.

@@ -185,7 +185,8 @@ def validate(request: ValidateRequest) -> ValidationResult:
     """Validate files and config directories on disk."""
     if request.kind is not None and request.kind not in KINDS:
         raise UsageError(
-            f"unknown kind '{request.kind}'", hint="use --kind modes, --kind model-config or --kind prices"
+            f"unknown kind '{request.kind}'",
+            hint="use --kind modes, --kind model-config, --kind prices or --kind litellm",
         )
     _check_ignore(request.ignore)
     return _check(list(_targets(request)), request)
@@ -238,7 +239,7 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
             if kind is None:
                 raise UsageError(
                     f"cannot tell whether {entry.display} is a modes file, a model config or prices",
-                    hint="pass --kind modes, --kind model-config or --kind prices",
+                    hint="pass --kind modes, --kind model-config, --kind prices or --kind litellm",
                 )
             files.append(CheckedFile(entry.display, kind, format_of(entry.path.name, source.text)))
             documents[entry.display] = document
@@ -262,6 +263,8 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
             elif kind == "prices":
                 single.prices = document
                 single.prices_valid = not issues
+            elif kind == "litellm":
+                single.litellm = document
             else:
                 single.model_config = document
                 if issues:

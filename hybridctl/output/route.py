@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hybridctl.output import console, print_table, say, table, write_json
+from hybridctl.output import console, print_table, safe_text, say, table, write_json
 from hybridctl.text import clean
 
 if TYPE_CHECKING:
     from hybridctl.rollout.explain import RouteExplanation, RouteSimulation
+    from hybridctl.routing.litellm import LiteLLMConfig
 
 
 def render_explanation(explanation: RouteExplanation, as_json: bool) -> None:
@@ -42,3 +43,17 @@ def render_simulation(simulation: RouteSimulation, as_json: bool) -> None:
     for weight, left in simulation.stays_inside.items():
         verdict = ("ok ", "green") if left == 0 else ("LEAVE ", "bold red")
         say(verdict, f"everyone inside now stays inside at {weight}% ({left} would leave)")
+
+
+def litellm_yaml(rendered: LiteLLMConfig) -> str:
+    """The LiteLLM proxy config as YAML, with where it came from as comments."""
+    import yaml
+
+    header = "".join(f"# {clean(line)}\n" for line in rendered.header)
+    return header + yaml.safe_dump(rendered.config, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def render_notes(notes: list[str]) -> None:
+    out = console(stderr=True)
+    for note in notes:
+        out.print(safe_text(("note: ", "yellow"), clean(note)))

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from hybridctl.rollout.deliver import Delivery, deliver
 from hybridctl.rollout.machine import Action
-from hybridctl.rollout.measure import Measurement, measure, rollout_sides
+from hybridctl.rollout.measure import Measurement, measure
 from hybridctl.rollout.ops import (
     Transition,
     TransitionResult,
@@ -36,6 +36,7 @@ from hybridctl.rollout.ops import (
     set_paused_in,
     soak_until,
 )
+from hybridctl.rollout.sides import rollout_sides
 from hybridctl.store.state import RolloutState, Stage, StepAnalysis
 from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.times import format_utc, utc_now

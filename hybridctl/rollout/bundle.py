@@ -9,11 +9,12 @@ from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.contract import bundle_digest
 from hybridctl.rollout.ops import load_state
+from hybridctl.routing import buckets
 from hybridctl.store.state import Snapshot, Stage
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc, utc_now
 
-BUNDLE_VERSION = 2  # 2: digest, enabled, forced
+BUNDLE_VERSION = 3  # 2: digest, enabled, forced; 3: bucketing.hash murmur3, bucketing.bucket
 
 
 def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str, Any]:
@@ -43,8 +44,9 @@ def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str
         "weight": state.weight if state.stage is Stage.CANARY else 0,
         "bucketing": {
             "key": "rollout_id:user_id",
-            "hash": "sha256",
+            "hash": state.bucketing,
             "buckets": 100,
+            "bucket": buckets.RULES.get(state.bucketing, ""),
             "rule": "candidate when bucket <= weight",
         },
         "enabled": state.enabled,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from hybridctl.config.escalation import Decision, decide
-from hybridctl.routing.router import Route, Router, bucket
+from hybridctl.routing.router import Route, Router
 
 
 class RouteExplanation(NamedTuple):
@@ -39,6 +39,8 @@ class RouteExplanation(NamedTuple):
             "provider_model_id": self.route.provider_model_id,
             "escalated": self.route.escalated,
             "fallbacks": self.route.fallbacks,
+            "fallbacks_on": dict(self.route.fallbacks_on),
+            "gateway_model": self.route.gateway_model,
             "escalation": None if self.decision is None else self.decision.to_dict(),
             "why": self.why,
         }
@@ -53,7 +55,7 @@ def explain_route(
     strategy = router.candidate if route.variant == "candidate" and router.candidate else router.stable
     if role not in strategy.roles:
         raise KeyError(role)
-    user_bucket = bucket(router.rollout_id, user) if router.rollout_id else 0
+    user_bucket = router.bucket(user) if router.rollout_id else 0
     why = []
     if router.candidate is None:
         why.append("no rollout in flight: everyone is on stable")
@@ -73,6 +75,8 @@ def explain_route(
         why.append(f"no task context: the primary model '{strategy.roles[role].primary}'")
     chain = " -> ".join(route.fallbacks) if route.fallbacks else "none"
     why.append(f"if '{route.model}' fails: {chain}")
+    why.extend(f"on {error}: {' -> '.join(models)}" for error, models in route.fallbacks_on.items())
+    why.append(f"a gateway serves it as '{route.gateway_model}' (hybridctl render --format litellm)")
     return RouteExplanation(
         role,
         user,
@@ -119,7 +123,7 @@ def simulate_routes(bundle: Mapping[str, Any], users: int) -> RouteSimulation:
     router = Router(bundle)
     strategy = router.candidate or router.stable
     ids = [f"user-{n}" for n in range(users)]
-    buckets = [bucket(router.rollout_id, user) for user in ids] if router.rollout_id else [101] * users
+    buckets = [router.bucket(user) for user in ids] if router.rollout_id else [101] * users
     inside = [b <= router.weight for b in buckets]
     on_candidate = sum(1 for user in ids if router.variant(user) == "candidate")
     roles = []

@@ -19,16 +19,16 @@ from hybridctl.config.validate import InvalidConfig, validate_snapshot
 from hybridctl.errors import RefusedError, UsageError
 from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive
 from hybridctl.rollout.machine import Action, check, describe
-from hybridctl.rollout.measure import (
+from hybridctl.rollout.sides import (
     FULL,
     NO_USAGE_HINT,
     has_source,
-    measure,
     next_weight,
     rollout_sides,
     strategy_of,
     trusted,
 )
+from hybridctl.routing.buckets import NEW_ROLLOUTS as BUCKETING
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.state import (
     STATE_FILE,
@@ -241,6 +241,8 @@ def gate_report(
 ) -> GateReport:
     """Gates on the current step, candidate against stable: on ``usage`` when
     given, else on the metrics provider or the usage files in settings."""
+    from hybridctl.rollout.measure import measure  # usage logs and metrics: only a promotion judges
+
     sides = rollout_sides(store, state, workspace)
     return measure(workspace, state, sides, now or utc_now(), usage).report
 
@@ -343,6 +345,7 @@ def stage(
             weight=0,
             paused=False,
             rollout_id=f"{txn.now:%Y%m%d}-{digest[7:15]}",
+            bucketing=BUCKETING,
             plan=plan,
             step=-1,
             step_started=txn.now,

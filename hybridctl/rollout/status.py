@@ -15,8 +15,8 @@ from hybridctl.remote.push import PushReport
 from hybridctl.rollout.deliver import remote_status
 from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
-from hybridctl.rollout.measure import has_source, trusted
 from hybridctl.rollout.ops import gate_report, load_state, soak_until
+from hybridctl.rollout.sides import has_source, trusted
 from hybridctl.store.records import digest_files
 from hybridctl.store.state import CanaryStep, RolloutState, Snapshot, Stage
 from hybridctl.store.workspace import Workspace

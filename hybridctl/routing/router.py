@@ -1,23 +1,22 @@
-"""Route a request: which variant, which model, escalate or not, and where to
-fall back. Sticky: a user's bucket depends only on the rollout id and the user
-id, the same for every role, so a user never mixes old and new models, and
-everyone inside 10% stays inside at 50%."""
+"""Route a request: which variant (routing/buckets.py), which model, escalate
+or not, and where to fall back.
+
+Everything that does not depend on the request is worked out once, when the
+Router is built: a request costs one hash (only while a canary runs), one
+lookup and, with a task context, one test per counted criterion."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from hybridctl.config.escalation import context_problems, criterion_met
+from hybridctl.config.escalation import CRITERION_FIELD, criterion_test
 from hybridctl.config.model import EscalationPolicy, Strategy
+from hybridctl.routing.buckets import SHA256, bucketer, candidate_test
+from hybridctl.routing.gateway import gateway_name
 
-
-def bucket(rollout_id: str, user_id: str) -> int:
-    """1..100, stable across processes, languages and releases: the first 8 hex
-    digits of sha256("rollout_id:user_id"), modulo 100, plus 1."""
-    digest = hashlib.sha256(f"{rollout_id}:{user_id}".encode()).hexdigest()
-    return int(digest[:8], 16) % 100 + 1
+NO_ERROR_FALLBACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 def escalation_score(
@@ -26,13 +25,27 @@ def escalation_score(
     """The weighted score of the criteria a task meets, and which ones (the rules
     live in config/escalation.py; a field of the wrong type meets nothing here:
     a request is routed, not refused, and `hybridctl escalation check` says why)."""
-    valid = {k: v for k, v in task.items() if k not in {p.field for p in context_problems(task)}}
     triggered = [
         name
-        for name in counted
-        if name in policy.criteria and criterion_met(name, policy.criteria[name].parameters, valid)[0]
+        for name, field, test in _scorers(policy, counted)
+        if (value := task.get(field)) is not None and test(value)
     ]
-    return round(sum(policy.criteria[name].weight for name in triggered), 10), triggered
+    return _score(policy, triggered), triggered
+
+
+def _score(policy: EscalationPolicy, met: list[str]) -> float:
+    return round(sum(policy.criteria[name].weight for name in met), 10)
+
+
+def _scorers(
+    policy: EscalationPolicy, counted: tuple[str, ...]
+) -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
+    """(criterion, context field, test) for each criterion a role counts."""
+    return tuple(
+        (name, CRITERION_FIELD[name], criterion_test(name, policy.criteria[name].parameters)[0])
+        for name in counted
+        if name in policy.criteria
+    )
 
 
 class Route(NamedTuple):
@@ -41,8 +54,70 @@ class Route(NamedTuple):
     provider_model_id: str
     escalated: bool
     score: float
-    criteria: list[str]  # the escalation criteria the task met
-    fallbacks: list[str]  # catalog ids to try, in order, if the model fails
+    criteria: tuple[str, ...]  # the escalation criteria the task met
+    fallbacks: tuple[str, ...]  # catalog ids to try, in order, if the model fails
+    # the model name to ask a gateway for (`hybridctl render --format litellm`)
+    gateway_model: str
+    # error class (rateLimit, timeout, contextWindow, contentPolicy) -> the models
+    # tried on that error instead of ``fallbacks``
+    fallbacks_on: Mapping[str, tuple[str, ...]] = NO_ERROR_FALLBACKS
+
+
+class _RolePlan(NamedTuple):
+    """Everything about a role's routes that does not depend on the request: the
+    route for each set of criteria a task can meet (bit i: the i-th test), so a
+    request only runs the tests."""
+
+    primary: Route
+    forced: Route | None
+    tests: tuple[tuple[str, Callable[[Any], bool], int], ...]  # (context field, test, bit)
+    by_met: tuple[Route, ...]  # indexed by the bits of the criteria met
+
+
+def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[str, _RolePlan]:
+    def route(role: str, model: str, escalated: bool, plain: bool) -> Route:
+        fallbacks = strategy.fallback_chain(role) if plain else strategy.linked_chain(model)[0]
+        by_error = strategy.error_fallbacks(role) if plain else {}
+        return Route(
+            variant,
+            model,
+            strategy.models[model].provider_model_id,
+            escalated,
+            0.0,
+            (),
+            tuple(fallbacks),
+            gateway_name(variant, role, model, plain=plain),
+            MappingProxyType({k: tuple(v) for k, v in by_error.items()}) if by_error else NO_ERROR_FALLBACKS,
+        )
+
+    plans = {}
+    policy = strategy.escalation
+    for role, spec in strategy.roles.items():
+        pinned = forced.get(role)
+        primary = route(role, spec.primary, False, True)
+        scorers = _scorers(policy, strategy.criteria_of(role)) if spec.escalation_model and policy else ()
+        by_met = [primary]
+        if spec.escalation_model and policy:
+            escalated = route(role, spec.escalation_model, True, False)
+            for bits in range(1, 1 << len(scorers)):
+                met = [name for i, (name, _, _) in enumerate(scorers) if bits >> i & 1]
+                score = _score(policy, met)
+                chosen = escalated if score >= policy.threshold else primary
+                by_met.append(chosen._replace(score=score, criteria=tuple(met)))
+        plans[role] = _RolePlan(
+            primary=primary,
+            # `hybridctl force`: everyone on this model, no escalation
+            forced=route(role, pinned, False, False)
+            if pinned is not None and pinned in strategy.models
+            else None,
+            tests=tuple((field, test, 1 << i) for i, (_, field, test) in enumerate(scorers)),
+            by_met=tuple(by_met),
+        )
+    return plans
+
+
+def _nobody(user_id: str) -> bool:
+    return False
 
 
 class Router:
@@ -54,32 +129,31 @@ class Router:
         self.stable = Strategy.from_dict(bundle["stable"]["modelConfig"])
         candidate = bundle.get("candidate")
         self.candidate = Strategy.from_dict(candidate["modelConfig"]) if candidate else None
+        self._stable_plans = _plans(self.stable, "stable", self.forced)
+        self._candidate_plans = (
+            _plans(self.candidate, "candidate", self.forced) if self.candidate else self._stable_plans
+        )
+        self._splitting = self.candidate is not None and self.weight > 0 and self.enabled
+        self.hash_name = str((bundle.get("bucketing") or {}).get("hash", SHA256))
+        # the user's bucket, 1..100 (UnknownHash for a hash this release does not know)
+        self.bucket = bucketer(self.rollout_id, self.hash_name)
+        self._on_candidate = (
+            candidate_test(self.rollout_id, self.hash_name, self.weight) if self._splitting else _nobody
+        )
 
     def variant(self, user_id: str) -> str:
-        if self.candidate is None or self.weight <= 0 or not self.enabled:
-            return "stable"
-        return "candidate" if bucket(self.rollout_id, user_id) <= self.weight else "stable"
+        return "candidate" if self._on_candidate(user_id) else "stable"
 
     def route(self, role: str, user_id: str, task: Mapping[str, Any] | None = None) -> Route:
-        variant = self.variant(user_id)
-        strategy = self.candidate if variant == "candidate" and self.candidate else self.stable
-        spec = strategy.roles[role]
-        pinned = self.forced.get(role)
-        if pinned is not None and pinned in strategy.models:  # `hybridctl force`: no escalation
-            fallbacks = strategy.linked_chain(pinned)[0]
-            return Route(
-                variant, pinned, strategy.models[pinned].provider_model_id, False, 0.0, [], fallbacks
-            )
-        score, criteria = 0.0, list[str]()
-        if spec.escalation_model and strategy.escalation and task:
-            score, criteria = escalation_score(strategy.escalation, strategy.criteria_of(role), task)
-        escalated = (
-            bool(spec.escalation_model)
-            and strategy.escalation is not None
-            and (score >= strategy.escalation.threshold)
-        )
-        model = spec.escalation_model if escalated and spec.escalation_model else spec.primary
-        fallbacks = strategy.linked_chain(model)[0] if escalated else strategy.fallback_chain(role)
-        return Route(
-            variant, model, strategy.models[model].provider_model_id, escalated, score, criteria, fallbacks
-        )
+        """Where a request goes; KeyError on a role the serving config does not have."""
+        plan = (self._candidate_plans if self._on_candidate(user_id) else self._stable_plans)[role]
+        if plan.forced is not None:
+            return plan.forced
+        if not task or not plan.tests:
+            return plan.primary
+        met = 0
+        for field, test, bit in plan.tests:
+            value = task.get(field)
+            if value is not None and test(value):
+                met |= bit
+        return plan.by_met[met]

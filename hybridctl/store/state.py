@@ -107,6 +107,9 @@ class RolloutState:
     rolled_back: tuple[int, ...] = ()  # revisions a rollback took out of service
     enabled: bool = True  # False: the kill switch; everyone on stable, the rollout frozen where it is
     forced: tuple[tuple[str, str], ...] = ()  # (role, catalog model) served to everyone
+    # The hash that splits users, fixed for a rollout's life: a rollout staged
+    # before murmur3 existed keeps sha256, so no user changes side mid-rollout.
+    bucketing: str = "sha256"
     known_previous: bool = True  # False: a version-1 state, whose previous stables history must tell
     analysis: StepAnalysis = StepAnalysis()  # the current step's measurements (rollout reconcile)
 
@@ -143,6 +146,7 @@ class RolloutState:
             "rolled_back": list(self.rolled_back),
             "enabled": self.enabled,
             "forced": dict(self.forced),
+            "bucketing": self.bucketing,
             "analysis": self.analysis.to_dict(),
         }
 
@@ -177,6 +181,7 @@ class RolloutState:
             rolled_back=tuple(int(r) for r in data.get("rolled_back", [])),
             enabled=bool(data.get("enabled", True)),
             forced=tuple(sorted((str(k), str(v)) for k, v in (data.get("forced") or {}).items())),
+            bucketing=str(data.get("bucketing", "sha256")),
             known_previous="previous" in data,
             analysis=StepAnalysis.from_dict(data.get("analysis") or {}),
         )

@@ -66,7 +66,7 @@ def test_what_push_sends_is_what_the_openapi_document_describes(
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["Idempotency-Key"] == sent["digest"] == independent_digest(sent)
-    assert sent["version"] == 2 and sent["enabled"] is True and sent["forced"] == {}
+    assert sent["version"] == 3 and sent["enabled"] is True and sent["forced"] == {}
 
 
 @pytest.mark.parametrize("served", ["reference", "test server"])

@@ -50,10 +50,11 @@ def test_explain_says_why_a_user_is_where_and_which_model_serves() -> None:
     )
     assert near.why[0] == f"bucket {documented_bucket(inside)} <= weight 10: candidate"
     assert (far.route.variant, far.route.model) == ("stable", "glm-4.5")
-    assert (
-        far.why[-1]
-        == "if 'glm-4.5' fails: openrouter/sonoma-sky-alpha -> meta-llama/llama-3.2-3b-instruct:free"
-    )
+    assert far.why[-2:] == [
+        "if 'glm-4.5' fails: openrouter/sonoma-sky-alpha -> meta-llama/llama-3.2-3b-instruct:free",
+        "a gateway serves it as 'critic' (hybridctl render --format litellm)",
+    ]
+    assert near.why[-1] == "a gateway serves it as 'candidate/critic' (hybridctl render --format litellm)"
     off = explain_route(bundle(enabled=False), "critic", inside, None)
     assert off.route.variant == "stable" and off.why[0] == "the kill switch is on: everyone is on stable"
 

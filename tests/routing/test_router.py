@@ -101,14 +101,75 @@ def test_roles_without_escalation_never_escalate_and_integrator_ignores_performa
 def test_fallback_chains() -> None:
     router = Router(bundle(0))
 
-    assert router.route("implementer", "alice").fallbacks == [
+    assert router.route("implementer", "alice").fallbacks == (
         "openrouter/sonoma-sky-alpha",
         "meta-llama/llama-3.2-3b-instruct:free",
-    ]
+    )
     escalated = router.route("architect", "alice", {"affected_services": 4, "security_impact": "system-wide"})
     assert escalated.provider_model_id == "claude-opus-4-1"
-    assert escalated.fallbacks == [
+    assert escalated.fallbacks == (
         "glm-4.5",
         "openrouter/sonoma-sky-alpha",
         "meta-llama/llama-3.2-3b-instruct:free",
-    ]
+    )
+
+
+def test_variant_follows_the_documented_bucket_rule_for_every_user() -> None:
+    router = Router(bundle(37, candidate_config()))
+    for i in range(3000):
+        user = f"usér-{i}"
+        expected = "candidate" if bucket("20261121-abcdef12", user) <= 37 else "stable"
+        assert router.variant(user) == expected
+
+
+def test_routes_name_the_gateway_entry_the_litellm_render_serves() -> None:
+    router = Router(bundle(100, candidate_config()))
+    stable = Router(bundle(0))
+    task = {"affected_services": 4, "security_impact": "system-wide"}
+
+    assert stable.route("architect", "u1").gateway_model == "architect"
+    assert stable.route("architect", "u1", task).gateway_model == "claude-4.1-opus"
+    assert router.route("architect", "u1").gateway_model == "candidate/architect"
+    assert router.route("architect", "u1", task).gateway_model == "candidate/claude-4.1-opus"
+    forced = Router({**bundle(0), "forced": {"critic": "claude-4.1-opus"}})
+    assert forced.route("critic", "u1").gateway_model == "claude-4.1-opus"
+    assert forced.route("critic", "u1", task).escalated is False
+
+
+def test_error_class_fallbacks_reach_the_route() -> None:
+    config: dict[str, Any] = json.loads(json.dumps(DEFAULT))
+    config["roles"]["critic"]["fallbacksOn"] = {"contextWindow": ["claude-4.1-opus"]}
+    router = Router(bundle(0, None) | {"stable": {"modelConfig": config}})
+
+    route = router.route("critic", "u1")
+    assert dict(route.fallbacks_on) == {"contextWindow": ("claude-4.1-opus",)}
+    assert route.fallbacks == ("openrouter/sonoma-sky-alpha", "meta-llama/llama-3.2-3b-instruct:free")
+    assert dict(router.route("implementer", "u1").fallbacks_on) == {}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_router_and_escalation_check_decide_alike(seed: int) -> None:
+    import random
+
+    from hybridctl.config.escalation import decide
+
+    rng = random.Random(seed)
+    router = Router(bundle(0))
+    strategy = Strategy.from_dict(DEFAULT)
+    for _ in range(400):
+        context: dict[str, Any] = {}
+        if rng.random() < 0.7:
+            context["affected_services"] = rng.choice([rng.randint(0, 6), ["a"] * rng.randint(0, 5)])
+        if rng.random() < 0.7:
+            context["security_impact"] = rng.choice(["system-wide", "data_breach", "none", "auth_bypass"])
+        if rng.random() < 0.5:
+            context["performance_requirement"] = rng.choice([1.0, 1.5, 2, 0.5])
+        if rng.random() < 0.5:
+            context["complexity_score"] = rng.random()
+        for role in ("architect", "integrator", "critic"):
+            decision = decide(strategy, role, context)
+            route = router.route(role, "u1", context)
+            assert (route.escalated, route.model) == (decision.escalated, decision.model)
+            fired = sum(c.weight for c in decision.criteria if c.fired and c.counts)
+            scored = decision.escalation_model is not None  # a role without one is not scored
+            assert route.score == pytest.approx(fired if scored else 0.0)
