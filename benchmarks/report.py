@@ -100,6 +100,7 @@ SHAPES: dict[str, tuple[str, Callable[[datetime], Any], dict[str, str]]] = {
     "offset+02": (".jsonl", lambda t: t.astimezone(PLUS_TWO).isoformat(), {}),
     "epoch-s": (".jsonl", lambda t: int(t.timestamp()), {}),
     "epoch-ms": (".jsonl", lambda t: int(t.timestamp() * 1000), {}),
+    "epoch-float": (".jsonl", lambda t: t.timestamp(), {}),  # time.time(): seconds with a fraction
     "utf8": (
         ".jsonl",
         lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

@@ -60,6 +60,8 @@ SEEDS: list[dict[str, Any]] = [
     },
     {"time": "2026-11-21T13:00:00.123456+01:00", "role": "rôle", "model": "模型", "input_tokens": 5},
     {"time": 1795269600123, "gen_ai.request.model": "claude-opus-4-1", "gen_ai.usage.input_tokens": 7},
+    {"time": 1795269600.0078125, "model": "m", "input_tokens": 3},  # a float epoch, halfway between µs
+    {"time": 1.7952696001234567e18, "model": "m", "input_tokens": 3},
     {"timestamp": "2026-11-21 12:00:00Z", "model": "m", "cost": 0.125, "quality": 4, "error": True},
     {"time": "2026-11-22T00:30:00-05:00", "model": "m", "latency_s": 0.5, "status": "Success", "note": "é😀"},
     {"model": "m", "input_tokens": 300000, "cache_write_tokens": 10, "escalated": True},
@@ -75,6 +77,7 @@ CSV_SEEDS = [
     b"2026-11-21T10:00:00.250Z,critic,glm-4.5,zai,false,1200,300,1478.9,ok,0.5,plain",
     b'2026-11-21T13:00:00+01:00,"r\xc3\xb4le",glm-4.5,zai,yes,7,1,1e3,Success,,"a ""quoted"", note"',
     b"1795269600123,architect,claude-opus-4-1,anthropic,1,300001,5,0.25,200,,",
+    b"1795269600.123456,critic,glm-4.5,zai,false,3,1,2,ok,,float epoch",
     b'2026-11-21 12:00:00Z,critic,"m",,,3,,,,"1.5","x\ny"',
 ]
 INTERESTING = [

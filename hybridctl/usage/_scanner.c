@@ -12,7 +12,8 @@
  *     a string, a role as a number, an error flag that is not true/false);
  *   - a negative token count, a number it cannot convert exactly, a time not
  *     of the form YYYY-MM-DD[T ]HH:MM:SS[.fff[fff]] followed by Z or an
- *     offset +HH:MM / -HH:MM, nor an integer epoch number;
+ *     offset +HH:MM / -HH:MM, nor an epoch number (a JSON number, integer or
+ *     not; in CSV, digits with an optional fraction);
  *   - a key that makes the record something else (nested attributes, an
  *     OpenRouter or LiteLLM record), a field given twice, bad JSON.
  *
@@ -77,7 +78,7 @@ typedef struct {
 typedef struct {
     uint64_t stamp; /* the line this value belongs to */
     int is_null;
-    int is_number; /* a time given as an epoch number (in i) rather than a string */
+    int is_number; /* a time given as an epoch number: 1 an integer (in i), 2 a float (in d) */
     char text[MAX_KEY_TEXT + 1]; /* a string with escapes, decoded (str points here then) */
     const char *str;
     Py_ssize_t len;
@@ -785,6 +786,56 @@ epoch_micros(int64_t value, int64_t *micros)
     return *micros >= MIN_MICROS && *micros <= MAX_MICROS;
 }
 
+/* A float epoch time to microseconds, as Python reads it (times.py's _from_epoch,
+ * then datetime.fromtimestamp): the unit by its size, one division, then whole
+ * seconds and microseconds rounded half to even, as CPython's
+ * _PyTime_DoubleToDenominator does. */
+static int
+float_epoch_micros(double value, int64_t *micros)
+{
+    if (!isfinite(value)) {
+        return 0;
+    }
+    double magnitude = fabs(value);
+    double per_second = magnitude < 1e11 ? 1.0 : magnitude < 1e14 ? 1e3 : magnitude < 1e17 ? 1e6 : 1e9;
+    double whole;
+    double fraction = modf(value / per_second, &whole) * 1e6;
+    double rounded = round(fraction);
+    if (fabs(fraction - rounded) == 0.5) {
+        rounded = 2.0 * round(fraction / 2.0);
+    }
+    if (rounded >= 1e6) {
+        rounded -= 1e6;
+        whole += 1.0;
+    }
+    else if (rounded < 0) {
+        rounded += 1e6;
+        whole -= 1.0;
+    }
+    if (!(whole >= -62135596800.0 && whole <= 253402300799.0)) { /* years 1 to 9999 */
+        return 0;
+    }
+    *micros = (int64_t)whole * 1000000LL + (int64_t)rounded;
+    return *micros >= MIN_MICROS && *micros <= MAX_MICROS;
+}
+
+/* A number's text to a double as float() reads it (correctly rounded, which
+ * strtod is; LC_NUMERIC stays "C" under Python). */
+static int
+text_to_double(const char *p, const char *q, double *out)
+{
+    char buffer[64];
+    Py_ssize_t len = q - p;
+    if (len <= 0 || len >= (Py_ssize_t)sizeof(buffer)) {
+        return 0;
+    }
+    memcpy(buffer, p, (size_t)len);
+    buffer[len] = '\0';
+    char *stop;
+    *out = strtod(buffer, &stop);
+    return stop == buffer + len;
+}
+
 /* -- cells -------------------------------------------------------------------- */
 
 static Cell *
@@ -916,10 +967,18 @@ read_value(Slot *slot, int kind, const char *p, const char *end)
     slot->is_null = 0;
     switch (kind) {
     case K_TIME:
-        if (p < end && *p != '"') { /* an epoch number: integers only, a fraction goes back */
+        if (p < end && *p != '"') { /* an epoch number: an integer, or a float as json reads it */
             const char *q = number_end(p, end);
             if (q == NULL) {
                 return NULL;
+            }
+            if (memchr(p, '.', (size_t)(q - p)) || memchr(p, 'e', (size_t)(q - p)) ||
+                memchr(p, 'E', (size_t)(q - p))) {
+                if (!text_to_double(p, q, &slot->d)) {
+                    return NULL;
+                }
+                slot->is_number = 2;
+                return q;
             }
             int negative = *p == '-';
             int64_t value = 0;
@@ -1150,8 +1209,9 @@ add_record(Aggregator *self, int *untimed)
     if (time) {
         int64_t micros;
         int own_day = 0;
-        if (time->is_number ? !epoch_micros(time->i, &micros)
-                            : !parse_utc(time->str, time->len, &micros, &own_day, self->any_fraction)) {
+        if (time->is_number == 2   ? !float_epoch_micros(time->d, &micros)
+            : time->is_number == 1 ? !epoch_micros(time->i, &micros)
+                                   : !parse_utc(time->str, time->len, &micros, &own_day, self->any_fraction)) {
             return PUNTED; /* another form of time, or not a time: Python decides */
         }
         if (own_day) { /* a UTC time starts with its day */
@@ -1521,6 +1581,13 @@ csv_value(Slot *slot, int kind, const char *p, const char *end, int doubled)
             }
             slot->is_number = 1;
             slot->i = *p == '-' ? -value : value;
+            return 1;
+        }
+        /* digits, a point, digits: times.py reads it as float(text) */
+        const char *point = d < end && end - d < 64 ? memchr(d, '.', (size_t)(end - d)) : NULL;
+        if (point && point > d && point + 1 < end && all_digits(d, (int)(point - d)) &&
+            all_digits(point + 1, (int)(end - point - 1)) && text_to_double(p, end, &slot->d)) {
+            slot->is_number = 2;
             return 1;
         }
         kind = K_STR;

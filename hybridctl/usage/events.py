@@ -133,6 +133,25 @@ def as_text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def request_ok(status: Any, error_type: str | None, error: Any) -> bool:
+    """Whether a request succeeded: by its status word when it has one, else by
+    having neither an error type nor a true error flag."""
+    if status is None:
+        return error_type is None and not as_bool(error)
+    return str(status).strip().lower() in _OK_STATUSES
+
+
+def latency_of(latency_ms: float | None, latency_s: float | None) -> float | None:
+    """Seconds, from whichever the record gave (milliseconds first)."""
+    return latency_ms / 1000 if latency_ms is not None else latency_s
+
+
+def is_usage(model: str | None, input_tokens: int, output_tokens: int, cached_tokens: int) -> bool:
+    """A record with no model and no tokens is a config file or an unrelated log
+    read as usage, not an unpriced request."""
+    return model is not None or bool(input_tokens or output_tokens or cached_tokens)
+
+
 def to_event(raw: dict[str, Any]) -> UsageEvent:
     """Normalize one record; raise ValueError naming the field that is wrong."""
     record = _flatten_attributes(raw)
@@ -154,10 +173,6 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
         cached_tokens += beside_read
         cache_write_tokens += beside_write
     model = as_text(_pick(record, "model"))
-    if status is None:
-        ok = error_type is None and not as_bool(record.get("error", False))
-    else:
-        ok = str(status).strip().lower() in _OK_STATUSES
     event = UsageEvent(
         time=None if time_value is None else parse_log_time(time_value),
         request_id=as_text(_pick(record, "request_id")),
@@ -171,13 +186,12 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
         output_tokens=output_tokens,
         cached_tokens=min(cached_tokens, input_tokens),
         cache_write_tokens=min(cache_write_tokens, input_tokens - min(cached_tokens, input_tokens)),
-        latency_s=latency_ms / 1000 if latency_ms is not None else latency_s,
-        ok=ok,
+        latency_s=latency_of(latency_ms, latency_s),
+        ok=request_ok(status, error_type, record.get("error", False)),
         error_type=error_type,
         cost=as_float(_pick(record, "cost"), "cost"),
         quality=as_float(_pick(record, "quality"), "quality"),
     )
-    if model is None and not (input_tokens or output_tokens or cached_tokens):
-        # A config file or an unrelated log read as usage: not an unpriced request.
+    if not is_usage(model, input_tokens, output_tokens, cached_tokens):
         raise ValueError("not a usage event: no model and no tokens")
     return event

@@ -33,7 +33,6 @@ import gzip
 import io
 import itertools
 import json
-import math
 import os
 import re
 import sys
@@ -46,9 +45,18 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol, cast
 
 from hybridctl.errors import CheckFailed, UsageError
-from hybridctl.times import fromiso_naive, parse_log_time
-from hybridctl.usage.cube import LONG_REQUEST, CellKey, Cube, add_event, merge_cells, new_cell, widened
-from hybridctl.usage.events import _OK_STATUSES, ALIASES, ANTHROPIC_CACHE_NAMES, CACHE_WRITE_NAMES, UsageEvent
+from hybridctl.times import parse_log_time
+from hybridctl.usage.cube import LONG_REQUEST, CellKey, Cube, add_event, merge_cells, widened
+from hybridctl.usage.events import (
+    _OK_STATUSES,
+    ALIASES,
+    ANTHROPIC_CACHE_NAMES,
+    CACHE_WRITE_NAMES,
+    UsageEvent,
+    is_usage,
+    latency_of,
+    request_ok,
+)
 from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
@@ -233,23 +241,32 @@ def _container(source: Source, head: bytes, input_format: str) -> str:
 # -- the general path ----------------------------------------------------------------
 
 
+def cell_key(
+    moment: datetime | None,
+    boundaries: tuple[datetime, ...],
+    role: str | None,
+    model: str | None,
+    provider: str | None,
+    variant: str | None,
+    escalated: bool,
+) -> CellKey:
+    """The cell a request counts in: its segment of the boundaries and its UTC
+    day (untimed: no day, before every boundary), then what it was."""
+    if moment is None:
+        day, segment = "", (-1 if boundaries else 0)
+    else:
+        day = moment.date().isoformat()
+        segment = bisect.bisect_right(boundaries, moment) if boundaries else 0
+    return (segment, day, role or "", model or "", provider or "", variant or "", escalated)
+
+
 def _add(
     cells: dict[CellKey, list[Any]], event: Any, boundaries: tuple[datetime, ...], stats: ScanStats
 ) -> None:
     if event.time is None:
-        day, segment = "", (-1 if boundaries else 0)
         stats.untimed += 1
-    else:
-        day = event.time.date().isoformat()
-        segment = bisect.bisect_right(boundaries, event.time) if boundaries else 0
-    key = (
-        segment,
-        day,
-        event.role or "",
-        event.model or "",
-        event.provider or "",
-        event.variant or "",
-        event.escalated,
+    key = cell_key(
+        event.time, boundaries, event.role, event.model, event.provider, event.variant, event.escalated
     )
     add_event(
         cells,
@@ -435,8 +452,33 @@ _TYPES = {
 }
 
 
-def _generate() -> tuple[Any, Callable[..., tuple[list[int], int]]]:
-    """The struct with every alias, and the loop that adds a chunk of them up."""
+# The fields the msgspec reader reads, in the order its accessor returns them.
+DECODED_FIELDS = (
+    "time",
+    "role",
+    "model",
+    "provider",
+    "variant",
+    "escalated",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "latency_ms",
+    "latency_s",
+    "status",
+    "error_type",
+    "cost",
+    "quality",
+)
+
+
+def _decoding() -> tuple[Any, Callable[[Any], tuple[Any, ...] | None]]:
+    """The struct msgspec decodes a line into (a field per alias of events.ALIASES),
+    and its accessor: DECODED_FIELDS, each the first alias set in the table's
+    order, or None when the line is the general path's (nested attributes, an
+    error flag in words, another tool's record). The accessor is generated from
+    the table, as a chain of attribute reads, because a loop over the aliases
+    costs more than the rest of the line; it holds no rule of its own."""
     import msgspec
 
     fields: list[tuple[str, Any, Any]] = [
@@ -450,114 +492,109 @@ def _generate() -> tuple[Any, Callable[..., tuple[list[int], int]]]:
     )
     fields.append(("error", bool | str | int | None, msgspec.field(default=None, name="error")))
     # Another tool's record: present (its value left undecoded) means the general path reads the line.
+    others = [key for key in OTHER_RECORD_KEYS if key != "attributes"]
     fields.extend(
-        (f"other_{i}", msgspec.Raw, msgspec.field(default=None, name=key))
-        for i, key in enumerate(OTHER_RECORD_KEYS)
-        if key != "attributes"
+        (f"other_{i}", msgspec.Raw, msgspec.field(default=None, name=key)) for i, key in enumerate(others)
     )
-    struct = msgspec.defstruct("FastEvent", fields, gc=False)
-    other = " or ".join(
-        f"e.other_{i} is not None" for i, key in enumerate(OTHER_RECORD_KEYS) if key != "attributes"
-    )
+    struct = msgspec.defstruct("DecodedEvent", fields, gc=False)
 
-    def pick(name: str) -> str:
-        """The first alias that is not None, in the table's order, each read once."""
+    def first(name: str) -> str:
         chain = f"e.{name}_{len(ALIASES[name]) - 1}"
         for i in range(len(ALIASES[name]) - 2, -1, -1):
             chain = f"(v if (v := e.{name}_{i}) is not None else {chain})"
         return chain
 
-    source = f"""
-def loop(events, cells, boundaries, new_cell, log, ceil, log_gamma, min_latency, fromiso, parse_time,
-         bisect_right, ok_statuses, long_request):
-    fallback = []
+    general = " or ".join(
+        [
+            "e.attributes is not None",
+            "e.error.__class__ is str",
+            *(f"e.other_{i} is not None" for i in range(len(others))),
+        ]
+    )
+    source = (
+        f"def read(e):\n    return None if {general} else ({', '.join(first(n) for n in DECODED_FIELDS)},)\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<hybridctl decoded-event accessor>", "exec"), namespace)
+    return struct, namespace["read"]
+
+
+def add_decoded(
+    events: Sequence[Any],
+    cells: dict[CellKey, list[Any]],
+    boundaries: tuple[datetime, ...],
+    read: Callable[[Any], tuple[Any, ...] | None],
+) -> tuple[list[int], int]:
+    """Add up decoded events by the rules the general path applies (events.py,
+    times.py, cell_key, add_event); returns the indexes of the events it hands
+    back to the general path, which reads them and words what is wrong, and
+    the number of untimed events."""
+    fallback: list[int] = []
     untimed = 0
-    for index, e in enumerate(events):
-        if e.attributes is not None or e.error.__class__ is str or {other}:
-            fallback.append(index)  # nested attributes, an error flag in words, another tool's record
+    for index, event in enumerate(events):
+        fields = read(event)
+        if fields is None:
+            fallback.append(index)
             continue
-        input_tokens = {pick("input_tokens")} or 0
-        output_tokens = {pick("output_tokens")} or 0
-        cached_tokens = {pick("cached_tokens")} or 0
-        if input_tokens < 0 or output_tokens < 0 or cached_tokens < 0 or input_tokens > long_request:
-            fallback.append(index)  # a bad count, or a request a price tier may price: the general path
+        (
+            time_value,
+            role,
+            model,
+            provider,
+            variant,
+            escalated,
+            input_tokens,
+            output_tokens,
+            cached_tokens,
+            latency_ms,
+            latency_s,
+            status,
+            error_type,
+            cost,
+            quality,
+        ) = fields
+        input_tokens = input_tokens or 0
+        output_tokens = output_tokens or 0
+        cached_tokens = cached_tokens or 0
+        model = model or None
+        if input_tokens < 0 or output_tokens < 0 or cached_tokens < 0:
+            fallback.append(index)
             continue
-        if cached_tokens > input_tokens:
-            cached_tokens = input_tokens
-        model = {pick("model")} or ""
-        if not model and not input_tokens and not output_tokens and not cached_tokens:
-            fallback.append(index)  # not a usage event: the general path says why
+        if not is_usage(model, input_tokens, output_tokens, cached_tokens):
+            fallback.append(index)
             continue
-        status = {pick("status")}
-        if status is None:
-            ok = ({pick("error_type")} or None) is None and not e.error
-        else:
-            ok = status == "ok" or status.strip().lower() in ok_statuses
-        t = {pick("time")}
-        if t is None:
-            day, segment = "", (-1 if boundaries else 0)
+        if time_value is None:
+            moment = None
             untimed += 1
         else:
             try:
-                moment = fromiso(t[:-1]) if t[-1:] == "Z" else parse_time(t).replace(tzinfo=None)
+                moment = parse_log_time(time_value)
             except ValueError:
                 fallback.append(index)
                 continue
-            if moment.tzinfo is not None:  # an offset before the Z: not a time
-                fallback.append(index)
-                continue
-            # a valid extended-format UTC time starts with its day
-            day = (
-                t[:10]
-                if t[-1:] == "Z" and t[10:11] in ("T", " ") and t[4:5] == "-" and t[7:8] == "-"
-                else moment.date().isoformat()
-            )
-            segment = bisect_right(boundaries, moment) if boundaries else 0
-        escalated = {pick("escalated")} or False
-        key = (segment, day, {pick("role")} or "", model, {pick("provider")} or "",
-               {pick("variant")} or "", escalated)
-        cell = cells.get(key)
-        if cell is None:
-            cell = cells[key] = new_cell()
-        cell[0] += 1
-        if not ok:
-            cell[1] += 1
-        cell[2] += input_tokens
-        cell[3] += output_tokens
-        cell[4] += cached_tokens
-        cost = {pick("cost")}
-        if cost is None:
-            cell[7] += input_tokens
-            cell[8] += output_tokens
-            cell[9] += cached_tokens
-        else:
-            cell[5] += cost
-            cell[6] += 1
-        quality = {pick("quality")}
-        if quality is not None:
-            cell[10] += quality
-            cell[11] += 1
-        latency_ms = {pick("latency_ms")}
-        latency = latency_ms / 1000 if latency_ms is not None else {pick("latency_s")}
-        if latency is not None:
-            histogram = cell[12]
-            b = ceil(log(latency if latency > min_latency else min_latency) / log_gamma)
-            histogram[b] = histogram.get(b, 0) + 1
+        key = cell_key(moment, boundaries, role, model, provider, variant, bool(escalated))
+        add_event(
+            cells,
+            key,
+            request_ok(status, error_type or None, event.error),
+            input_tokens,
+            output_tokens,
+            min(cached_tokens, input_tokens),
+            cost,
+            quality,
+            latency_of(latency_ms, latency_s),
+        )
     return fallback, untimed
-"""
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<hybridctl fast path>", "exec"), namespace)
-    return struct, namespace["loop"]
 
 
-_FAST: tuple[Any, Callable[..., tuple[list[int], int]]] | None = None
+_DECODING: tuple[Any, Callable[[Any], tuple[Any, ...] | None]] | None = None
 
 
-def _fast() -> tuple[Any, Callable[..., tuple[list[int], int]]]:
-    global _FAST
-    if _FAST is None:
-        _FAST = _generate()
-    return _FAST
+def _decoded() -> tuple[Any, Callable[[Any], tuple[Any, ...] | None]]:
+    global _DECODING
+    if _DECODING is None:
+        _DECODING = _decoding()
+    return _DECODING
 
 
 def _naive_utc(moments: tuple[datetime, ...]) -> tuple[datetime, ...]:
@@ -620,22 +657,10 @@ class _MsgspecReader:
     def __init__(self, boundaries: tuple[datetime, ...]) -> None:
         import msgspec
 
-        struct, self.loop = _fast()
+        struct, self.read = _decoded()
         self.decoder = msgspec.json.Decoder(struct)
         self.errors = (msgspec.DecodeError, msgspec.ValidationError)
-        self.arguments = (
-            _naive_utc(boundaries),
-            new_cell,
-            math.log,
-            math.ceil,
-            LOG_GAMMA,
-            MIN_LATENCY,
-            fromiso_naive,
-            parse_log_time,
-            bisect.bisect_right,
-            _OK_STATUSES,
-            LONG_REQUEST,
-        )
+        self.boundaries = boundaries
 
     def take(
         self, data: memoryview, cells: dict[CellKey, list[Any]]
@@ -654,7 +679,7 @@ class _MsgspecReader:
         blank = len(_BLANK_LINE.findall(b"\n" + raw if raw.endswith(b"\n") else b"\n" + raw + b"\n"))
         if len(events) != lines - blank:
             return None  # two documents on one line ({}{}) are not JSON lines
-        failed, untimed = self.loop(events, cells, *self.arguments)
+        failed, untimed = add_decoded(events, cells, self.boundaries, self.read)
         return failed, len(events), untimed, lines
 
     def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:

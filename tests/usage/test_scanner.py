@@ -182,6 +182,21 @@ TRICKY = [
     line(time=99999999999999999999),
     line(time=1795269600.5),
     line(time=1.7952696e9),
+    # float epochs, as time.time() and JavaScript write them: every digit json reads,
+    # halfway microseconds (rounded half to even), each unit, the edges of years 1 and 9999
+    line(time=1795269600.1234567),
+    line(time=1795269600.0078125),  # 7812.5 microseconds exactly: rounded to 7812
+    line(time=1795269600.0234375),  # 23437.5: rounded to 23438
+    line(time=-1.0078125),
+    line(time=1795269600123.4567),
+    line(time=1795269600123456.7),
+    line(time=1.7952696001234568e18),
+    line(time=99999999999.99999),
+    line(time=1e11),
+    line(time=-62135596800.5),
+    line(time=253402300799.9999995),
+    line(time=1e300),
+    '{"role": "critic", "input_tokens": 5, "time": 1795269600.' + "1234567890" * 6 + "}",  # 70 digits
     # UTF-8 text, read and unread
     line(model="模型-4.5", provider="zäi"),
     line(role="r\u00f4le", note="café 😀"),
@@ -400,6 +415,11 @@ CSV_ROWS = [
     "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,300000,1,0,1,ok,long request",
     "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,O\u212a,x",
     "2026-11-21T10:00:00Z,critic,glm-4.5,zai,,,3,1,0,1,ok\x1f,x",  # str.strip() takes \x1f for a space
+    "1795269600.25,critic,glm-4.5,zai,stable,false,3,1,0,1,ok,float epoch seconds",
+    "1795269600250.5,critic,glm-4.5,zai,stable,false,3,1,0,1,ok,float epoch milliseconds",
+    "-0.5,critic,glm-4.5,zai,stable,false,3,1,0,1,ok,before 1970",
+    "1795269600.,critic,glm-4.5,zai,stable,false,3,1,0,1,ok,a point and no fraction",
+    "1.7952696e9,critic,glm-4.5,zai,stable,false,3,1,0,1,ok,an exponent: not an epoch in text",
 ]
 
 
@@ -449,3 +469,50 @@ def test_plain_csv_rows_are_all_taken_by_the_compiled_reader(tmp_path: Path) -> 
     stats = scan.scan_source(Source(path, path.name), ScanSpec()).stats
 
     assert (stats.lines, stats.fast, stats.bad) == (4, 4, 0)
+
+
+@compiled_only
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-6.2e10, 2.5e11, allow_nan=False),
+            st.sampled_from([1, 1e3, 1e6, 1e9]),
+            st.integers(1, 17),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_float_epoch_times_read_as_python_reads_them_and_all_by_the_compiled_reader(
+    tmp_path: Path, times: list[tuple[float, float, int]]
+) -> None:
+    # seconds scaled to each unit, printed with as many digits as repr or a logger gives
+    lines = [
+        '{"time": %s, "role": "critic", "model": "glm-4.5", "input_tokens": 3}'
+        % (repr(seconds * unit) if digits == 17 else f"{seconds * unit:.{digits}f}")
+        for seconds, unit, digits in times
+    ]
+    path = tmp_path / "float-epochs.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    (general, general_stats), (fast, fast_stats) = general_and_fast(path, ScanSpec(CUT), "compiled")
+
+    assert fast.cells == general.cells
+    assert replace(fast_stats, fast=0) == general_stats
+    # every line with a time Python takes, C took itself; only out-of-range times went back
+    assert fast_stats.fast == len(lines) - general_stats.bad
+
+
+@compiled_only
+def test_a_float_epoch_halfway_between_microseconds_rounds_to_even_as_python_does(tmp_path: Path) -> None:
+    # 1795269600.0078125 is 7812.5 microseconds past 14:00:00 exactly: half to even
+    # gives 7812, before a cut at 7813; half away from zero would give 7813, after it
+    cut = (datetime(2026, 11, 21, 14, 0, 0, 7813, tzinfo=timezone.utc),)
+    path = tmp_path / "halfway.jsonl"
+    path.write_text('{"time": 1795269600.0078125, "role": "critic", "model": "glm-4.5", "input_tokens": 3}\n')
+
+    (general, _), (fast, fast_stats) = general_and_fast(path, ScanSpec(cut), "compiled")
+
+    assert fast_stats.fast == 1
+    assert [key[0] for key in fast.cells] == [key[0] for key in general.cells] == [0]
