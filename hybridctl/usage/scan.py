@@ -9,8 +9,9 @@ Two paths lead every record to the same cell:
 - the fast path, for JSON lines, 4 MiB at a time, by one of two readers:
   the compiled one (``_scanner.c``, built at install when a C compiler is
   there) parses and adds up each line in C; the msgspec one decodes a chunk
-  into a struct holding only the known field names, and a generated loop
-  adds them up. Both take their field names from ``events.ALIASES``, the
+  into a struct holding only the known field names, and adds them up with
+  the functions the general path calls (``add_decoded``). Both take their
+  field names from ``events.ALIASES``, the
   table the general path reads, so all resolve names alike; the test suite
   checks they build identical cubes. Any line a fast reader cannot take
   whole (a type it would have to coerce, nested OpenTelemetry attributes,
