@@ -453,29 +453,9 @@ _TYPES = {
 }
 
 
-# The fields the msgspec reader reads, in the order its accessor returns them.
-DECODED_FIELDS = (
-    "time",
-    "role",
-    "model",
-    "provider",
-    "variant",
-    "escalated",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "latency_ms",
-    "latency_s",
-    "status",
-    "error_type",
-    "cost",
-    "quality",
-)
-
-
 def _decoding() -> tuple[Any, Callable[[Any], tuple[Any, ...] | None]]:
     """The struct msgspec decodes a line into (a field per alias of events.ALIASES),
-    and its accessor: DECODED_FIELDS, each the first alias set in the table's
+    and its accessor: FAST_FIELDS, each the first alias set in the table's
     order, or None when the line is the general path's (nested attributes, an
     error flag in words, another tool's record). The accessor is generated from
     the table, as a chain of attribute reads, because a loop over the aliases
@@ -513,7 +493,7 @@ def _decoding() -> tuple[Any, Callable[[Any], tuple[Any, ...] | None]]:
         ]
     )
     source = (
-        f"def read(e):\n    return None if {general} else ({', '.join(first(n) for n in DECODED_FIELDS)},)\n"
+        f"def read(e):\n    return None if {general} else ({', '.join(first(n) for n in FAST_FIELDS)},)\n"
     )
     namespace: dict[str, Any] = {}
     exec(compile(source, "<hybridctl decoded-event accessor>", "exec"), namespace)
@@ -602,8 +582,9 @@ def _naive_utc(moments: tuple[datetime, ...]) -> tuple[datetime, ...]:
     return tuple(m.astimezone(timezone.utc).replace(tzinfo=None) for m in moments)
 
 
-# The compiled reader's fields, in the order _scanner.c numbers them.
-COMPILED_FIELDS = (
+# The fields the fast readers read: the order _scanner.c numbers them in, and
+# the order the msgspec reader's accessor returns them in.
+FAST_FIELDS = (
     "time",
     "role",
     "model",
@@ -693,7 +674,7 @@ class _CompiledReader:
 
         epoch = datetime(1970, 1, 1)
         self.aggregator = _scanner.Aggregator(
-            fields=[*(ALIASES[name] for name in COMPILED_FIELDS), ("error",)],
+            fields=[*(ALIASES[name] for name in FAST_FIELDS), ("error",)],
             punt=OTHER_RECORD_KEYS,
             boundaries=[(moment - epoch) // timedelta(microseconds=1) for moment in _naive_utc(boundaries)],
             log_gamma=LOG_GAMMA,
