@@ -87,6 +87,8 @@ OTHER_EXAMPLES = """\
 
   hybridctl render --out bundle.json
 
+  hybridctl render --format litellm --out litellm.yaml   [dim]# a LiteLLM proxy config[/dim]
+
   hybridctl gate check --usage usage.jsonl --json     [dim]# exit 0 go, 1 no-go, 5 inconclusive[/dim]
 """
 

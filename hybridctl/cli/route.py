@@ -46,6 +46,12 @@ def _bundle(bundle: Path | None, config_dir: Path | None, store: Path | None) ->
         ) from None
     if not isinstance(data, dict) or "stable" not in data:
         raise UsageError(f"{bundle} is not a bundle", hint="hybridctl render writes one")
+    from hybridctl.routing.buckets import UnknownHash, bucketer
+
+    try:
+        bucketer(str(data.get("rollout_id") or ""), str((data.get("bucketing") or {}).get("hash", "sha256")))
+    except UnknownHash as exc:
+        raise UsageError(f"{bundle}: {exc}") from None
     return data
 
 

@@ -111,3 +111,16 @@ def test_route_commands_read_the_current_state_or_a_bundle_file(cli: RunFn, proj
     assert state.exit_code == 0 and state.json()["observed_candidate_share"] == 0.0  # nothing in flight
     unknown = cli("route", "explain", "--role", "nobody", "--user", "u", cwd=project.root)
     assert unknown.exit_code == 2 and "role 'nobody'" in unknown.stderr
+
+
+def test_a_bundle_split_by_an_unknown_hash_is_refused_without_a_traceback(
+    cli: RunFn, project: Project
+) -> None:
+    path = project.root / "bundle.json"
+    path.write_text(json.dumps(bundle(50, bucketing={"hash": "xxh3"})))
+
+    for command in (["explain", "--role", "critic", "--user", "u-3"], ["simulate", "--users", "10"]):
+        run = cli("route", *command, "--bundle", str(path), cwd=project.root)
+        assert run.exit_code == 2
+        assert "hash 'xxh3'" in run.stderr and "upgrade hybridctl" in run.stderr
+        assert "Traceback" not in run.stderr + run.stdout
