@@ -11,29 +11,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from hybridctl.config.model import TIER_THRESHOLDS, ModelSpec, Strategy
 from hybridctl.routing.gateway import gateway_name
 
-# catalog provider id -> (LiteLLM's provider prefix, the host of its public API).
-# A catalog baseUrl on that host is left to LiteLLM, which knows the provider's
-# paths; any other baseUrl is passed as api_base. A provider id not listed here
-# is taken as an OpenAI-compatible endpoint at its baseUrl.
-LITELLM_PROVIDERS: dict[str, tuple[str, str]] = {
-    "anthropic": ("anthropic", "api.anthropic.com"),
-    "openai": ("openai", "api.openai.com"),
-    "openrouter": ("openrouter", "openrouter.ai"),
-    "google": ("gemini", "generativelanguage.googleapis.com"),
-    "gemini": ("gemini", "generativelanguage.googleapis.com"),
-    "zai": ("zai", "api.z.ai"),
-    "mistral": ("mistral", "api.mistral.ai"),
-    "groq": ("groq", "api.groq.com"),
-    "deepseek": ("deepseek", "api.deepseek.com"),
-    "xai": ("xai", "api.x.ai"),
-    "together": ("together_ai", "api.together.xyz"),
-    "fireworks": ("fireworks_ai", "api.fireworks.ai"),
+# catalog provider id -> LiteLLM's provider prefix. A provider id not listed
+# here is taken as an OpenAI-compatible endpoint at its baseUrl.
+LITELLM_PROVIDERS: dict[str, str] = {
+    "anthropic": "anthropic",
+    "openai": "openai",
+    "openrouter": "openrouter",
+    "google": "gemini",
+    "gemini": "gemini",
+    "zai": "zai",
+    "mistral": "mistral",
+    "groq": "groq",
+    "deepseek": "deepseek",
+    "xai": "xai",
+    "together": "together_ai",
+    "fireworks": "fireworks_ai",
 }
+
+
+def api_base(prefix: str, base_url: str) -> str:
+    """The catalog's baseUrl as LiteLLM's api_base: as written, but for Anthropic,
+    whose api_base LiteLLM takes without the version (it appends /v1/messages:
+    https://api.anthropic.com/v1 would be called at /v1/v1/messages)."""
+    base = base_url.rstrip("/")
+    if prefix == "anthropic" and base.endswith("/v1"):
+        return base[: -len("/v1")]
+    return base
+
 
 # fallbacksOn error class -> LiteLLM router setting; rate limits and timeouts
 # have none of their own in LiteLLM: its general fallbacks take them.
@@ -49,10 +57,10 @@ class LiteLLMConfig(NamedTuple):
 def litellm_params(strategy: Strategy, model: ModelSpec) -> dict[str, Any]:
     """The deployment of one catalog model: provider-qualified id, key reference, endpoint, prices."""
     provider = strategy.provider(model.provider)
-    prefix, public_host = LITELLM_PROVIDERS.get(model.provider, ("openai", ""))
+    prefix = LITELLM_PROVIDERS.get(model.provider, "openai")
     params: dict[str, Any] = {"model": f"{prefix}/{model.provider_model_id}"}
-    if provider.base_url and urlsplit(provider.base_url).hostname != public_host:
-        params["api_base"] = provider.base_url
+    if provider.base_url:
+        params["api_base"] = api_base(prefix, provider.base_url)
     if provider.api_key_env:
         params["api_key"] = f"os.environ/{provider.api_key_env}"
     pricing = model.pricing

@@ -49,7 +49,9 @@ def test_the_shipped_strategy_loads_in_litellm_and_every_role_answers(
     assert entries["claude-4.1-opus"]["model"] == "anthropic/claude-opus-4-1"
     assert entries["claude-4.1-opus"]["api_key"] == "os.environ/ANTHROPIC_API_KEY"
     assert entries["claude-4.1-opus"]["cache_creation_input_token_cost"] == pytest.approx(18.75e-6)
-    assert "api_base" not in entries["claude-4.1-opus"]  # LiteLLM knows Anthropic's paths
+    # the catalog's https://api.anthropic.com/v1, without the version LiteLLM appends itself
+    assert entries["claude-4.1-opus"]["api_base"] == "https://api.anthropic.com"
+    assert entries["glm-4.5"]["api_base"] == "https://api.z.ai/api/paas/v4"
     assert entries["glm-4.5"]["input_cost_per_token"] == pytest.approx(0.6e-6)
     assert {"architect": ["openrouter/sonoma-sky-alpha", "meta-llama/llama-3.2-3b-instruct:free"]} in config[
         "router_settings"
@@ -92,14 +94,18 @@ def test_during_a_canary_every_route_names_an_entry_litellm_serves(cli: RunFn, p
 
 
 class ChatServer(JsonServer):
-    """An OpenAI-compatible /chat/completions: 429 for the models in ``limited``."""
+    """An OpenAI-compatible /chat/completions and Anthropic's /messages: 429 for
+    the models in ``limited``."""
 
     def __init__(self, limited: set[str]) -> None:
         def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
             model = json.loads(body)["model"]
             self.models.append(model)
             if model in limited:
-                return 429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+                return 429, {
+                    "type": "error",
+                    "error": {"message": "rate limited", "type": "rate_limit_error"},
+                }
             return 200, {
                 "id": "chatcmpl-1",
                 "object": "chat.completion",
@@ -127,7 +133,15 @@ def test_litellm_falls_back_along_the_rendered_chain_on_a_real_server(
 
         def change(config: dict[str, Any]) -> None:
             config["providers"]["edge"] = {"baseUrl": f"{server.url}/v1", "apiKeyEnv": "EDGE_API_KEY"}
+            config["providers"]["anthropic"]["baseUrl"] = f"{server.url}/v1"  # as the catalog writes it
             price = {"inputPerMillion": 1, "outputPerMillion": 2}
+            config["models"]["edge-opus"] = {
+                "provider": "anthropic",
+                "providerModelId": "claude-opus-4-1",
+                "tier": "premium",
+                "pricing": price,
+                "fallback": "edge-primary",
+            }
             config["models"]["edge-primary"] = {
                 "provider": "edge",
                 "providerModelId": "edge-primary",
@@ -141,23 +155,31 @@ def test_litellm_falls_back_along_the_rendered_chain_on_a_real_server(
                 "tier": "fallback",
                 "pricing": price,
             }
-            config["roles"]["implementer"] = {"primary": "edge-primary"}
+            config["roles"]["implementer"] = {"primary": "edge-opus"}
 
         project.edit_config(change)
         assert cli("stage", "-r", "implementer on the edge", "--no-push", cwd=project.root).exit_code == 0
         monkeypatch.setenv("EDGE_API_KEY", "sk-edge-0123456789")
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789")
         config = render(cli, project)
-        entry = next(e for e in config["model_list"] if e["model_name"] == "candidate/implementer")
-        assert entry["litellm_params"]["model"] == "openai/edge-primary"  # OpenAI-compatible
-        assert entry["litellm_params"]["api_base"] == f"{server.url}/v1"
+        entries = {e["model_name"]: e["litellm_params"] for e in config["model_list"]}
+        assert entries["candidate/implementer"]["model"] == "anthropic/claude-opus-4-1"
+        assert entries["candidate/implementer"]["api_base"] == server.url  # LiteLLM adds /v1/messages
+        assert entries["candidate/edge-primary"]["model"] == "openai/edge-primary"  # OpenAI-compatible
+        assert entries["candidate/edge-primary"]["api_base"] == f"{server.url}/v1"
 
         reply = gateway(config).completion(model="candidate/implementer", messages=MESSAGES)
 
         assert reply.choices[0].message.content == "from edge-backup"
-        assert server.models[0] == "edge-primary" and server.models[-1] == "edge-backup"
-        auth = {v for _, _, sent in server.received for k, v in sent.items() if k.lower() == "authorization"}
-        assert auth == {"Bearer sk-edge-0123456789"}
-        assert {path for _, path, _ in server.received} == {"/v1/chat/completions"}
+        assert server.models[0] == "claude-opus-4-1" and server.models[-1] == "edge-backup"
+        assert "edge-primary" in server.models
+        sent = [(path, {k.lower(): v for k, v in headers.items()}) for _, path, headers in server.received]
+        assert {path for path, _ in sent} == {"/v1/messages", "/v1/chat/completions"}
+        anthropic_keys = {h.get("x-api-key") for path, h in sent if path == "/v1/messages"}
+        assert anthropic_keys == {"sk-ant-test-0123456789"}
+        assert {h.get("authorization") for path, h in sent if path == "/v1/chat/completions"} == {
+            "Bearer sk-edge-0123456789"
+        }
     finally:
         server.close()
 
