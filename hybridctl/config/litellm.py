@@ -91,7 +91,8 @@ ROUTER_SETTINGS_KEYS = frozenset(
     }
 )
 
-ENTRY_KEYS = frozenset({"model_name", "litellm_params", "model_info"})
+# A deployment's own keys; LiteLLM's rate-limit strategies also read tpm and rpm here.
+ENTRY_KEYS = frozenset({"model_name", "litellm_params", "model_info", "tpm", "rpm", "blocked"})
 
 # Settings that map a model_name to the model names tried after it.
 FALLBACK_SETTINGS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
