@@ -655,7 +655,7 @@ class _MsgspecReader:
                 return None
         try:
             events = self.decoder.decode_lines(raw)
-        except (*self.errors, RecursionError):
+        except (*self.errors, RecursionError, UnicodeDecodeError):  # msgspec 0.18: a surrogate in a field
             return None  # line by line, the general way, which says which line and why
         lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
         blank = len(_BLANK_LINE.findall(b"\n" + raw if raw.endswith(b"\n") else b"\n" + raw + b"\n"))
