@@ -73,6 +73,4 @@ def candidate_test(rollout_id: str, hash_name: str, weight: int) -> Callable[[st
 
 def bucket(rollout_id: str, user_id: str, hash_name: str = SHA256) -> int:
     """1..100, stable across processes, languages and releases."""
-    if hash_name == MURMUR3:
-        return mmh3.hash(f"{rollout_id}:{user_id}", 0, False) % 100 + 1
     return bucketer(rollout_id, hash_name)(user_id)

@@ -104,13 +104,13 @@ def _variant_entries(
     for role, spec in strategy.roles.items():
         role_name = gateway_name(variant, role, spec.primary, plain=True)
         entry(role_name, spec.primary)
-        chain = strategy.fallback_chain(role)
-        if chain:
-            settings["fallbacks"].append({role_name: names(chain)})
+        general = strategy.fallback_chain(role)
+        if general:
+            settings["fallbacks"].append({role_name: names(general)})
         for error, chain in strategy.error_fallbacks(role).items():
             if error in ERROR_SETTINGS:
                 settings.setdefault(ERROR_SETTINGS[error], []).append({role_name: names(chain)})
-            elif chain != strategy.fallback_chain(role):
+            elif chain != general:
                 notes.append(
                     f"{variant} role '{role}': LiteLLM has no fallbacks of its own for {error}; "
                     "its general fallbacks apply there"

@@ -95,9 +95,10 @@ def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[
     for role, spec in strategy.roles.items():
         pinned = forced.get(role)
         primary = route(role, spec.primary, False, True)
-        scorers = _scorers(policy, strategy.criteria_of(role)) if spec.escalation_model and policy else ()
+        scorers: tuple[tuple[str, str, Callable[[Any], bool]], ...] = ()
         by_met = [primary]
         if spec.escalation_model and policy:
+            scorers = _scorers(policy, strategy.criteria_of(role))
             escalated = route(role, spec.escalation_model, True, False)
             for bits in range(1, 1 << len(scorers)):
                 met = [name for i, (name, _, _) in enumerate(scorers) if bits >> i & 1]
