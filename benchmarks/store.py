@@ -8,12 +8,19 @@ and each in a fresh process:
 - `hybridctl --version` (start-up);
 - a transition: `pause` and `resume` in turn (each one store commit);
 - `hybridctl status`;
-- `hybridctl history --json`, against `git log` of the same store.
+- `hybridctl history --json`, against `git log` of the same store;
+- for reference, the interpreter's own start-up and `import typer`, the part
+  of every command that is not hybridctl's.
 
-It prints the medians, and the ratio of the large store to the small one
-(1.0x: the size of the history does not matter). It asserts nothing.
+It prints the medians, the ratio of the large store to the small one (1.0x:
+the size of the history does not matter), and whether a transition stays
+under 150 ms. It asserts nothing.
 
-    python benchmarks/store.py [--revisions 10000] [--rounds 7]
+`--python` times the hybridctl another interpreter imports, so an earlier
+release (installed with `pip install -e` into a venv of its own) is measured
+beside this one on the same machine on the same day.
+
+    python benchmarks/store.py [--revisions 10000] [--rounds 7] [--python PATH]
 """
 
 from __future__ import annotations
@@ -30,8 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HYBRIDCTL = [sys.executable, "-m", "hybridctl"]
+TRANSITION_BUDGET = 0.150  # seconds
 
 
 def run(command: list[str], cwd: Path) -> float:
@@ -77,17 +83,18 @@ def grow(store: Path, revisions: int) -> None:
     subprocess.run(["git", "-C", str(store), "update-ref", "--stdin"], input=refs.encode(), check=True)
 
 
-def setup(base: Path, revisions: int) -> Path:
+def setup(hybridctl: list[str], base: Path, revisions: int) -> Path:
     root = base / f"r{revisions}"
     env = {**os.environ, "HYBRIDCTL_ACTOR": "bench"}
-    subprocess.run([*HYBRIDCTL, "init", str(root)], check=True, stdout=subprocess.DEVNULL, env=env)
+    # in the temporary directory, so no release reads anything of the directory the benchmark runs in
+    subprocess.run([*hybridctl, "init", str(root)], cwd=base, check=True, stdout=subprocess.DEVNULL, env=env)
     grow(root / "backups", revisions)
     config = root / "configs" / "model-config.json"
     data = json.loads(config.read_text())
     data["budgets"]["daily"] = 70
     config.write_text(json.dumps(data, indent=2) + "\n")
     subprocess.run(
-        [*HYBRIDCTL, "stage", "-r", "bench"], cwd=root, check=True, stdout=subprocess.DEVNULL, env=env
+        [*hybridctl, "stage", "-r", "bench"], cwd=root, check=True, stdout=subprocess.DEVNULL, env=env
     )
     return root
 
@@ -96,32 +103,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--revisions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--python", default=sys.executable, help="the interpreter whose hybridctl to time")
     args = parser.parse_args()
-    compileall.compile_dir(ROOT / "hybridctl", quiet=1)  # as an installed wheel has
+    python = str(args.python)
+    hybridctl = [python, "-m", "hybridctl"]
+    package = subprocess.run(
+        [python, "-c", "import hybridctl, os; print(os.path.dirname(hybridctl.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    compileall.compile_dir(package, quiet=1)  # as an installed wheel has
     os.environ["HYBRIDCTL_ACTOR"] = "bench"
     with tempfile.TemporaryDirectory() as temp:
-        small, large = setup(Path(temp), 10), setup(Path(temp), args.revisions)
+        small, large = setup(hybridctl, Path(temp), 10), setup(hybridctl, Path(temp), args.revisions)
         cases: dict[str, Callable[[Path, int], float]] = {
-            "--version": lambda root, i: run([*HYBRIDCTL, "--version"], root),
+            "--version": lambda root, i: run([*hybridctl, "--version"], root),
             "transition (pause/resume)": lambda root, i: run(
-                [*HYBRIDCTL, "pause" if i % 2 == 0 else "resume", "-r", "bench"], root
+                [*hybridctl, "pause" if i % 2 == 0 else "resume", "-r", "bench"], root
             ),
-            "status": lambda root, i: run([*HYBRIDCTL, "status"], root),
-            "history --json": lambda root, i: run([*HYBRIDCTL, "history", "--json"], root),
+            "status": lambda root, i: run([*hybridctl, "status"], root),
+            "history --json": lambda root, i: run([*hybridctl, "history", "--json"], root),
             "git log (reference)": lambda root, i: run(
                 ["git", "-C", "backups", "log", "--format=%H %B"], root
             ),
+            "python start-up (reference)": lambda root, i: run([python, "-c", "pass"], root),
+            "import typer (reference)": lambda root, i: run([python, "-c", "import typer"], root),
         }
         version = sys.version.split()[0]
-        print(f"python {version}; {args.rounds} alternating rounds; 10 vs {args.revisions:,} revisions")
+        print(f"{package}; python {version}")
+        print(f"{args.rounds} alternating rounds; 10 vs {args.revisions:,} revisions")
         print(f"{'':28} {'10 revisions':>14} {f'{args.revisions:,} revisions':>18} {'ratio':>8}")
+        medians: dict[str, tuple[float, float]] = {}
         for name, case in cases.items():
             times: dict[Path, list[float]] = {small: [], large: []}
             for i in range(args.rounds * 2):  # an even count: pause and resume alternate
                 for root in (small, large):
                     times[root].append(case(root, i))
             a, b = statistics.median(times[small]), statistics.median(times[large])
+            medians[name] = (a, b)
             print(f"{name:28} {a * 1000:>11.0f} ms {b * 1000:>15.0f} ms {b / a:>7.2f}x")
+        slowest = max(medians["transition (pause/resume)"])
+        verdict = "under" if slowest < TRANSITION_BUDGET else "over"
+        print(f"a transition: {slowest * 1000:.0f} ms at most, {verdict} {TRANSITION_BUDGET * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
