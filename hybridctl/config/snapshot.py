@@ -142,29 +142,17 @@ class ConfigFiles:
         """The typed strategy, when the model config passes its schema;
         ``trusted``: a verdict recorded for these very bytes says it does."""
         data = self.data("model-config")
-        if trusted and isinstance(data, dict):
+        if isinstance(data, dict) and (trusted or load_schema("model-config").is_valid(data)):
             return Strategy.from_dict(data)
-        return strategy_of(data)
+        return None
 
     def catalog(self) -> Catalog:
         """The resolver of model names to this snapshot's models and prices."""
-
         return Catalog(self.strategy(), self.price_overrides())
 
     def price_overrides(self) -> dict[str, Pricing]:
         """The price overrides file's prices; nothing when absent or invalid."""
-        return overrides_of(self.data("prices"))
-
-
-def strategy_of(config: Any) -> Strategy | None:
-
-    if config is None or not load_schema("model-config").is_valid(config):
-        return None
-    return Strategy.from_dict(config)
-
-
-def overrides_of(data: Any) -> dict[str, Pricing]:
-
-    if data is None or not load_schema("prices").is_valid(data):
-        return {}
-    return {name: Pricing.from_dict(entry) for name, entry in data["models"].items()}
+        data = self.data("prices")
+        if data is None or not load_schema("prices").is_valid(data):
+            return {}
+        return {name: Pricing.from_dict(entry) for name, entry in data["models"].items()}

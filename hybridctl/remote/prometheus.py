@@ -66,7 +66,7 @@ def duration(span: timedelta) -> str:
     return f"{max(1, int(span.total_seconds() // 60))}m"
 
 
-def render(template: str, **values: str) -> str:
+def fill_query(template: str, **values: str) -> str:
     """Fill the placeholders; PromQL's own braces are left alone."""
     for name, value in values.items():
         template = template.replace("{" + name + "}", value)
@@ -161,11 +161,11 @@ def read(
     token = token_from(source.token_env)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     jobs: list[tuple[str, str, str]] = [
-        (variant, name, render(queries[name], variant=variant, window=duration(window), rollout=rollout))
+        (variant, name, fill_query(queries[name], variant=variant, window=duration(window), rollout=rollout))
         for variant in VARIANTS
         for name in PER_VARIANT
     ]
-    jobs.append(("", "spend-month", render(queries["spend-month"], month=duration(month))))
+    jobs.append(("", "spend-month", fill_query(queries["spend-month"], month=duration(month))))
     base = source.url
 
     with client(ca_bundle, policy) as http:

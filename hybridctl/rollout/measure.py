@@ -70,7 +70,7 @@ def month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def usage_report(cube: Cube, state: RolloutState, sides: Sides, now: datetime) -> GateReport:
+def gates_on_usage(cube: Cube, state: RolloutState, sides: Sides, now: datetime) -> GateReport:
     """The gates judged on usage events read into ``cube`` (cut at the step's start)."""
     stable_book, candidate_book = sides.stable.catalog(), sides.candidate.catalog()
     stable_usage, candidate_usage = collect(cube, state.step_started, stable_book, candidate_book)
@@ -137,7 +137,7 @@ def measure(
         report = _prometheus_report(workspace, source, state, sides, now)
     else:
         with _usage_inputs(workspace, None if usage else source, usage) as paths:
-            report = usage_report(usage_since(paths, state.step_started), state, sides, now)
+            report = gates_on_usage(usage_since(paths, state.step_started), state, sides, now)
     return Measurement(now, report, rollback_reasons(report, sides.strategy.rollback_triggers))
 
 
