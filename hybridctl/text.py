@@ -49,6 +49,13 @@ def hold_secret(value: str) -> str:
     return value
 
 
+def forget_held_secrets() -> None:
+    """Start over with no secret held: for a process that runs several commands
+    in turn (Typer's test runner does), as each command's own process would."""
+    _HELD.clear()
+    _clean_short.cache_clear()
+
+
 def hide_held(text: str) -> str:
     for value in _HELD:
         if value in text:

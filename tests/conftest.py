@@ -29,6 +29,7 @@ from tests.helpers import (
 def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
     """cli(*args, cwd=..., env=...) runs hybridctl in-process with Typer's runner."""
     from hybridctl.cli.main import app
+    from hybridctl.text import forget_held_secrets
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
         for key in [k for k in os.environ if k.startswith(OUR_ENV)]:
@@ -38,6 +39,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
             monkeypatch.setenv(key, value)
         if cwd is not None:
             monkeypatch.chdir(cwd)
+        forget_held_secrets()  # a secret an earlier command held is not this one's
         result = CliRunner().invoke(app, list(args), catch_exceptions=False)
         return Run(result.exit_code, result.stdout, result.stderr)
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from hybridctl.errors import UsageError
-from hybridctl.text import checked_reason, clean, did_you_mean, printable, show_value
+from hybridctl.text import (
+    checked_reason,
+    clean,
+    did_you_mean,
+    forget_held_secrets,
+    hold_secret,
+    printable,
+    show_value,
+)
 
 KEY = "sk-ant-api03-" + "Zq7_" * 10
 
@@ -53,3 +61,13 @@ def test_cleaning_twice_changes_nothing_and_plain_words_stay() -> None:
 
     assert clean(once) == once
     assert once.startswith("literal secret (an Anthropic API key, 47 characters) token: [redacted")
+
+
+def test_a_held_secret_is_hidden_until_forgotten_even_in_a_text_seen_before() -> None:
+    message = "missing required key 'g-key-name'"
+    assert clean(message) == message  # now in the cache of short texts
+    hold_secret("g-key")
+    held = clean(message)
+    forget_held_secrets()
+    assert held == "missing required key '[redacted secret]-name'"
+    assert clean(message) == message
