@@ -99,7 +99,7 @@ def _settings_in(directory: Path) -> tuple[Path, dict[str, Any]] | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
-        import tomllib
+        import tomllib  # ~4 ms, only when hybridctl.toml or a pyproject.toml is found
     else:  # pragma: no cover
         import tomli as tomllib
     try:

@@ -82,7 +82,7 @@ def _canonical(value: Any, memo: dict[int, Any]) -> Any:
 
 
 def _unique_items(validator: Validator, unique: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    from jsonschema.exceptions import ValidationError
+    from jsonschema.exceptions import ValidationError  # jsonschema: ~37 ms, only when a schema judges
 
     if not unique or not isinstance(instance, list):
         return
@@ -100,6 +100,7 @@ class Schema:
     """A JSON Schema and the validator built from it."""
 
     def __init__(self, root: dict[str, Any], *, trusted: bool = False) -> None:
+        # jsonschema costs ~37 ms to import; a transition that trusts a recorded verdict never needs it
         from jsonschema import Draft202012Validator
         from jsonschema.validators import extend
 
@@ -368,7 +369,7 @@ def load_schema(name: str, directory: Path | None = None) -> Schema:
 
 def _team_schema(path: Path) -> Schema:
     """A team's own schema: checked against the 2020-12 metaschema; a broken one is a usage error."""
-    from jsonschema.exceptions import SchemaError
+    from jsonschema.exceptions import SchemaError  # ~37 ms; see Schema.__init__
 
     try:
         return Schema.from_file(path)

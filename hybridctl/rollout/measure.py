@@ -155,7 +155,7 @@ def _usage_inputs(
             )
         yield paths
         return
-    from hybridctl.remote.http import download
+    from hybridctl.remote.http import download  # httpx: ~68 ms, only for usage at a URL
 
     with tempfile.TemporaryDirectory(prefix="hybridctl-usage-") as scratch:
         target = Path(scratch) / "usage.jsonl"

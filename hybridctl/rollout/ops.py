@@ -563,7 +563,7 @@ def _partial_candidate(
     if name.endswith(".json"):
         candidate_files[name] = (json.dumps(candidate, indent=2, ensure_ascii=False) + "\n").encode()
     else:
-        import yaml
+        import yaml  # ~11 ms, only for a partial rollback of a YAML file
 
         candidate_files[name] = yaml.safe_dump(candidate, sort_keys=False, allow_unicode=True).encode()
     return candidate_files
