@@ -87,20 +87,13 @@ def main() -> None:
         for user in users:
             bucket(rid, user, "sha256")
 
-    def legacy_loop() -> None:
-        route = legacy.route
-        for role, user in zip(roles, users, strict=True):
-            route(role, user)
+    def route_loop(router: Router) -> Callable[[], None]:
+        def loop() -> None:
+            route = router.route
+            for role, user in zip(roles, users, strict=True):
+                route(role, user)
 
-    def idle_loop() -> None:
-        route = idle.route
-        for role, user in zip(roles, users, strict=True):
-            route(role, user)
-
-    def canary_loop() -> None:
-        route = canary.route
-        for role, user in zip(roles, users, strict=True):
-            route(role, user)
+        return loop
 
     def task_loop() -> None:
         route = canary.route
@@ -112,9 +105,9 @@ def main() -> None:
         "mmh3.hash (reference)": mmh3_loop,
         "bucket(), murmur3": murmur3_bucket_loop,
         "bucket(), sha256": sha256_bucket_loop,
-        "route(), no rollout": idle_loop,
-        "route(), canary, murmur3": canary_loop,
-        "route(), canary, sha256": legacy_loop,
+        "route(), no rollout": route_loop(idle),
+        "route(), canary, murmur3": route_loop(canary),
+        "route(), canary, sha256": route_loop(legacy),
         "route(), canary + task": task_loop,
     }
     rates: dict[str, list[float]] = {name: [] for name in loops}
