@@ -37,11 +37,13 @@ def fsync_dir(directory: Path) -> None:
 
 
 def _temp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{_TMP_SUFFIX}")
+    """A name no other writer uses: two processes or threads writing the same
+    file each fill their own temporary file, and the last rename wins whole."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(6).hex()}{_TMP_SUFFIX}")
 
 
 def _write_synced(path: Path, data: bytes, mode: int | None) -> None:
-    with open(path, "wb") as handle:
+    with open(path, "xb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -84,7 +86,7 @@ def output_file(path: Path) -> Iterator[BinaryIO]:
     temp = _temp_name(path)
     mode = _mode_of(path)
     try:
-        with open(temp, "wb") as handle:
+        with open(temp, "xb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -20,6 +20,7 @@ from hybridctl.store.repo import Store
 from hybridctl.store.state import STATE_FILE, RolloutState, Snapshot
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import utc_now
+from hybridctl.urls import git_remote, shown_url
 
 INITIAL_REASON = "initial configuration (hybridctl init)"
 
@@ -34,7 +35,7 @@ class InitResult(NamedTuple):
             "version": 1,
             "created": [str(p) for p in self.created],
             "backup": self.backup.to_dict(),
-            "joined": self.joined,
+            "joined": None if self.joined is None else shown_url(self.joined),
         }
 
 
@@ -82,6 +83,32 @@ def init_project(
             "refusing to overwrite: " + ", ".join(str(p) for p in existing),
             hint="init another directory, or use hybridctl init --store-only for existing configs",
         )
+    if store_remote is not None:
+        git_remote(store_remote, "--store-remote")
+    # Asked before anything is made: an unreachable shared store leaves nothing behind.
+    joining = store_remote is not None and Store.shared_history(store_remote)
+    made = [p for p in [root, *targets] if not p.exists()]
+    try:
+        return _scaffold(root, store_path, targets, settings_file, actor, now, store_remote, joining)
+    except BaseException:
+        for path in reversed(made):  # nothing of a failed init stays; only what it made is removed
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+        raise
+
+
+def _scaffold(
+    root: Path,
+    store_path: Path,
+    targets: list[Path],
+    settings_file: Path,
+    actor: str | None,
+    now: datetime | None,
+    store_remote: str | None,
+    joining: bool,
+) -> InitResult:
     root.mkdir(parents=True, exist_ok=True)
     # Build in a staging directory and move each piece in, so a failure leaves no half scaffold.
     with tempfile.TemporaryDirectory(dir=root, prefix=".hybridctl-init-") as staging:
@@ -109,7 +136,7 @@ def init_project(
         actor_setting=actor,
         store_remote=store_remote,
     )
-    if store_remote is not None and Store.shared_history(store_remote):
+    if store_remote is not None and joining:
         return InitResult([*created, store_path], _join(workspace, store_remote), store_remote)
     record = _first_backup(workspace, now)
     return InitResult([*created, store_path], record)
@@ -122,7 +149,7 @@ def _join(workspace: Workspace, store_remote: str) -> Record:
         store.sync()
         head = store.head()
         if head is None:
-            raise UsageError(f"the shared store {store_remote} holds no hybridctl record")
+            raise UsageError(f"the shared store {shown_url(store_remote)} holds no hybridctl record")
         raw = store.state_at(head).get(STATE_FILE)
         serving = RolloutState.from_bytes(raw).serving if raw else None
         files = store.configs_at(store.at(serving.revision) if serving else head)

@@ -54,6 +54,41 @@ def _redact_assignment(match: re.Match[str]) -> str:
     return f"{quote}{key}{quote}{separator}{value_quote}{REDACTED}{value_quote}"
 
 
+# A URL's userinfo in free text (a message quoting a URL, git's own errors): for
+# http(s) all of it (a token is often the user name), for other schemes the
+# password. And credential-like query parameters.
+_URL_USERINFO = re.compile(r"(?i)\b(https?://|[a-z][a-z0-9+.-]*://[^\s/?#@:]*:)([^\s/?#@]+)@")
+_QUERY_CREDENTIAL = re.compile(
+    r"(?i)([?&](?:access_token|api[-_]?key|apikey|auth|client_secret|code|key|password|secret|sig|signature"
+    r"|token|x-amz-credential|x-amz-security-token|x-amz-signature|x-goog-credential|x-goog-signature)=)"
+    r"([^&#\s\"'<>]+)"
+)
+
+
+_URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/?#@:]*:[^\s/?#@]+@")
+
+
+def url_password(text: str) -> re.Match[str] | None:
+    """Where a text holds a URL with a password in it (``scheme://user:password@``)."""
+    return _URL_PASSWORD.search(text) if "://" in text and "@" in text else None
+
+
+def _redact_userinfo(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(2) == REDACTED else f"{match.group(1)}{REDACTED}@"
+
+
+def _redact_parameter(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(2).startswith("[redacted") else f"{match.group(1)}{REDACTED}"
+
+
+def _redact_urls(text: str) -> str:
+    if "://" in text and "@" in text:
+        text = _URL_USERINFO.sub(_redact_userinfo, text)
+    if "=" in text and ("?" in text or "&" in text):
+        text = _QUERY_CREDENTIAL.sub(_redact_parameter, text)
+    return text
+
+
 def find_secret(text: str) -> tuple[str, re.Match[str]] | None:
     """The kind and position of the first secret-looking run in a text."""
     for kind, pattern in _candidates(text):
@@ -68,6 +103,7 @@ def redact_text(text: str) -> str:
     values of secret-named keys replaced."""
     for _, pattern in _candidates(text):
         text = pattern.sub(REDACTED, text)
+    text = _redact_urls(text)
     lowered = text.lower()
     if not any(word in lowered for word in _KEY_WORDS):
         return text

@@ -21,6 +21,7 @@ from hybridctl.errors import UsageError
 from hybridctl.remote.notify import Hook
 from hybridctl.remote.prometheus import DEFAULT_METRICS_TOKEN_ENV, DEFAULT_QUERIES, MetricsSource
 from hybridctl.text import did_you_mean
+from hybridctl.urls import git_remote, http_url
 
 SETTINGS_FILE = "hybridctl.toml"
 
@@ -144,6 +145,8 @@ def _hook(entry: Any, origin: str) -> Hook:
     url, url_env = entry.get("url"), entry.get("url-env")
     if (url is None) == (url_env is None) or not isinstance(url or url_env, str):
         raise UsageError(f"{origin}: each [[notify]] needs one of url or url-env", hint=way)
+    if isinstance(url, str):
+        http_url(url, f"{origin}: [[notify]] url")
     return Hook(url or "", str(entry.get("header", "Authorization")), entry.get("token-env"), url_env=url_env)
 
 
@@ -164,6 +167,10 @@ def _metrics(table: Any, origin: str) -> MetricsSource:
         raise UsageError(
             f"{origin}: [metrics] provider prometheus needs a url", hint='url = "http://prometheus:9090"'
         )
+    if url is not None:
+        if not isinstance(url, str):
+            raise UsageError(f"{origin}: [metrics] url must be a string", hint=way)
+        http_url(url, f"{origin}: [metrics] url")
     queries = table.get("queries", {})
     if not isinstance(queries, dict) or not all(isinstance(v, str) for v in queries.values()):
         raise UsageError(f"{origin}: [metrics.queries] maps names to PromQL strings", hint=way)
@@ -196,7 +203,17 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
                     hint=did_you_mean(key, list(_KEYS)) or "known settings: " + ", ".join(_KEYS),
                 )
             values[key] = _parse(key, _KEYS[key][1], value, str(path), root)
+    origins: dict[str, str] = {key: str(file) for key in values}
     for key, (variable, kind) in _KEYS.items():
         if variable and environ.get(variable):
             values[key] = _parse(key, kind, environ[variable], variable, cwd)
+            origins[key] = variable
+    if "targets" in values:
+        values["targets"] = tuple(
+            http_url(url, f"{origins['targets']}: targets") for url in values["targets"]
+        )
+    if "store-remote" in values:
+        values["store-remote"] = git_remote(
+            values["store-remote"], f"{origins['store-remote']}: store-remote"
+        )
     return settings._replace(**{key.replace("-", "_"): value for key, value in values.items()})

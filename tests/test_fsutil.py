@@ -65,7 +65,8 @@ def test_recovery_after_some_renames_finishes_the_rest(tmp_path: Path) -> None:
         fsutil.write_file_set(
             tmp_path, {"a": b"A1", "b": b"B1"}, before_commit=lambda: (_ for _ in ()).throw(Crash)
         )
-    os.replace(tmp_path / ".a.hybridctl-tmp", tmp_path / "a")  # the first rename happened, then the crash
+    (written,) = tmp_path.glob(".a.*.hybridctl-tmp")
+    os.replace(written, tmp_path / "a")  # the first rename happened, then the crash
 
     fsutil.recover(tmp_path)
 

@@ -64,10 +64,28 @@ def test_cleaning_twice_changes_nothing_and_plain_words_stay() -> None:
 
 
 def test_a_held_secret_is_hidden_until_forgotten_even_in_a_text_seen_before() -> None:
-    message = "missing required key 'g-key-name'"
+    message = "missing required key 'g-key-4f1e-name'"
     assert clean(message) == message  # now in the cache of short texts
-    hold_secret("g-key")
+    hold_secret("g-key-4f1e")
     held = clean(message)
     forget_held_secrets()
     assert held == "missing required key '[redacted secret]-name'"
     assert clean(message) == message
+
+
+def test_short_values_are_never_held_so_ordinary_words_stay() -> None:
+    hold_secret("the")
+    hold_secret("ssss")
+    try:
+        assert clean("the candidate: ssss") == "the candidate: ssss"
+    finally:
+        forget_held_secrets()
+
+
+def test_a_held_value_of_letters_only_is_hidden_as_a_word_never_inside_one() -> None:
+    hold_secret("password")
+    try:
+        shown = clean("passwords inside URLs; the token is password, or 'password'")
+    finally:
+        forget_held_secrets()
+    assert shown == "passwords inside URLs; the token is [redacted secret], or '[redacted secret]'"

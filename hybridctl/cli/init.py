@@ -45,6 +45,10 @@ def init(
     from hybridctl.scaffold import init_project, init_store
     from hybridctl.settings import load_settings
 
+    if store_remote is not None:
+        from hybridctl.urls import git_remote
+
+        git_remote(store_remote, "--store-remote")  # before anything runs or is made
     if store_only:
         result = init_store(workspace(config_dir, store, None))
     else:

@@ -21,9 +21,10 @@ PUSH_EXAMPLES = """\
 SERVE_EXAMPLES = """\
 [bold]Examples[/bold]
 
-  hybridctl serve --port 8700 --dir /var/lib/app/hybridctl   [dim]# PUT/GET http://127.0.0.1:8700/bundle[/dim]
+  [dim]# PUT/GET http://127.0.0.1:8700/bundle with the bearer token in HYBRIDCTL_TARGET_TOKEN[/dim]
+  HYBRIDCTL_TARGET_TOKEN=... hybridctl serve --port 8700 --dir /var/lib/app/hybridctl
 
-  HYBRIDCTL_TARGET_TOKEN=... hybridctl serve --port 8700 --dir state   [dim]# require the bearer token[/dim]
+  hybridctl serve --no-auth --port 8700 --dir state   [dim]# a test on loopback: anyone may PUT[/dim]
 """
 CaBundle = Annotated[
     Path | None,
@@ -63,7 +64,7 @@ def push(
 
 
 def serve(
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8700,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8700,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     directory: Annotated[Path, typer.Option("--dir", help="Where the received bundle is kept.")] = Path(
         "hybridctl-endpoint"
@@ -71,20 +72,42 @@ def serve(
     token_env: Annotated[
         str,
         typer.Option(
-            "--token-env", help="Require the bearer token held in this environment variable, when set."
+            "--token-env", help="The environment variable holding the bearer token clients must send."
         ),
     ] = "HYBRIDCTL_TARGET_TOKEN",
+    no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--no-auth", help="Accept requests without a token (a test on loopback, never production)."
+        ),
+    ] = False,
 ) -> None:
     """A reference management endpoint: PUT a bundle, GET what is served, /healthz.
 
     For an application that wants hybridctl's contract without writing it; Ctrl-C stops.
+    Refuses to start without a token unless --no-auth is given.
     """
     import sys
 
+    from hybridctl.errors import UsageError
     from hybridctl.remote.http import token_from
     from hybridctl.remote.serve import serve as make
 
-    endpoint = make(host, port, directory, token_from(token_env))
+    token = token_from(token_env)
+    if token is None and not no_auth:
+        raise UsageError(
+            f"refusing to serve without a token: {token_env} is not set, so anyone who can reach "
+            "the port could change what the application serves",
+            hint=f"export {token_env}=<a long random token> (the one hybridctl push sends), "
+            "or --no-auth for a test on loopback",
+        )
+    if token is not None and no_auth:
+        raise UsageError(f"--no-auth and a token in {token_env}: choose one", hint=f"unset {token_env}")
+    endpoint = make(host, port, directory, token)
+    if no_auth:
+        sys.stderr.write(
+            "WARNING: --no-auth: anyone who can reach this port can change what the application serves\n"
+        )
     sys.stderr.write(
         f"serving the management contract on http://{host}:{endpoint.server_port}/ (bundle in {directory})\n"
     )

@@ -24,7 +24,7 @@ from hybridctl.config.diagnostics import Diagnostic
 from hybridctl.config.document import MAX_KEPT_FINDINGS, Document, Dropped, JsonPath
 from hybridctl.config.escalation import context_problems, run_cases
 from hybridctl.config.model import Strategy
-from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
+from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret, url_password
 from hybridctl.text import did_you_mean, show_value
 
 
@@ -279,6 +279,18 @@ def secret_literal(document: Document) -> Iterator[Diagnostic]:
                 f"'{key}' holds a literal secret ({len(text)} characters, not shown)",
                 path,
                 hint=hint,
+            )
+            continue
+        in_url = url_password(text)
+        if in_url is not None:
+            yield _at(
+                document,
+                "secret-literal",
+                "a URL with a password in it (not shown)",
+                path,
+                _locate_in_value(document, path, in_url.group(0)),
+                hint="remove the user and password from the URL; keys come from the environment "
+                "(providers.<id>.apiKeyEnv)",
             )
             continue
         found = find_secret(text)

@@ -53,6 +53,21 @@ def gate_table(report: GateReport, out: Console) -> None:
     print_table(out, grid)
     verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
     out.print(safe_text("verdict: ", (report.verdict, verdict_style)))
+    for line in problem_lines(report):
+        out.print(safe_text(("  why: ", "yellow"), line))
+
+
+def problem_lines(report: GateReport, limit: int = 5) -> list[str]:
+    """Why figures are missing or refused, each cause once with how many
+    figures it took: 'prometheus http://prom:9090: unreachable: connection
+    refused (13 figures)', 'candidate cost is negative (-5)'."""
+    causes: dict[str, int] = {}
+    for problem in report.problems:
+        figure, separator, cause = problem.partition(": ")
+        key = f"{report.source}: {cause}" if separator and " " in figure.strip() else problem
+        causes[key] = causes.get(key, 0) + 1
+    lines = [f"{cause} ({count} figures)" if count > 1 else cause for cause, count in causes.items()]
+    return lines[:limit] + ([f"and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
 def render_gates(report: GateReport, as_json: bool) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from hybridctl.output import console, print_table, render_json_or, say, short, table, when, write, write_json
 from hybridctl.store.history import DiffReport
+from hybridctl.urls import shown_url
 
 if TYPE_CHECKING:
     from hybridctl.scaffold import InitResult
@@ -25,7 +26,7 @@ def render_init(result: InitResult, as_json: bool) -> None:
             say(("created ", "green"), str(path))
         if r.joined:
             at = f" at r{r.backup.revision}: {r.backup.reason}"
-            say("joined the shared store ", (r.joined, "bold"), at)
+            say("joined the shared store ", (shown_url(r.joined), "bold"), at)
         else:
             say("recorded backup ", (str(r.backup.revision), "bold"), f": {r.backup.reason}")
         say(

@@ -8,14 +8,12 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from hybridctl.remote.http import Policy, client, fan_out, request, token_from
+from hybridctl.remote.http import Caller, Policy, fan_out, token_from
 from hybridctl.text import hold_secret
-
-if TYPE_CHECKING:
-    import httpx
+from hybridctl.urls import http_url
 
 
 class Hook(NamedTuple):
@@ -25,19 +23,33 @@ class Hook(NamedTuple):
     url_env: str | None = None  # the variable holding the URL: a Slack or Teams webhook URL is a secret
 
     def target(self) -> str | None:
-        """The URL to call (held as a secret when it came from the environment)."""
+        """The URL to call (held as a secret when it came from the environment,
+        and checked like a URL in settings: exit 2 naming the variable)."""
         if self.url_env is None:
             return self.url
         value = os.environ.get(self.url_env)
-        return hold_secret(value) if value else None
+        if not value:
+            return None
+        hold_secret(value)
+        return http_url(value, f"{self.url_env} ([[notify]] url-env)")
+
+    def check(self) -> None:
+        """Refuse a hook that could not be called, before anything is recorded."""
+        self.target()
+        if self.token_env:
+            token_from(self.token_env)
 
     def shown(self) -> str:
         """How messages name the hook: its origin only, since webhook URLs carry
         their credential in the path."""
         if self.url_env is not None:
             return f"${self.url_env}"
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
+        try:
+            parts = urlsplit(self.url)
+            port = parts.port
+        except ValueError:  # checked when settings are read; never a traceback here
+            return "<a webhook URL that cannot be parsed>"
+        return f"{parts.scheme}://{parts.hostname or ''}{f':{port}' if port else ''}/…"
 
     def headers(self) -> dict[str, str]:
         token = token_from(self.token_env) if self.token_env else None
@@ -67,16 +79,18 @@ def notify(
         return []
     body = json.dumps(event, ensure_ascii=False).encode()
 
-    def one(http: httpx.Client, hook: Hook) -> Sent:
+    def one(http: Caller, hook: Hook) -> Sent:
         url = hook.target()
         if url is None:
             return Sent(hook.shown(), False, f"the variable {hook.url_env} is not set", 0)
         headers = {**hook.headers(), "Content-Type": "application/json"}
-        answer = request(http, "POST", url, policy=policy, headers=headers, body=body)
+        answer = http.request("POST", url, headers=headers, body=body)
         if answer.error is None and answer.status is not None and 200 <= answer.status < 300:
             return Sent(hook.shown(), True, "delivered", answer.attempts)
         why = answer.error or f"HTTP {answer.status}"
         return Sent(hook.shown(), False, why, answer.attempts)
 
-    with client(ca_bundle, policy) as http:
+    for hook in hooks:
+        hook.check()
+    with Caller(ca_bundle, policy) as http:
         return fan_out(lambda hook: one(http, hook), hooks, policy.concurrency)

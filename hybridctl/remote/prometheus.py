@@ -14,12 +14,10 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-from hybridctl.remote.http import Policy, client, fan_out, request, token_from
-
-if TYPE_CHECKING:
-    import httpx
+from hybridctl.remote.http import Caller, Policy, fan_out, token_from
+from hybridctl.text import clean, show_value
 
 DEFAULT_METRICS_TOKEN_ENV = "HYBRIDCTL_METRICS_TOKEN"
 VARIANTS = ("stable", "candidate")
@@ -74,52 +72,90 @@ def fill_query(template: str, **values: str) -> str:
 
 
 def _number(raw: object) -> float | None:
+    """A sample value as Prometheus writes it (a string); None for NaN and ±Inf."""
+    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+        raise _Malformed("a sample value that is not a number")
     try:
-        value = float(str(raw))
-    except ValueError:
-        return None
+        value = float(raw)
+    except (ValueError, OverflowError):
+        raise _Malformed(f"a sample value that is not a number: {show_value(raw, width=40)}") from None
     return value if math.isfinite(value) else None
 
 
+class _Malformed(Exception):
+    """The answer is not what the Prometheus HTTP API sends."""
+
+
 def parse(body: bytes) -> Sample:
-    """A /api/v1/query answer: a vector (summed; by role when labelled) or a scalar."""
+    """A /api/v1/query answer: a vector (summed; by role when labelled) or a
+    scalar. Whatever the body, a Sample: a malformed answer is "no data" with
+    the reason, never an exception."""
     try:
         answer = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested past the parser's depth
         return Sample(None, {}, "the answer is not JSON")
-    if not isinstance(answer, dict) or answer.get("status") != "success":
-        error = answer.get("error") if isinstance(answer, dict) else None
-        return Sample(None, {}, f"query failed: {str(error)[:200]}" if error else "query failed")
-    data = answer.get("data") or {}
+    try:
+        return _sample(answer)
+    except _Malformed as exc:
+        return Sample(None, {}, f"a malformed answer: {exc}")
+
+
+def _sample(answer: object) -> Sample:
+    if not isinstance(answer, dict):
+        raise _Malformed("not a JSON object")
+    if answer.get("status") != "success":
+        error = answer.get("error")
+        shown = clean(str(error))[:200] if isinstance(error, (str, int, float)) else ""
+        return Sample(None, {}, f"query failed: {shown}" if shown else "query failed")
+    data = answer.get("data")
+    if not isinstance(data, dict):
+        raise _Malformed("data is not an object")
     kind, result = data.get("resultType"), data.get("result")
-    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+    if kind == "scalar":
+        if not isinstance(result, list) or len(result) != 2:
+            raise _Malformed("a scalar that is not [time, value]")
         value = _number(result[1])
         return Sample(value, {}, None if value is not None else "no data (NaN)")
-    if kind != "vector" or not isinstance(result, list):
+    if kind in ("matrix", "string"):
         return Sample(None, {}, f"a {kind} result; the query must return a vector or a scalar")
+    if kind != "vector":
+        raise _Malformed(f"resultType {show_value(kind, width=30)}")
+    if not isinstance(result, list):
+        raise _Malformed("a vector whose result is not a list")
+    return _summed(result)
+
+
+def _summed(result: list[object]) -> Sample:
     values: list[float] = []
     by_role: dict[str, float] = {}
     for series in result:
-        point = series.get("value") if isinstance(series, dict) else None
-        value = _number(point[1]) if isinstance(point, list) and len(point) == 2 else None
+        if not isinstance(series, dict):
+            raise _Malformed("a series that is not an object")
+        metric, point = series.get("metric", {}), series.get("value")
+        if not isinstance(metric, dict):
+            raise _Malformed("a series whose metric is not an object")
+        if not isinstance(point, list) or len(point) != 2:
+            raise _Malformed("a series whose value is not [time, value]")
+        value = _number(point[1])
         if value is None:
             continue
         values.append(value)
-        role = (series.get("metric") or {}).get("role")
+        role = metric.get("role")
         if isinstance(role, str):
             by_role[role] = by_role.get(role, 0.0) + value
     if not values:
         return Sample(None, {}, "no data")
-    return Sample(sum(values), by_role)
+    total = math.fsum(values)
+    if not math.isfinite(total) or not all(math.isfinite(v) for v in by_role.values()):
+        return Sample(None, {}, "the series add up to more than a number can hold")
+    return Sample(total, by_role)
 
 
-def _query(
-    http: httpx.Client, base: str, promql: str, at: datetime, policy: Policy, headers: dict[str, str]
-) -> Sample:
+def _query(http: Caller, base: str, promql: str, at: datetime, headers: dict[str, str]) -> Sample:
     from urllib.parse import urlencode
 
     url = f"{base.rstrip('/')}/api/v1/query?" + urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
-    answer = request(http, "GET", url, policy=policy, headers=headers)
+    answer = http.request("GET", url, headers=headers)
     if answer.error is not None:
         return Sample(None, {}, f"unreachable: {answer.error}")
     if answer.status in (401, 403):
@@ -142,6 +178,9 @@ class Readings(NamedTuple):
             for name, sample in samples.items():
                 if sample.problem and name in ("requests", "errors", "latency-p95", "cost", "escalations"):
                     seen.append(f"{variant} {name}: {sample.problem}")
+                negative = sorted(role for role, value in sample.by_role.items() if value < 0)
+                if negative and name != "satisfaction":
+                    seen.append(f"{variant} {name}: negative for {', '.join(negative[:3])}")
         return tuple(dict.fromkeys(seen))
 
 
@@ -168,10 +207,8 @@ def read(
     jobs.append(("", "spend-month", fill_query(queries["spend-month"], month=duration(month))))
     base = source.url
 
-    with client(ca_bundle, policy) as http:
-        samples = fan_out(
-            lambda job: _query(http, base, job[2], at, policy, headers), jobs, policy.concurrency
-        )
+    with Caller(ca_bundle, policy) as http:
+        samples = fan_out(lambda job: _query(http, base, job[2], at, headers), jobs, policy.concurrency)
     variants: dict[str, dict[str, Sample]] = {v: {} for v in VARIANTS}
     spend = Sample(None, {}, "not asked")
     for (variant, name, _), sample in zip(jobs, samples, strict=True):

@@ -6,19 +6,22 @@ in the answer."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import quote, urlsplit
 
-from hybridctl.remote.http import Answer, Policy, client, fan_out, request, token_from
-
-if TYPE_CHECKING:
-    import httpx
+from hybridctl.credentials import token_problem
+from hybridctl.remote.http import Answer, Caller, Policy, fan_out
+from hybridctl.text import hold_secret
+from hybridctl.urls import hold_url_secrets, shown_url
 
 OK, MISSING, UNREACHABLE, UNAUTHORIZED = "ok", "missing", "unreachable", "unauthorized"
 MAX_PAGES = 20  # a provider that pages its list (Anthropic) is followed this far
+# OpenRouter's list, with descriptions and prices of every model, is a few MB.
+MAX_LIST_BYTES = 32 << 20
 
 
 class Provider(NamedTuple):
@@ -86,7 +89,7 @@ def _headers(provider: Provider, key: str) -> dict[str, str]:
 def _page(answer: Answer) -> tuple[list[str], str | None] | None:
     try:
         body = json.loads(answer.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested past the parser's depth
         return None
     data = body.get("data", body.get("models")) if isinstance(body, dict) else None
     if not isinstance(data, list):
@@ -100,23 +103,32 @@ def _page(answer: Answer) -> tuple[list[str], str | None] | None:
     return ids, after if isinstance(after, str) else None
 
 
-def _list(http: httpx.Client, provider: Provider, policy: Policy) -> Listing:
-    key = token_from(provider.key_env) if provider.key_env else None
-    if provider.key_env and key is None:
-        return Listing(frozenset(), UNAUTHORIZED, f"{provider.key_env} is not set", None)
+def _key(provider: Provider) -> tuple[str | None, str | None]:
+    """The provider's key from its variable, held as a secret, or why it cannot be used."""
+    if not provider.key_env:
+        return None, None
+    key = os.environ.get(provider.key_env)
+    if not key:
+        return None, f"{provider.key_env} is not set"
+    hold_secret(key)
+    problem = token_problem(key)
+    return (None, f"the key in {provider.key_env} {problem}") if problem else (key, None)
+
+
+def _list(http: Caller, provider: Provider) -> Listing:
+    key, problem = _key(provider)
+    if problem is not None:
+        return Listing(frozenset(), UNAUTHORIZED, problem, None)
     headers = _headers(provider, key) if key else {}
-    url = provider.base_url.rstrip("/") + "/models"
+    url = hold_url_secrets(provider.base_url).rstrip("/") + "/models"
+    shown = shown_url(url)
     ids: list[str] = []
     latency = 0.0
     after: str | None = None
+    taken = 0
     for _ in range(MAX_PAGES):
-        answer = request(
-            http,
-            "GET",
-            url if after is None else f"{url}?limit=1000&after_id={after}",
-            policy=policy,
-            headers=headers,
-        )
+        page_url = url if after is None else f"{url}?limit=1000&after_id={quote(after, safe='')}"
+        answer = http.request("GET", page_url, headers=headers)
         latency += answer.latency_s
         if answer.error is not None:
             return Listing(frozenset(), UNREACHABLE, answer.error, latency)
@@ -124,10 +136,14 @@ def _list(http: httpx.Client, provider: Provider, policy: Policy) -> Listing:
             why = f"HTTP {answer.status}: the key in {provider.key_env or '(none)'} was refused"
             return Listing(frozenset(), UNAUTHORIZED, why, latency)
         if answer.status != 200:
-            return Listing(frozenset(), UNREACHABLE, f"HTTP {answer.status} from {url}", latency)
+            return Listing(frozenset(), UNREACHABLE, f"HTTP {answer.status} from {shown}", latency)
+        taken += len(answer.body)
+        if taken > MAX_LIST_BYTES:  # every page together, not only each one
+            why = f"{shown} lists more than {MAX_LIST_BYTES >> 20} MiB of models (the limit)"
+            return Listing(frozenset(), UNREACHABLE, why, latency)
         page = _page(answer)
         if page is None:
-            return Listing(frozenset(), UNREACHABLE, f"{url} did not answer with a model list", latency)
+            return Listing(frozenset(), UNREACHABLE, f"{shown} did not answer with a model list", latency)
         ids.extend(page[0])
         after = page[1]
         if after is None:
@@ -157,16 +173,16 @@ def check(
     models: Sequence[Wanted],
     *,
     ca_bundle: Path | None = None,
-    policy: Policy = Policy(attempts=2, timeout_s=10),
+    policy: Policy = Policy(attempts=2, timeout_s=10, max_bytes=MAX_LIST_BYTES),
 ) -> ProvidersReport:
     """Ask each provider once (all at once), then judge every model."""
     by_name = {p.name: p for p in providers}
     asked = [p for p in providers if any(m.provider == p.name for m in models)]
-    with client(ca_bundle, policy) as http:
+    with Caller(ca_bundle, policy) as http:
         listings = dict(
             zip(
                 [p.name for p in asked],
-                fan_out(lambda p: _list(http, p, policy), asked, policy.concurrency),
+                fan_out(lambda p: _list(http, p), asked, policy.concurrency),
                 strict=True,
             )
         )

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from hybridctl.remote.http import Answer, Policy, client, fan_out, request
-
-if TYPE_CHECKING:
-    import httpx
+from hybridctl.remote.http import Answer, Caller, Policy, fan_out
+from hybridctl.urls import shown_url
 
 OK, STALE, FAILED = "ok", "stale", "failed"
 
 
 class TargetResult(NamedTuple):
-    url: str
+    url: str  # as shown: without userinfo or credential-like query parameters
     status: str  # ok, stale (accepted but serves another digest), failed
     why: str
     attempts: int
@@ -67,30 +65,31 @@ def _http_error(answer: Answer, verb: str) -> str:
     return f"{verb}: HTTP {answer.status}"
 
 
-def _check(
-    http: httpx.Client, url: str, digest: str, policy: Policy, headers: dict[str, str]
-) -> TargetResult:
-    answer = request(http, "GET", url, policy=policy, headers=headers)
+def _check(http: Caller, url: str, digest: str, headers: dict[str, str]) -> TargetResult:
+    answer = http.request("GET", url, headers=headers)
+    shown = shown_url(url)
     if answer.error is not None or answer.status != 200:
         return TargetResult(
-            url, FAILED, _http_error(answer, "read back"), answer.attempts, answer.latency_s, None
+            shown, FAILED, _http_error(answer, "read back"), answer.attempts, answer.latency_s, None
         )
     served = _served(answer)
     if served == digest:
-        return TargetResult(url, OK, "serves this bundle", answer.attempts, answer.latency_s, served)
+        return TargetResult(shown, OK, "serves this bundle", answer.attempts, answer.latency_s, served)
     why = "serves another bundle" if served else "its answer names no digest"
-    return TargetResult(url, STALE, why, answer.attempts, answer.latency_s, served)
+    return TargetResult(shown, STALE, why, answer.attempts, answer.latency_s, served)
 
 
-def _deliver(
-    http: httpx.Client, url: str, body: bytes, digest: str, policy: Policy, headers: dict[str, str]
-) -> TargetResult:
+def _deliver(http: Caller, url: str, body: bytes, digest: str, headers: dict[str, str]) -> TargetResult:
     put_headers = {**headers, "Content-Type": "application/json", "Idempotency-Key": digest}
-    sent = request(http, "PUT", url, policy=policy, headers=put_headers, body=body)
+    sent = http.request("PUT", url, headers=put_headers, body=body)
     if sent.error is not None or sent.status is None or not 200 <= sent.status < 300:
-        return TargetResult(url, FAILED, _http_error(sent, "send"), sent.attempts, sent.latency_s, None)
-    checked = _check(http, url, digest, policy, headers)
-    return checked._replace(attempts=sent.attempts, latency_s=sent.latency_s + checked.latency_s)
+        why = _http_error(sent, "send")
+        return TargetResult(shown_url(url), FAILED, why, sent.attempts, sent.latency_s, None)
+    checked = _check(http, url, digest, headers)
+    # Every request the delivery took: the PUT's tries and the read-back's.
+    return checked._replace(
+        attempts=sent.attempts + checked.attempts, latency_s=sent.latency_s + checked.latency_s
+    )
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -110,10 +109,8 @@ def push_bundle(
     digest = str(bundle["digest"])
     body = json.dumps(bundle, ensure_ascii=False).encode()
     headers = _headers(token)
-    with client(ca_bundle, policy) as http:
-        results = fan_out(
-            lambda url: _deliver(http, url, body, digest, policy, headers), targets, policy.concurrency
-        )
+    with Caller(ca_bundle, policy) as http:
+        results = fan_out(lambda url: _deliver(http, url, body, digest, headers), targets, policy.concurrency)
     return PushReport(digest, results)
 
 
@@ -127,6 +124,6 @@ def read_targets(
 ) -> PushReport:
     """What each target serves, against ``digest`` (nothing is sent)."""
     headers = _headers(token)
-    with client(ca_bundle, policy) as http:
-        results = fan_out(lambda url: _check(http, url, digest, policy, headers), targets, policy.concurrency)
+    with Caller(ca_bundle, policy) as http:
+        results = fan_out(lambda url: _check(http, url, digest, headers), targets, policy.concurrency)
     return PushReport(digest, results, read_only=True)

@@ -1,48 +1,170 @@
-"""The reference endpoint: what an application can run (or copy) to follow a
-rollout. It implements the management contract (contract.py): PUT stores the
-bundle atomically after checking its digest, GET returns it, /healthz says
-it is up. Standard library only: an application need not install anything
-else to serve it."""
+"""The reference endpoint: what an application can run to follow a rollout. It
+implements the management contract (contract.py): PUT stores the bundle
+atomically after checking it against the bundle schema and its digest, GET
+returns it, /healthz says it is up.
+
+It faces whatever can reach its port, so nothing a client sends can crash
+it, tear the stored bundle or hold it: a request is parsed strictly (400 for
+a bad Content-Length or a body that is not JSON, 413 past the size limit,
+422 for JSON that is not a bundle), writes are serialised and atomic, every
+connection has a per-read timeout and a deadline for the whole request, and
+at most ``max_connections`` are served at once (the rest wait in the listen
+queue and are answered in turn)."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hmac
 import json
+import socket
+import threading
+from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hybridctl.errors import UsageError
 from hybridctl.fsutil import atomic_write
 from hybridctl.remote.contract import bundle_digest
+from hybridctl.text import show_value
+
+if TYPE_CHECKING:
+    import jsonschema
 
 MAX_BUNDLE_BYTES = 16 << 20
+MAX_CONNECTIONS = 64  # served at once; more wait in the listen queue
+READ_TIMEOUT_S = 10.0  # a client silent this long is dropped
+REQUEST_DEADLINE_S = 30.0  # a request, whole, from its first byte to the answer
+_CHUNK = 1 << 16
+
+
+@lru_cache(maxsize=1)
+def _bundle_validator() -> jsonschema.protocols.Validator:
+    from jsonschema import Draft202012Validator
+
+    from hybridctl.resources import data_dir
+
+    schema = json.loads((data_dir("schemas") / "bundle.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+class BadRequest(Exception):
+    """A request the endpoint refuses: its status and what to tell the client."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_bundle(body: bytes) -> dict[str, Any]:
+    """A PUT body as a stored bundle, or BadRequest saying why not. Whatever the
+    bytes (truncated, nested past any depth, not UTF-8), never another exception."""
+    try:
+        bundle = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: brackets nested past the parser's depth
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
+    if not isinstance(bundle, dict):
+        raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, "not a bundle: the body is not a JSON object")
+    error = next(iter(_bundle_validator().iter_errors(bundle)), None)
+    if error is not None:
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        why = f"{error.validator} {show_value(error.validator_value, width=60)}"
+        raise BadRequest(
+            HTTPStatus.UNPROCESSABLE_ENTITY, f"not a bundle (bundle.schema.json): {where}: {why}"
+        )
+    if bundle.get("digest") != bundle_digest(bundle):
+        raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, "the digest does not match the bundle")
+    return bundle
+
+
+def content_length(values: list[str]) -> int:
+    """The body's length from its Content-Length header(s), or BadRequest."""
+    if not values:
+        raise BadRequest(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required")
+    if len(set(values)) > 1 or not values[0].strip().isdigit() or not values[0].strip().isascii():
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "Content-Length is not one whole number")
+    length = int(values[0].strip())
+    if length == 0:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "the body is empty")
+    if length > MAX_BUNDLE_BYTES:
+        raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "a bundle is at most 16 MiB")
+    return length
 
 
 class Endpoint(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # connections waiting for a slot, beyond which the kernel refuses
 
-    def __init__(self, address: tuple[str, int], directory: Path, token: str | None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        directory: Path,
+        token: str | None,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        read_timeout_s: float = READ_TIMEOUT_S,
+        deadline_s: float = REQUEST_DEADLINE_S,
+    ) -> None:
         super().__init__(address, _Handler)
         self.directory = directory
         self.token = token
+        self.read_timeout_s = read_timeout_s
+        self.deadline_s = deadline_s
+        self.write_lock = threading.Lock()  # one PUT writes at a time: the last one wins whole
+        self._slots = threading.BoundedSemaphore(max_connections)
 
     @property
     def bundle_path(self) -> Path:
         return self.directory / "bundle.json"
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Waiting here leaves further connections in the listen queue, answered in turn.
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        deadline = threading.Timer(self.deadline_s, _cut, (request,))
+        deadline.daemon = True
+        deadline.start()
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            deadline.cancel()
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up or overran its deadline: nothing to report."""
+
+
+def _cut(connection: socket.socket) -> None:
+    """The request's deadline passed: end its connection, wherever it waits."""
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: Endpoint
 
+    def setup(self) -> None:
+        self.request.settimeout(self.server.read_timeout_s)  # each read; the request has a deadline
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: an application logs what it wants."""
 
-    def _reply(self, status: HTTPStatus, body: object) -> None:
-        data = json.dumps(body).encode()
+    def _reply(self, status: HTTPStatus, body: object | bytes) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -59,32 +181,79 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
             return
-        if not self.server.bundle_path.is_file():
+        try:
+            stored = self.server.bundle_path.read_bytes()
+        except FileNotFoundError:
             self._reply(HTTPStatus.NOT_FOUND, {"error": "no bundle yet", "digest": None})
             return
-        self._reply(HTTPStatus.OK, json.loads(self.server.bundle_path.read_text(encoding="utf-8")))
+        self._reply(HTTPStatus.OK, stored)
 
     def do_PUT(self) -> None:
         if not self._authorized():
             self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0 or length > MAX_BUNDLE_BYTES:
-            self._reply(HTTPStatus.BAD_REQUEST, {"error": "a bundle of 1 byte to 16 MiB is expected"})
-            return
         try:
-            bundle = json.loads(self.rfile.read(length))
-        except ValueError:
-            self._reply(HTTPStatus.BAD_REQUEST, {"error": "not JSON"})
+            length = content_length(self.headers.get_all("Content-Length") or [])
+            body = self._body(length)
+            bundle = check_bundle(body)
+        except BadRequest as refused:
+            self._reply(refused.status, {"error": refused.message})
             return
-        if not isinstance(bundle, dict) or bundle.get("digest") != bundle_digest(bundle):
-            self._reply(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": "the digest does not match the bundle"})
-            return
-        atomic_write(self.server.bundle_path, json.dumps(bundle, ensure_ascii=False).encode())
+        with self.server.write_lock:
+            atomic_write(self.server.bundle_path, body)
         self._reply(HTTPStatus.OK, {"digest": bundle["digest"]})
 
+    def _body(self, length: int) -> bytes:
+        chunks: list[bytes] = []
+        left = length
+        while left:
+            chunk = self.rfile.read(min(left, _CHUNK))
+            if not chunk:
+                raise BadRequest(HTTPStatus.BAD_REQUEST, "the body ended before Content-Length said")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
 
-def serve(host: str, port: int, directory: Path, token: str | None) -> Endpoint:
-    """An endpoint bound to (host, port); ``serve_forever()`` runs it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    return Endpoint((host, port), directory, token)
+
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: ("the port is in use", "choose another --port, or stop what listens there"),
+    errno.EACCES: ("permission denied", "ports below 1024 need privileges: choose a port from 1024 up"),
+    errno.EADDRNOTAVAIL: (
+        "this machine has no such address",
+        "--host 127.0.0.1, or an address of this machine",
+    ),
+}
+
+
+def serve(
+    host: str,
+    port: int,
+    directory: Path,
+    token: str | None,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    read_timeout_s: float = READ_TIMEOUT_S,
+    deadline_s: float = REQUEST_DEADLINE_S,
+) -> Endpoint:
+    """An endpoint bound to (host, port); ``serve_forever()`` runs it. A port
+    that cannot be had is a usage error (exit 2)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create {directory}: {exc.strerror or exc}", hint="pass another --dir"
+        ) from None
+    try:
+        return Endpoint(
+            (host, port),
+            directory,
+            token,
+            max_connections=max_connections,
+            read_timeout_s=read_timeout_s,
+            deadline_s=deadline_s,
+        )
+    except OSError as exc:
+        what, hint = _BIND_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "check --host and --port"))
+        raise UsageError(f"cannot listen on {host}:{port}: {what}", hint=hint) from None
+    except (OverflowError, socket.gaierror) as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc}", hint="check --host and --port") from None

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from hybridctl.errors import UsageError
 from hybridctl.rollout.deliver import Delivery, deliver
 from hybridctl.rollout.machine import Action
 from hybridctl.rollout.measure import Measurement, measure
@@ -36,7 +37,7 @@ from hybridctl.rollout.ops import (
     set_paused_in,
     soak_until,
 )
-from hybridctl.rollout.sides import rollout_sides
+from hybridctl.rollout.sides import NO_SOURCE_HINT, has_source, rollout_sides
 from hybridctl.store.state import RolloutState, Stage, StepAnalysis
 from hybridctl.store.workspace import Workspace, settle_races
 from hybridctl.times import format_utc, utc_now
@@ -132,6 +133,12 @@ def reconcile(
     quiet = _quiet(state)
     if quiet is not None:
         return quiet
+    if not has_source(workspace, ()):  # before the first move: nothing may start that cannot be judged
+        raise UsageError(
+            "rollout reconcile has nothing to measure the canary on: no [metrics] source "
+            "and no usage files in settings",
+            hint=NO_SOURCE_HINT,
+        )
     if state.stage is Stage.STAGED:
         return _apply(workspace, state, None, interval_s, now)
     sides = rollout_sides(store, state, workspace)

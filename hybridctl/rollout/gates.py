@@ -3,6 +3,7 @@ against the stable variant since the current step began."""
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,27 @@ class Figures:
     @property
     def cost_per_request(self) -> float | None:
         return self._share(self.cost, self.priced)
+
+    def impossible(self) -> list[str]:
+        """What no real traffic can give: a negative or non-finite figure, or
+        more errors, escalations or priced requests than requests. Any of them
+        makes the whole measurement invalid (inconclusive, never a pass)."""
+        found: list[str] = []
+        for name in ("requests", "errors", "p95_latency_s", "cost", "priced", "escalated", "quality"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not math.isfinite(value):
+                found.append(f"{name.replace('_', ' ')} is {value}")
+            elif value < 0 and name != "quality":
+                found.append(f"{name.replace('_', ' ')} is negative ({value:g})")
+        if found or self.requests is None:
+            return found
+        for name in ("errors", "escalated", "priced"):
+            part = getattr(self, name)
+            if part is not None and part > self.requests * (1 + 1e-9) + 1e-9:
+                found.append(f"{part:g} {name} but {self.requests:g} requests")
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         error_rate = self.error_rate
@@ -209,6 +231,13 @@ def evaluate(
     source: str = "usage",
     problems: tuple[str, ...] = (),
 ) -> GateReport:
+    impossible = [
+        f"{side} {what}"
+        for side, f in (("stable", stable), ("candidate", candidate))
+        for what in f.impossible()
+    ]
+    if impossible:
+        return _invalid(stable, candidate, gates, since, source, (*impossible, *problems), budget)
     minimum = gates.min_requests
     counts = [stable.requests, candidate.requests]
     fewest = None if None in counts else min(c for c in counts if c is not None)
@@ -277,6 +306,35 @@ def evaluate(
     statuses = {r.status for r in results}
     verdict = "no-go" if FAIL in statuses else "inconclusive" if INCONCLUSIVE in statuses else "go"
     return GateReport(verdict, results, stable, candidate, since, source, problems, savings)
+
+
+def _invalid(
+    stable: Figures,
+    candidate: Figures,
+    gates: Gates,
+    since: datetime | None,
+    source: str,
+    problems: tuple[str, ...],
+    budget: BudgetProjection | None,
+) -> GateReport:
+    """A measurement whose figures cannot be: every gate inconclusive, the
+    reasons named, no figure judged (nor any rollback trigger)."""
+    named = [
+        ("sample size", float(gates.min_requests)),
+        ("error rate", gates.max_error_rate),
+        ("error rate vs stable", gates.max_error_rate_delta),
+        ("p95 latency", gates.max_p95_latency_s),
+        ("cost savings", gates.min_cost_savings),
+        ("escalation rate", gates.max_escalation_rate),
+    ]
+    if budget is not None and gates.max_monthly_budget_share is not None:
+        named.append(("monthly budget", gates.max_monthly_budget_share))
+    results = [
+        GateResult(name, INCONCLUSIVE, None, threshold, "not judged: the figures are impossible")
+        for name, threshold in named
+        if threshold is not None
+    ]
+    return GateReport("inconclusive", results, stable, candidate, since, source, problems, None)
 
 
 def rollback_reasons(report: GateReport, triggers: RollbackTriggers) -> list[str]:

@@ -29,6 +29,7 @@ from hybridctl.rollout.sides import NO_USAGE_HINT, Sides, next_weight
 from hybridctl.store.state import RolloutState
 from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc
+from hybridctl.urls import shown_url
 from hybridctl.usage.cube import Cube
 from hybridctl.usage.stats import Totals, same_workload_savings
 
@@ -184,6 +185,13 @@ def _savings(readings: Readings, stable: Figures, candidate: Figures) -> float |
     """For the same workload when the queries give one series per role (sum by
     (role)), as for usage events; else cost per request against cost per request."""
     s, c = readings.variants["stable"], readings.variants["candidate"]
+    if any(
+        value < 0
+        for samples in (s, c)
+        for name in ("requests", "cost")
+        for value in samples[name].by_role.values()
+    ):
+        return None  # Readings.problems names it; the savings gate has no figure
     roles = set(s["requests"].by_role) & set(c["requests"].by_role)
     roles &= set(s["cost"].by_role) & set(c["cost"].by_role)
     if roles:
@@ -223,6 +231,6 @@ def _prometheus_report(
         state.step_started,
         savings=_savings(readings, stable, candidate),
         budget=budget,
-        source=f"prometheus {source.url}",
+        source=f"prometheus {shown_url(source.url or '')}",
         problems=readings.problems(),
     )

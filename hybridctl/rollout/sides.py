@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 FULL = 100
 NO_USAGE_HINT = 'pass --usage FILE, set usage in settings, or [metrics] provider = "prometheus"'
+# rollout reconcile and rollout run take no --usage: they measure what settings name.
+NO_SOURCE_HINT = (
+    'in hybridctl.toml: [metrics] provider = "prometheus" and url = "http://prometheus:9090", '
+    'or usage = ["usage/*.jsonl"]'
+)
 
 
 def strategy_of(files: dict[str, bytes], label: str, *, trusted: bool = False) -> Strategy:
@@ -73,4 +78,5 @@ def next_weight(state: RolloutState) -> int:
 
 def has_source(workspace: Workspace, usage: Sequence[Path]) -> bool:
     """Whether anything can measure a step: usage given, a metrics provider, or usage in settings."""
-    return bool(usage) or workspace.metrics is not None or bool(workspace.usage)
+    metrics = workspace.metrics
+    return bool(usage) or bool(workspace.usage) or (metrics is not None and metrics.url is not None)

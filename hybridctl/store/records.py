@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from hybridctl.text import scrubbed
 from hybridctl.times import format_utc, parse_utc
 
 RECORD_PREFIX = "hybridctl-record: "
@@ -60,9 +61,15 @@ class Record(NamedTuple):
             "details": self.details,
         }
 
+    def to_json(self) -> str:
+        """The record as stored. Records are kept for ever and shared: no secret,
+        URL credential or non-JSON number (NaN, Infinity) may reach one,
+        whatever a caller put in."""
+        return json.dumps(scrubbed(self.to_dict()), sort_keys=True, allow_nan=False)
+
     def message(self) -> str:
         title = f"{self.kind} r{self.revision}: {self.reason}".splitlines()[0][:200]
-        return f"{title}\n\n{RECORD_PREFIX}{json.dumps(self.to_dict(), sort_keys=True)}\n"
+        return f"{scrubbed(title)}\n\n{RECORD_PREFIX}{self.to_json()}\n"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], commit: str) -> Record:

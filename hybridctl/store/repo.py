@@ -33,6 +33,7 @@ from hybridctl.config.validate import CHECKED_BY
 from hybridctl.errors import RefusedError, RemoteError, UsageError
 from hybridctl.store.records import Record, digest_files
 from hybridctl.text import clean
+from hybridctl.urls import shown_url
 
 MARKER = ".hybridctl-store"
 CONFIGS = "configs"
@@ -74,6 +75,9 @@ class Git:
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_PAGER": "cat",
             "LC_ALL": "C",
+            # Only transports that move data: never ext:: or fd::, which run a
+            # command, whatever a remote or the user's git config says.
+            "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh",
         }
 
     def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
@@ -145,7 +149,7 @@ class Store:
             store.git.run("init", "--quiet")
             store.git.run("symbolic-ref", "HEAD", f"refs/heads/{BRANCH}")
             if remote is not None:
-                store.git.run("remote", "add", "origin", remote)
+                store.git.run("remote", "add", "--", "origin", remote)
         except GitFailed as exc:
             raise UsageError(f"cannot create a git repository at {path}: {exc}") from None
         (path / MARKER).write_text('{"format": 1}\n', encoding="utf-8")
@@ -155,9 +159,11 @@ class Store:
     def shared_history(remote: str) -> bool:
         """Whether a shared store already holds a history (else it is new: publish)."""
         try:
-            heads = Git(Path.cwd()).text("ls-remote", "--heads", remote, BRANCH)
+            heads = Git(Path.cwd()).text("ls-remote", "--heads", "--", remote, BRANCH)
         except GitFailed as exc:
-            raise RemoteError(f"cannot reach the shared store {remote}: {clean(str(exc))}") from None
+            raise RemoteError(
+                f"cannot reach the shared store {shown_url(remote)}: {clean(str(exc))}"
+            ) from None
         return bool(heads.strip())
 
     @classmethod
@@ -166,11 +172,15 @@ class Store:
         if path.exists() and any(path.iterdir()):
             raise UsageError(f"refusing to overwrite: {path}", hint="pass another --store")
         try:
-            Git(Path.cwd()).run("clone", "--quiet", "--branch", BRANCH, remote, str(path))
+            Git(Path.cwd()).run("clone", "--quiet", "--branch", BRANCH, "--", remote, str(path))
         except GitFailed as exc:
-            raise RemoteError(f"cannot clone the shared store {remote}: {clean(str(exc))}") from None
+            raise RemoteError(
+                f"cannot clone the shared store {shown_url(remote)}: {clean(str(exc))}"
+            ) from None
         if not (path / MARKER).exists():
-            raise UsageError(f"{remote} is a git repository but not a hybridctl store (no {MARKER})")
+            raise UsageError(
+                f"{shown_url(remote)} is a git repository but not a hybridctl store (no {MARKER})"
+            )
         store = cls(path, remote)
         store.sync()  # the revision index, which a clone does not bring
         return store
@@ -276,7 +286,7 @@ class Store:
 
     def _remote_failed(self, what: str, exc: GitFailed) -> RemoteError:
         return RemoteError(
-            f"cannot {what} the shared store {self.remote}: {clean(str(exc))}",
+            f"cannot {what} the shared store {shown_url(self.remote or '')}: {clean(str(exc))}",
             hint="check the network and the store-remote setting; hybridctl keeps working on the local store",
         )
 
@@ -287,9 +297,9 @@ class Store:
         if self.remote is None:
             return
         if not self.git.ok("remote", "get-url", "origin"):
-            self.git.run("remote", "add", "origin", self.remote)
+            self.git.run("remote", "add", "--", "origin", self.remote)
         elif self.git.text("remote", "get-url", "origin").strip() != self.remote:
-            self.git.run("remote", "set-url", "origin", self.remote)
+            self.git.run("remote", "set-url", "--", "origin", self.remote)
         try:
             # Into a namespace of its own: a fetch never overwrites a local ref,
             # so a store whose history parted is refused untouched.
@@ -318,7 +328,8 @@ class Store:
             self._mirror_refs()
         else:
             raise RefusedError(
-                f"the store at {self.path} and the shared store {self.remote} have different histories",
+                f"the store at {self.path} and the shared store {shown_url(self.remote)} "
+                "have different histories",
                 hint=f"keep one: compare with git -C {self.path} log --oneline --graph --all",
             )
 
@@ -567,7 +578,7 @@ class Store:
         return record
 
     def tag_backup(self, record: Record) -> None:
-        message = json.dumps(record.to_dict(), sort_keys=True)
+        message = record.to_json()
         who = {"GIT_COMMITTER_NAME": record.actor, "GIT_COMMITTER_EMAIL": _email()}
         tag = ["tag", "--annotate", "--file=-", f"backup/{record.revision}", record.commit]
         self.git.run(*tag, stdin=message.encode(), env=who)

@@ -20,7 +20,7 @@ from hybridctl.config.snapshot import managed_names
 from hybridctl.config.validate import display_path
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
-from hybridctl.remote.http import DEFAULT_TOKEN_ENV
+from hybridctl.remote.http import DEFAULT_TOKEN_ENV, token_from
 from hybridctl.remote.notify import Hook
 from hybridctl.remote.prometheus import MetricsSource
 from hybridctl.store.records import Record
@@ -59,7 +59,7 @@ class Workspace(NamedTuple):
         store: Path | None = None,
         lock_timeout: float | None = None,
     ) -> Workspace:
-        return cls(
+        made = cls(
             config_dir=config_dir or settings.config_dir,
             store_path=store or settings.store,
             lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
@@ -70,6 +70,18 @@ class Workspace(NamedTuple):
             metrics=settings.metrics,
             usage=settings.usage,
         )
+        made.check_credentials()
+        return made
+
+    def check_credentials(self) -> None:
+        """Refuse, before anything runs or is recorded, a token or webhook URL in
+        the environment that could not be used: exit 2, naming its variable."""
+        if self.remote.targets:
+            token_from(self.remote.token_env)
+        if self.metrics is not None and self.metrics.url is not None:
+            token_from(self.metrics.token_env)
+        for hook in self.remote.notify:
+            hook.check()
 
     @property
     def shown(self) -> str:

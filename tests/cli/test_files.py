@@ -41,7 +41,9 @@ def test_an_output_path_that_cannot_be_written_is_a_usage_error_that_leaves_noth
     assert _no_temp_files_in(Path("/")) and _no_temp_files_in(project.configs)
 
 
-def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temp(project: Project) -> None:
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temp(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hybridctl.errors import UsageError
     from hybridctl.fsutil import output_file
 
@@ -51,12 +53,18 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temp(project: Proj
         handle.write(b"half")
         raise RuntimeError("disk gone")
     assert target.read_text() == "old" and _no_temp_files_in(project.root)
-    # The OS refusing the write (here: the temporary name is taken by a directory).
-    blocker = project.root / ".bundle.json.hybridctl-tmp"
-    blocker.mkdir()
+    # The OS refusing the write (here: the rename, as a full disk would).
+    import errno
+    import os
+
+    def refuse(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(UsageError, match="cannot write"), output_file(target) as handle:
         handle.write(b"new")
-    assert target.read_text() == "old"
+    monkeypatch.undo()
+    assert target.read_text() == "old" and _no_temp_files_in(project.root)
 
 
 def test_prices_json_is_a_config_file_validated_backed_up_diffed_and_restored(

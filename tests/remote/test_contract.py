@@ -19,6 +19,7 @@ from referencing import Registry, Resource
 
 from hybridctl.remote.serve import serve
 from tests.helpers import Project, RunFn, TargetServer
+from tests.remote import test_serve as serve_tests
 
 SCHEMAS = Path(__file__).parents[2] / "schemas"
 TOKEN = "contract-" + "ab12" * 8
@@ -75,11 +76,11 @@ def test_what_push_reads_back_is_what_the_openapi_document_describes(
 ) -> None:
     get = openapi()["paths"]["/hybridctl/bundle"]["get"]
     schema = get["responses"]["200"]["content"]["application/json"]["schema"]
-    bundle: dict[str, Any] = {"version": 2, "weight": 10}
-    bundle["digest"] = independent_digest(bundle)
+    bundle = serve_tests.bundle(10)
+    assert bundle["digest"] == independent_digest(bundle)
     body = json.dumps(bundle).encode()
     if served == "reference":
-        endpoint = serve("127.0.0.1", 0, tmp_path / "app", token=None)
+        endpoint = serve("127.0.0.1", 0, tmp_path / "app", token=None)  # the library: no token on loopback
         threading.Thread(target=endpoint.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{endpoint.server_port}/hybridctl/bundle"
     else:

@@ -57,7 +57,9 @@ def test_a_target_that_answers_503_twice_is_ok_after_retries(target_server: Star
 
     report = push_bundle(a_bundle(), [flaky.url], token=None, policy=Policy(backoff_s=0.01))
 
-    assert report.ok and report.results[0].attempts == 3
+    # Three PUTs (two answered 503) and the read-back: every request counts.
+    assert report.ok and report.results[0].attempts == 4
+    assert [method for method, _, _ in flaky.received] == ["PUT", "PUT", "PUT", "GET"]
 
 
 def test_4xx_is_not_retried(target_server: Start) -> None:

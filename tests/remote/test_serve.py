@@ -44,7 +44,26 @@ def call(
 
 
 def bundle(weight: int) -> dict[str, Any]:
-    made: dict[str, Any] = {"version": 2, "weight": weight}
+    """A bundle as hybridctl renders it (bundle.schema.json), at ``weight``."""
+    side = {"revision": 1, "digest": "sha256:" + "1" * 64, "modelConfig": {}, "modes": None}
+    made: dict[str, Any] = {
+        "version": 3,
+        "generated_at": "2026-12-01T00:00:00Z",
+        "rollout_id": "r-1",
+        "stage": "canary",
+        "paused": False,
+        "weight": weight,
+        "bucketing": {
+            "key": "rollout_id:user_id",
+            "hash": "murmur3",
+            "buckets": 100,
+            "rule": "bucket <= weight",
+        },
+        "enabled": True,
+        "forced": {},
+        "stable": side,
+        "candidate": {**side, "revision": 2, "digest": "sha256:" + "2" * 64},
+    }
     made["digest"] = bundle_digest(made)
     return made
 

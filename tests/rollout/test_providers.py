@@ -35,8 +35,8 @@ def test_every_model_in_use_served_is_ok(cli: RunFn, project: Project, local_ser
         "meta-llama/llama-3.2-3b-instruct:free",
         "models/gemini-2.5-flash-lite",
     ]
-    openrouter = local_server(ModelsServer, everything[:2], token="or-key")
-    google = local_server(ModelsServer, everything[2:], token="g-key")
+    openrouter = local_server(ModelsServer, everything[:2], token="or-key-012345")
+    google = local_server(ModelsServer, everything[2:], token="g-key-012345")
     point_providers(
         project,
         {
@@ -48,7 +48,9 @@ def test_every_model_in_use_served_is_ok(cli: RunFn, project: Project, local_ser
     )
 
     code, models, shown = served(
-        cli, project, {**KEYS, "OPENROUTER_API_KEY": "or-key", "GEMINI_API_KEY": "g-key"}
+        cli,
+        project,
+        {**KEYS, "OPENROUTER_API_KEY": "or-key-012345", "GEMINI_API_KEY": "g-key-012345"},
     )
 
     assert code == 0
@@ -75,7 +77,7 @@ def test_a_missing_model_a_refused_key_and_an_unreachable_provider_exit_1(
         },
     )
 
-    code, models, shown = served(cli, project, {**KEYS, "OPENROUTER_API_KEY": "or-key"})
+    code, models, shown = served(cli, project, {**KEYS, "OPENROUTER_API_KEY": "or-key-012345"})
     text = cli("providers", "check", cwd=project.root, env=KEYS)
 
     assert code == 1
