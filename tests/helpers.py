@@ -276,6 +276,7 @@ def closed_port_url() -> str:
 
 
 Answer = tuple[int, object]
+Figure = float | dict[str, float] | None
 
 
 class JsonServer:
@@ -343,7 +344,9 @@ class PromServer(JsonServer):
     def __init__(self, *, token: str | None = None) -> None:
         from urllib.parse import parse_qs, urlsplit
 
-        self.figures: dict[str, dict[str, float | None]] = {"stable": {}, "candidate": {}}
+        # A figure is a value, None (no series), or {role: value} (a series per role).
+        self.figures: dict[str, dict[str, Figure]] = {"stable": {}, "candidate": {}}
+        self.raw: bytes | None = None  # when set: the body of every answer, whatever was asked
         self.spend_month: float | None = None
         self.status = 200
         self.token = token
@@ -357,6 +360,8 @@ class PromServer(JsonServer):
                 return 401, {"status": "error", "error": "unauthorized"}
             if self.status != 200:
                 return self.status, {"status": "error", "error": "unavailable"}
+            if self.raw is not None:
+                return 200, self.raw
             query = parse_qs(parts.query)["query"][0]
             self.queries.append(query)
             metric = next((m for m in PROM_METRICS if m in query), None)
@@ -367,12 +372,16 @@ class PromServer(JsonServer):
                 value = self.spend_month
             else:
                 value = self.figures[variant.group(1)].get(PROM_METRICS[metric])
-            result = [] if value is None else [{"metric": {}, "value": [1764547200, repr(float(value))]}]
+            series = {} if value is None else value if isinstance(value, dict) else {"": value}
+            result = [
+                {"metric": {"role": role} if role else {}, "value": [1764547200, repr(float(v))]}
+                for role, v in series.items()
+            ]
             return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
 
         super().__init__(answer)
 
-    def set(self, variant: str, **figures: float | None) -> None:
+    def set(self, variant: str, **figures: Figure) -> None:
         """requests, errors, latency (p95 seconds), cost (USD), escalations, satisfaction."""
         names = {"latency": "latency-p95"}
         self.figures[variant].update({names.get(k, k): v for k, v in figures.items()})

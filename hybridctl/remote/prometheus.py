@@ -39,6 +39,9 @@ DEFAULT_QUERIES: dict[str, str] = {
     "spend-month": "sum(increase(llm_cost_usd_total[{month}]))",
 }
 PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
+# A query's answer: a number or a series per role is a few hundred bytes; 13
+# queries run at once, so this bounds what a hostile server can make hybridctl hold.
+MAX_ANSWER_BYTES = 4 << 20
 
 
 class MetricsSource(NamedTuple):
@@ -145,7 +148,7 @@ def _summed(result: list[object]) -> Sample:
             by_role[role] = by_role.get(role, 0.0) + value
     if not values:
         return Sample(None, {}, "no data")
-    total = math.fsum(values)
+    total = sum(values)  # float sums overflow to inf (checked next); math.fsum would raise
     if not math.isfinite(total) or not all(math.isfinite(v) for v in by_role.values()):
         return Sample(None, {}, "the series add up to more than a number can hold")
     return Sample(total, by_role)
@@ -192,7 +195,7 @@ def read(
     at: datetime,
     rollout: str = "",
     ca_bundle: Path | None,
-    policy: Policy = Policy(),
+    policy: Policy = Policy(max_bytes=MAX_ANSWER_BYTES),
 ) -> Readings:
     """Run every query at once (a bounded pool), at time ``at``."""
     assert source.url is not None

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.helpers import ModelsServer, Project, RunFn, closed_port_url
+import pytest
+
+from tests.helpers import JsonServer, ModelsServer, Project, RunFn, closed_port_url
 
 KEYS = {"ZAI_API_KEY": "zai-" + "1a2b" * 8, "ANTHROPIC_API_KEY": "sk-ant-api03-" + "Q" * 40}
 Start = Callable[..., Any]
@@ -99,3 +101,71 @@ def test_offline_asks_nobody(cli: RunFn, project: Project, local_server: Start) 
 
     assert run.exit_code == 0 and "skipped" in run.stdout
     assert zai.received == []
+
+
+def only_zai(project: Project, url: str) -> None:
+    """The zai provider at ``url``; the other providers on a port nothing listens on."""
+    closed = closed_port_url().rsplit("/hybridctl", 1)[0]
+    point_providers(project, {"zai": url, "anthropic": closed, "openrouter": closed, "google": closed})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", b"not json"],
+)
+def test_a_hostile_model_list_is_unreachable_never_a_traceback(
+    cli: RunFn, project: Project, local_server: Start, body: bytes
+) -> None:
+    zai = local_server(JsonServer, lambda *request: (200, body))
+    only_zai(project, f"{zai.url}/v1")
+
+    run = cli("providers", "check", "--json", cwd=project.root, env=KEYS)
+
+    assert run.exit_code == 1
+    glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
+    assert glm["status"] == "unreachable" and "did not answer with a model list" in glm["why"]
+
+
+def test_an_endless_model_list_is_cut_at_its_limit(cli: RunFn, project: Project, local_server: Start) -> None:
+    from hybridctl.remote import providers
+
+    endless = b'{"data": [' + b'{"id": "m"},' * 3_000_000 + b'{"id": "glm-4.5"}]}'  # 36 MB
+    assert len(endless) > providers.MAX_LIST_BYTES
+    zai = local_server(JsonServer, lambda *request: (200, endless))
+    only_zai(project, f"{zai.url}/v1")
+
+    run = cli("providers", "check", "--json", cwd=project.root, env=KEYS)
+
+    glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
+    assert glm["status"] == "unreachable" and "larger than 32 MiB" in glm["why"]
+
+
+def test_the_page_cursor_is_sent_url_encoded(cli: RunFn, project: Project, local_server: Start) -> None:
+    cursor = "glm a&limit=1#x"
+
+    def pages(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, object]:
+        if "after_id" not in path:
+            return 200, {"data": [{"id": "glm-4.5-air"}], "has_more": True, "last_id": cursor}
+        return 200, {"data": [{"id": "glm-4.5"}], "has_more": False}
+
+    zai = local_server(JsonServer, pages)
+    only_zai(project, f"{zai.url}/v1")
+
+    run = cli("providers", "check", "--json", cwd=project.root, env=KEYS)
+
+    glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
+    assert glm["status"] == "ok"
+    assert zai.received[1][1] == "/v1/models?limit=1000&after_id=glm%20a%26limit%3D1%23x"
+
+
+def test_a_key_a_header_cannot_hold_is_named_never_shown(
+    cli: RunFn, project: Project, local_server: Start
+) -> None:
+    zai = local_server(ModelsServer, ["glm-4.5"], token=KEYS["ZAI_API_KEY"])
+    only_zai(project, zai.base_url)
+
+    run = cli("providers", "check", "--json", cwd=project.root, env={"ZAI_API_KEY": "zai-key-Q7\nmore"})
+
+    glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
+    assert glm["status"] == "unauthorized" and "ZAI_API_KEY" in glm["why"] and "header" in glm["why"]
+    assert "zai-key-Q7" not in run.stdout + run.stderr and zai.received == []
