@@ -115,6 +115,9 @@ class Endpoint(ThreadingHTTPServer):
         self.deadline_s = deadline_s
         self.write_lock = threading.Lock()  # one PUT writes at a time: the last one wins whole
         self._slots = threading.BoundedSemaphore(max_connections)
+        # Handler failures other than a client hanging up or overrunning: a bug,
+        # kept (at most 100) so tests and operators can see there were none.
+        self.faults: list[str] = []
 
     @property
     def bundle_path(self) -> Path:
@@ -140,7 +143,13 @@ class Endpoint(ThreadingHTTPServer):
             self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up or overran its deadline: nothing to report."""
+        """A client that hung up or overran its deadline is nothing to report;
+        anything else is kept in ``faults`` (never a traceback on stderr)."""
+        import sys
+
+        failure = sys.exc_info()[1]
+        if not isinstance(failure, OSError) and len(self.faults) < 100:
+            self.faults.append(type(failure).__name__)
 
 
 def _cut(connection: socket.socket) -> None:
@@ -151,6 +160,9 @@ def _cut(connection: socket.socket) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     server: Endpoint
+    # A request line too short to name a version gets an HTTP/1.0 error with its
+    # status line, never an HTTP/0.9 body alone.
+    default_request_version = "HTTP/1.0"
 
     def setup(self) -> None:
         self.request.settimeout(self.server.read_timeout_s)  # each read; the request has a deadline
