@@ -368,6 +368,7 @@ class PromServer(JsonServer):
             variant = re.search(r'variant="(\w+)"', query)
             if metric is None:
                 return 400, {"status": "error", "errorType": "bad_data", "error": "unknown metric"}
+            value: Figure
             if variant is None:
                 value = self.spend_month
             else:

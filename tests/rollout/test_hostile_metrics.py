@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Project, PromServer, RunFn, closed_port_url, snapshot
+from tests.helpers import Figure, Project, PromServer, RunFn, closed_port_url, snapshot
 from tests.rollout.test_analysis import TOKEN, configure, healthy, reconcile
 
 Start = Callable[..., Any]
@@ -49,7 +49,7 @@ def at_ten_percent(cli: RunFn, project: Project, prometheus: PromServer, **analy
     assert reconcile(cli, project)["outcome"] == "promoted"  # staged -> 10%: no verdict needed yet
 
 
-IMPOSSIBLE = {
+IMPOSSIBLE: dict[str, tuple[dict[str, Figure], str]] = {
     "a negative cost": ({"cost": -5.0}, "candidate cost is negative"),
     "requests adding up to infinity": ({"requests": {"critic": 1e308, "architect": 1e308}}, "add up to more"),
     "negative errors": ({"errors": -3.0}, "candidate errors is negative"),

@@ -63,7 +63,7 @@ def test_git_is_given_the_remote_after_a_double_dash(tmp_path: Path, monkeypatch
 
     from hybridctl.scaffold import init_project
 
-    monkeypatch.setattr(repo.subprocess, "run", spy)
+    monkeypatch.setattr(subprocess, "run", spy)  # the module repo.py runs git through
     bare = tmp_path / "shared.git"
     real_run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
     init_project(tmp_path / "alice", store_remote=str(bare), actor="alice")  # publishes
