@@ -187,8 +187,21 @@ def usage(
         "provider": frozenset(comma_list(provider)),
         "variant": frozenset(comma_list(variant)),
     }
+    strategy = priced.strategy
+    known = {
+        "role": set(strategy.roles),
+        "model": set(strategy.models),
+        "provider": {p.id for p in strategy.providers} | {m.provider for m in strategy.models.values()},
+        "variant": {"stable", "candidate"},
+    }
     report = usage_report(
-        data, priced.catalog, by=comma_list(by), window=window, filters=filters, recompute=recompute
+        data,
+        priced.catalog,
+        by=comma_list(by),
+        window=window,
+        filters=filters,
+        recompute=recompute,
+        known=known,
     )
     render_usage(report, _format(output_format, as_json, as_csv, as_markdown), html)
 

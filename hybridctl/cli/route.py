@@ -79,7 +79,13 @@ def explain(
     try:
         explanation = explain_route(data, role, user, task)
     except KeyError:
-        raise UsageError(f"role '{role}' is not in the served config's roles") from None
+        from hybridctl.text import did_you_mean, show_name
+
+        served = sorted((data.get("stable") or {}).get("modelConfig", {}).get("roles") or {})
+        raise UsageError(
+            f"role '{show_name(role)}' is not in the served config's roles",
+            hint=did_you_mean(role, served) or "roles: " + ", ".join(served),
+        ) from None
     render_explanation(explanation, as_json)
 
 

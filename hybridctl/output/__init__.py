@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -79,12 +80,19 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
+# Inside JSON strings, characters that would act on a terminal showing the
+# JSON (C1 controls, DEL, the marks that reorder text) as \u escapes: the same
+# string to every JSON reader. msgspec already escapes C0 controls.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def write_json(data: Mapping[str, object] | Sequence[object]) -> None:
     """Indented JSON. msgspec encodes in C: the json module's indented encoder is
     pure Python, 1.5 s for a history of 10,000 revisions."""
     import msgspec
 
-    write(msgspec.json.format(msgspec.json.encode(data), indent=2).decode())
+    text = msgspec.json.format(msgspec.json.encode(data), indent=2).decode()
+    write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 def render_error(error: HybridctlError) -> None:

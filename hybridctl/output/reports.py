@@ -242,7 +242,7 @@ def render_usage(report: UsageReport, fmt: str, html_path: Path | None = None) -
             f" ({window.since.isoformat() if window.since else '…'} to "
             f"{window.until.isoformat() if window.until else '…'})"
         )
-    notes = _input_notes(report.data) + _unpriced_note(report.total.unpriced)
+    notes = [*report.unmatched, *_input_notes(report.data), *_unpriced_note(report.total.unpriced)]
     _render(
         report,
         fmt,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl.config.diff import DiffResult, FileSet, semantic_diff
+from hybridctl.config.document import LoadFailed
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
@@ -53,6 +54,21 @@ def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[FileS
     return store.configs_at(record), f"r{record.revision}"
 
 
+def _refuse_unparsable(files: FileSet, label: str) -> None:
+    """A side that cannot be parsed has no values to compare: an error at its
+    position (as validate gives it), never a list of everything "removed"."""
+    parsed = ConfigFiles.from_mapping(files, label=label)
+    for kind, name in parsed.names.items():
+        document = parsed.document(kind)
+        if isinstance(document, LoadFailed) and document.diagnostics:
+            first = document.diagnostics[0]
+            where = f"{first.file}:{first.line or 1}:{first.column or 1}"
+            raise UsageError(
+                f"{where}: {name} cannot be parsed, so there is nothing to compare: {first.message}",
+                hint="hybridctl validate shows every problem; fix them, then diff",
+            )
+
+
 class DiffReport(NamedTuple):
     """A diff, and with usage given, what each side would cost on it."""
 
@@ -86,6 +102,8 @@ def diff(
         before = str(head.revision)
     old, old_label = _snapshot(workspace, store, before)
     new, new_label = _snapshot(workspace, store, after or WORKING)
+    for files, label in ((old, old_label), (new, new_label)):
+        _refuse_unparsable(files, workspace.shown if label == WORKING else label)
     result = semantic_diff(old, new, before_label=old_label, after_label=new_label, raw=raw)
     old_strategy = ConfigFiles.from_mapping(old).strategy()
     new_strategy = ConfigFiles.from_mapping(new).strategy()

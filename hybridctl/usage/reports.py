@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.errors import UsageError
+from hybridctl.text import did_you_mean, show_name
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.cube import (
     REQUESTS,
@@ -112,6 +113,38 @@ def _filter(
     return keep
 
 
+def _unmatched(
+    data: UsageData,
+    window: Window,
+    filters: dict[str, frozenset[str]],
+    catalog: Catalog,
+    known: Mapping[str, Iterable[str]],
+) -> tuple[str, ...]:
+    """Filter values that match no request; a value nobody knows is refused."""
+    asked = {dim: values for dim, values in filters.items() if values}
+    present: dict[str, set[str]] = {dim: set() for dim in asked}
+    for key in data.cube.cells:
+        if window.inside(key[0]):
+            for dim, seen in present.items():
+                seen.add(_label(key, dim, catalog))
+    said: list[str] = []
+    for dim, values in asked.items():
+        names = set(known.get(dim, ()))
+        for value in sorted(values):
+            shown = catalog.canonical(value) if dim == "model" else value
+            if shown in present[dim]:
+                continue
+            if shown not in names:
+                choices = sorted(present[dim] | names)
+                raise UsageError(
+                    f"--{dim} {show_name(value)} matches no request read and no {dim} the config names",
+                    hint=did_you_mean(value, choices)
+                    or f"{dim}s seen: " + (", ".join(choices[:10]) or "none"),
+                )
+            said.append(f"--{dim} {value} matched no request")
+    return tuple(said)
+
+
 def _label(key: CellKey, dimension: str, catalog: Catalog) -> str:
     """A cell's value for a dimension, as reports show it: a model under its
     catalog id whatever name the log used."""
@@ -169,11 +202,13 @@ class UsageReport(NamedTuple):
     window: Window
     filters: dict[str, frozenset[str]]
     data: UsageData
+    unmatched: tuple[str, ...] = ()  # "--role critic matched no request"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,
             "report": "usage",
+            "unmatched_filters": list(self.unmatched),
             "by": list(self.by),
             "window": self.window.to_dict(),
             "filters": {k: sorted(v) for k, v in self.filters.items() if v},
@@ -196,11 +231,17 @@ def usage_report(
     window: Window = Window(),
     filters: dict[str, frozenset[str]] | None = None,
     recompute: bool = False,
+    known: Mapping[str, Iterable[str]] | None = None,
 ) -> UsageReport:
+    """``known``: the values the config names for a filtered dimension (roles,
+    model ids, providers). A filter value neither in the usage read nor known
+    is a usage error with the nearest value; a known one that matched no
+    request is said in ``unmatched``."""
     unknown = [d for d in by if d not in DIMENSION]
     if unknown:
         raise UsageError(f"cannot group by {', '.join(unknown)}", hint="use any of: " + ", ".join(DIMENSION))
     filters = filters or {}
+    unmatched = _unmatched(data, window, filters, catalog, known or {})
     keep = _filter(window, filters, catalog)
     groups = data.cube.rollup(
         catalog, lambda k: tuple(_label(k, d, catalog) for d in by), where=keep, recompute=recompute
@@ -208,7 +249,7 @@ def usage_report(
     rows = [_row(group, groups[group]) for group in sorted(groups)]
     daily_groups = data.cube.rollup(catalog, lambda k: k[1], where=keep, recompute=recompute)
     daily = [(day, daily_groups[day].totals.cost) for day in sorted(daily_groups) if day]
-    return UsageReport(tuple(by), rows, _total(rows), daily, window, filters, data)
+    return UsageReport(tuple(by), rows, _total(rows), daily, window, filters, data, unmatched)
 
 
 # -- savings ----------------------------------------------------------------------------

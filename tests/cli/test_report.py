@@ -125,6 +125,36 @@ def test_filters_windows_and_days(cli: RunFn, project: Project, usage: tuple[Pat
     assert {d["day"] for d in report["daily_cost"]} == {"2026-11-21"}
 
 
+@pytest.mark.parametrize(
+    ("option", "typo", "meant"),
+    [("--model", "glm4.5", "glm-4.5"), ("--role", "architekt", "architect"), ("--variant", "canary", None)],
+)
+def test_a_filter_that_matches_nothing_anyone_knows_is_a_usage_error_with_the_nearest_value(
+    cli: RunFn, project: Project, usage: tuple[Path, list[Any]], option: str, typo: str, meant: str | None
+) -> None:
+    path, _ = usage
+
+    run = cli("report", "usage", str(path), option, typo, cwd=project.root)
+
+    assert run.exit_code == 2 and run.stdout == ""
+    assert f"{option} {typo} matches no request read and no" in run.stderr
+    assert (f"did you mean '{meant}'?" if meant else "seen: candidate, stable") in run.stderr
+
+
+def test_a_known_value_that_matched_no_request_is_said(cli: RunFn, project: Project) -> None:
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    path = write_usage(project.root / "glm-only.jsonl", usage_events("stable", 20, start=start))
+    unused = "gemini-2.5-flash-lite"  # in the catalog, never in this log
+
+    text = cli("report", "usage", str(path), "--model", unused, cwd=project.root)
+    as_json = cli("report", "usage", str(path), "--model", unused, "--json", cwd=project.root)
+
+    assert text.exit_code == as_json.exit_code == 0
+    assert f"--model {unused} matched no request" in text.stdout
+    assert as_json.json()["unmatched_filters"] == [f"--model {unused} matched no request"]
+    assert as_json.json()["total"]["requests"] == 0
+
+
 def test_savings_against_all_premium_and_the_targets(
     cli: RunFn, project: Project, usage: tuple[Path, list[Any]]
 ) -> None:

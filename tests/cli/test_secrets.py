@@ -111,3 +111,15 @@ def test_control_characters_in_a_config_never_reach_the_terminal(cli: RunFn, pro
         assert run.exit_code == 1
         assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout + run.stderr
         assert "\\x1b]0;pwned" in run.stdout
+
+
+def test_json_for_scripts_escapes_what_would_reorder_a_terminal(cli: RunFn, project: Project) -> None:
+    reason = "invoice\u202efdp.exe and a C1 \x85 control"
+    project.edit_config(lambda config: config["budgets"].update(daily=51))
+    assert cli("backup", "create", "--reason", reason, cwd=project.root).exit_code == 0
+
+    run = cli("history", "--json", cwd=project.root)
+
+    assert "\u202e" not in run.stdout and "\x85" not in run.stdout
+    assert "invoice\\u202efdp.exe" in run.stdout
+    assert reason in [entry["reason"] for entry in run.json()["revisions"]]  # the same string to a reader

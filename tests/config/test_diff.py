@@ -119,3 +119,16 @@ def test_long_values_are_shown_whole_in_text_and_markdown(cli: RunFn, project: P
     for out in (text, markdown):
         assert json.dumps(chain) in out
         assert json.dumps(plan) in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_config_that_cannot_be_parsed_is_an_error_at_its_position_not_a_list_of_removals(
+    cli: RunFn, project: Project, fmt: str
+) -> None:
+    (project.configs / "model-config.json").write_text('{"version": 1,\n  "models": {,}\n')
+
+    run = cli("diff", "--format", fmt, cwd=project.root)
+
+    assert run.exit_code == 2 and run.stdout == ""
+    assert "configs/model-config.json:2:14: model-config.json cannot be parsed" in run.stderr
+    assert "removed" not in run.stderr

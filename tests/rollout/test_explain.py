@@ -111,6 +111,9 @@ def test_route_commands_read_the_current_state_or_a_bundle_file(cli: RunFn, proj
     assert state.exit_code == 0 and state.json()["observed_candidate_share"] == 0.0  # nothing in flight
     unknown = cli("route", "explain", "--role", "nobody", "--user", "u", cwd=project.root)
     assert unknown.exit_code == 2 and "role 'nobody'" in unknown.stderr
+    assert "roles: architect, critic, implementer, integrator, orchestrator" in unknown.stderr
+    misspelt = cli("route", "explain", "--role", "architekt", "--user", "u", cwd=project.root)
+    assert misspelt.exit_code == 2 and "did you mean 'architect'?" in misspelt.stderr
 
 
 def test_a_bundle_split_by_an_unknown_hash_is_refused_without_a_traceback(
