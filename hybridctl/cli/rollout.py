@@ -72,7 +72,7 @@ STATUS_EXAMPLES = """\
 
   hybridctl status --usage usage.jsonl
 
-  hybridctl status --json                       [dim]# exit 0 healthy, 1 aborted or failing[/dim]
+  hybridctl status --json                       [dim]# exit 0 healthy, 1 failing or drifted[/dim]
 
   hybridctl status --watch --interval 30
 """
@@ -270,8 +270,9 @@ def status(
 ) -> None:
     """Stage, weight, revisions, models per role, gates and the last action.
 
-    Exit 0 when healthy; 1 when aborted, failing its gates, a rollback is recommended, the config
-    directory drifted from what is served, or (--remote) a target serves another bundle or none.
+    Exit 0 when healthy (an aborted rollout serving stable is); 1 when failing its gates, a rollback
+    is recommended, the config directory drifted from what is served, or (--remote) a target serves
+    another bundle or none.
     """
     from hybridctl.output.rollout import render_status, watch_status
     from hybridctl.rollout.status import status as run

@@ -129,8 +129,9 @@ def table(*headers: str) -> Table:
 def print_table(out: Console, table: Table) -> None:
     """Print a table without ever cutting a number or a name: every column but
     the last keeps its widest cell; the last (free text) wraps into what is
-    left. A table wider than the terminal is printed whole, free text and all,
-    and the terminal wraps it, rather than cut."""
+    left. A table that does not fit the width (a narrow terminal, COLUMNS) is
+    printed as a block per row instead, one "column: value" per line, so
+    nothing is cropped and no line is wider than the terminal would wrap."""
     from rich.measure import Measurement
 
     if not table.columns:
@@ -140,6 +141,9 @@ def print_table(out: Console, table: Table) -> None:
         for column in table.columns
     ]
     *fixed, free = widths
+    if len(widths) > 2 and sum(fixed) + 2 * len(fixed) + min(free, 12) > out.width:
+        _print_blocks(out, table)
+        return
     for column, width in zip(table.columns, fixed, strict=False):
         column.min_width = column.max_width = width
         column.no_wrap = True
@@ -157,6 +161,23 @@ def print_table(out: Console, table: Table) -> None:
         out.print(table)
     finally:
         out.width = width
+
+
+def _print_blocks(out: Console, table: Table) -> None:
+    """A table as one block per row: the first cell as its title, then each
+    other column as "header: value", indented."""
+    from rich.text import Text
+
+    columns = table.columns
+    headers = [str(column.header).lower() for column in columns[1:]]
+    label = max((len(h) for h in headers), default=0) + 2
+    for row in zip(*(list(column.cells) for column in columns), strict=True):
+        first, *rest = row
+        out.print(first if isinstance(first, Text) else Text(str(first), style="bold"))
+        for header, cell in zip(headers, rest, strict=True):
+            value = cell if isinstance(cell, Text) else Text(str(cell))
+            if value.plain.strip():
+                out.print(Text.assemble("  ", (f"{header}:".ljust(label), "dim"), value))
 
 
 def when(moment: datetime) -> str:
@@ -213,16 +234,23 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
     if total <= 0 or not sys.stderr.isatty():
         yield lambda done: None
         return
+    import threading
+
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     started = time.monotonic()
     done = 0
     bar: Progress | None = None
     task = None
+    lock = threading.Lock()  # readers of one file's ranges report from their threads
 
     def advance(amount: int) -> None:
+        with lock:
+            step(amount)
+
+    def step(amount: int) -> None:
         nonlocal done, bar, task
-        done += amount
+        done = min(done + amount, total)  # never past the total, whatever a reader reports
         if bar is None:
             if time.monotonic() - started < 1.0:
                 return

@@ -181,6 +181,7 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
     from rich.text import Text
 
     from hybridctl.rollout.machine import describe
+    from hybridctl.store.state import Stage
 
     out = out or console()
     state = result.state
@@ -191,11 +192,12 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
             safe_text("stable:     ", (f"r{state.stable.revision}", "bold"), f"  {state.stable.digest[:19]}")
         )
     if state.candidate:
+        rolled_back = "  (rolled back: serving stable)" if state.stage is Stage.ABORTED else ""
         out.print(
             safe_text(
                 "candidate:  ",
                 (f"r{state.candidate.revision}", "bold"),
-                f"  {state.candidate.digest[:19]}  rollout id {state.rollout_id}",
+                f"  {state.candidate.digest[:19]}  rollout id {state.rollout_id}{rolled_back}",
             )
         )
     if result.time_in_step is not None:
@@ -271,7 +273,7 @@ def watch_status(
             elif out.is_terminal:
                 buffer = RichConsole(file=io.StringIO(), width=out.width, force_terminal=True, record=True)
                 render_status(result, False, buffer)
-                view = Text.from_ansi(buffer.export_text(styles=True) + stamp)
+                view = Text.from_ansi(buffer.export_text(styles=True) + stamp, no_wrap=False, overflow="fold")
                 if live is None:
                     live = Live(view, console=out, auto_refresh=False, transient=False)
                     live.start()

@@ -739,7 +739,7 @@ def set_enabled(
         summary = (
             f"kill switch off: the candidate serves {state.weight}% again"
             if enabled
-            else "kill switch on: every request goes to stable; the rollout is frozen at "
+            else "kill switch on: every request goes to stable; the rollout is frozen where it is, "
             f"{describe(state.with_(enabled=True))}"
         )
         return txn.commit(after, kind=action.value, summary=summary)

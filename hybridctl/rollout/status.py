@@ -56,10 +56,11 @@ class StatusResult(NamedTuple):
 
     @property
     def healthy(self) -> bool:
+        """Serving what the store says, as it says: an aborted rollout serves
+        stable, which is healthy (the rollback is a fact, not a standing fault)."""
         failing = self.gates is not None and self.gates.verdict == "no-go"
         return (
-            self.state.stage is not Stage.ABORTED
-            and not failing
+            not failing
             and not self.rollback_recommended
             and self.drift is None
             and (self.remote is None or self.remote.ok)

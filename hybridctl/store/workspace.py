@@ -110,9 +110,18 @@ class Workspace(NamedTuple):
     def read_configs(self) -> dict[str, bytes]:
         return {name: (self.config_dir / name).read_bytes() for name in self.config_names()}
 
+    def _store(self) -> Store:
+        if not self.store_path.exists() and not self.config_dir.is_dir():
+            raise UsageError(
+                f"no hybridctl setup here: neither a store at {self.store_path} nor configs at {self.shown}",
+                hint="hybridctl init creates one here; or run this inside your setup "
+                "(or pass --config-dir and --store)",
+            )
+        return Store.open(self.store_path, self.store_remote)
+
     def open_store(self) -> Store:
         """The store to read; a shared one is brought up to date first (a fetch)."""
-        store = Store.open(self.store_path, self.store_remote)
+        store = self._store()
         if self.store_remote is not None:
             with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command="fetch"):
                 store.recover()
@@ -123,7 +132,7 @@ class Workspace(NamedTuple):
     def mutation(self, command: str) -> Iterator[Store]:
         """The store, locked, recovered, up to date with the shared one, and clean,
         for one changing command."""
-        store = Store.open(self.store_path, self.store_remote)
+        store = self._store()
         with exclusive_lock(store.lock_path, timeout=self.lock_timeout, command=command):
             store.recover()
             store.sync()

@@ -76,9 +76,13 @@ def cached_scan(
         cube = Cube.from_json(cached["cells"])
         stats = _stats_from(cached["stats"])
         if cached["size"] == status.st_size and cached["mtime_ns"] == status.st_mtime_ns:
+            if progress is not None:
+                progress(status.st_size)  # read already: the bar counts it as done
             return Scanned(cube, stats, cached["resume_at"], cached["lines"]), "cache"
         resume = cached["resume_at"]
         if resume is not None and status.st_size > cached["size"] and _ends_a_line(path, resume):
+            if progress is not None:
+                progress(resume)
             more = scan_source(source, spec, progress, start=resume)
             cube.merge(more.cube)
             stats.merge(more.stats, cached["lines"])

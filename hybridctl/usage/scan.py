@@ -213,6 +213,35 @@ def _open(source: Source) -> Reader:
     return raw
 
 
+def _ticker(
+    handle: Reader | io.BufferedIOBase, progress: Callable[[int], None] | None, since: int | None = None
+) -> Callable[[], None]:
+    """A call that reports how far into the *file* the handle has read since
+    the last call, starting ``since`` (default: where the handle is; a gzip
+    file from its start): compressed bytes for a gzip file, since the progress
+    bar's total is the files' sizes on disk. Nothing for a stream that cannot tell."""
+    gzipped = isinstance(handle, gzip.GzipFile)
+    raw: Any = handle.fileobj if gzipped else handle
+    if progress is None:
+        return lambda: None
+    try:
+        last = since if since is not None else 0 if gzipped else raw.tell()
+    except (OSError, AttributeError, ValueError):
+        return lambda: None
+
+    def tick() -> None:
+        nonlocal last
+        try:
+            now = raw.tell()
+        except (OSError, ValueError):  # closed or unseekable by now: nothing more to say
+            return
+        if now > last:
+            progress(now - last)
+            last = now
+
+    return tick
+
+
 def _report_damage(handle: Reader, source: Source, spec: ScanSpec, stats: ScanStats, lines: int) -> None:
     damage = getattr(handle, "damage", None)
     if damage is not None:
@@ -427,13 +456,21 @@ def iter_events(
 
 
 def scan_general(
-    handle: io.BufferedIOBase, source: Source, container: str, spec: ScanSpec
+    handle: io.BufferedIOBase,
+    source: Source,
+    container: str,
+    spec: ScanSpec,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Cube, ScanStats]:
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
+    tick = _ticker(handle, progress)
     for number, record in _records(handle, container):
         stats.lines += 1
         _take(cells, record, number, source, spec, stats)
+        if not number % 4096:
+            tick()
+    tick()
     return Cube(cells), stats
 
 
@@ -730,6 +767,7 @@ def _fast_chunks(
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
     line_base = 0
+    tick = _ticker(handle, progress)
     # One buffer, read into and reused: a fresh 4 MiB object per chunk costs page faults and copies.
     buffer = bytearray(CHUNK)
     kept = 0  # bytes at the start of the buffer: a line not yet whole
@@ -772,8 +810,7 @@ def _fast_chunks(
         if cut == 0:
             kept = filled
             continue
-        if progress is not None:
-            progress(got)
+        tick()
         with memoryview(buffer) as view, view[:cut] as data:
             taken = reader.take(data, cells)
             if taken is None:  # a line it cannot take: line by line
@@ -791,6 +828,7 @@ def _fast_chunks(
         kept = filled - cut
         if last:
             break
+    tick()  # the end of the file (a gzip trailer is read last)
     return Cube(reader.finish(cells)), stats, line_base
 
 
@@ -872,6 +910,7 @@ def scan_csv_fast(
     line_base = 1  # the header
     buffer = bytearray(CHUNK)
     kept = 0
+    tick = _ticker(handle, progress, since=0)  # the header, read already, is part of the file
     while True:
         if kept == len(buffer):
             if len(buffer) >= MAX_LINE:  # a row over the cap: the csv module says so
@@ -892,8 +931,7 @@ def scan_csv_fast(
         filled, last = kept + got, got == 0
         if filled == 0:
             break
-        if progress is not None:
-            progress(got)
+        tick()
         with memoryview(buffer) as view, view[:filled] as data:
             failed, records, untimed, lines, used, odd = reader.aggregator.feed_csv(data, last)
         stats.lines += records
@@ -911,6 +949,7 @@ def scan_csv_fast(
         kept = filled - used
         if last:
             break
+    tick()
     return Cube(reader.finish(cells)), stats
 
 
@@ -947,7 +986,29 @@ class Scanned(NamedTuple):
 def scan_source(
     source: Source, spec: ScanSpec, progress: Callable[[int], None] | None = None, *, start: int = 0
 ) -> Scanned:
-    """Scan one source; ``start`` resumes a plain JSON-lines file where an earlier scan ended."""
+    """Scan one source; ``start`` resumes a plain JSON-lines file where an earlier scan ended.
+    ``progress`` hears of the file's bytes as they are read, and of all of them by the end."""
+    if progress is None or source.path is None:
+        return _scan_source(source, spec, progress, start)
+    size = source.path.stat().st_size
+    told = start
+    report = progress
+
+    def counted(amount: int) -> None:
+        nonlocal told
+        amount = min(amount, size - told)  # a file growing while read is not counted past its size
+        if amount > 0:
+            told += amount
+            report(amount)
+
+    scanned = _scan_source(source, spec, counted, start)
+    counted(size - told)  # what no reader reported as such (a header, a trailer, a closed stream)
+    return scanned
+
+
+def _scan_source(
+    source: Source, spec: ScanSpec, progress: Callable[[int], None] | None, start: int
+) -> Scanned:
     plain = source.plain_file
     with _open(source) as handle:
         head = handle.peek(4096)[:4096]
@@ -963,7 +1024,7 @@ def scan_source(
             _report_damage(handle, source, spec, stats, stats.lines)
             return Scanned(cube, stats, None)
         if not fast:
-            cube, stats = scan_general(handle, source, container, spec)
+            cube, stats = scan_general(handle, source, container, spec, progress)
             _report_damage(handle, source, spec, stats, stats.lines)
             return Scanned(cube, stats, None)
         assert source.path is not None or not plain
@@ -1003,12 +1064,18 @@ def _ranges(path: Path, parts: int) -> list[tuple[int, int]]:
 
 
 def _scan_range(
-    path: str, label: str, start: int, stop: int, spec: ScanSpec, reader: str
+    path: str,
+    label: str,
+    start: int,
+    stop: int,
+    spec: ScanSpec,
+    reader: str,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Any, ScanStats, int]:
     with open(path, "rb") as handle:
         handle.seek(start)
         cube, stats, lines = scan_fast(
-            handle, Source(Path(path), label), spec, stop=stop - start, reader=reader
+            handle, Source(Path(path), label), spec, stop=stop - start, reader=reader, progress=progress
         )
     return cube.cells, stats, lines
 
@@ -1027,9 +1094,15 @@ def _scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], Non
     pool: Executor = (ThreadPoolExecutor if reader == "compiled" else ProcessPoolExecutor)(
         max_workers=len(ranges)
     )
+    # Threads report each chunk as they read it (the bar moves from the start);
+    # processes cannot call back, and report each range when it is done.
+    threads = reader == "compiled"
     with pool:
         futures = [
-            pool.submit(_scan_range, str(source.path), source.label, a, b, spec, reader) for a, b in ranges
+            pool.submit(
+                _scan_range, str(source.path), source.label, a, b, spec, reader, progress if threads else None
+            )
+            for a, b in ranges
         ]
         line_offset = 0
         for future, (a, b) in zip(futures, ranges, strict=True):
@@ -1037,6 +1110,6 @@ def _scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], Non
             merge_cells(cells, part_cells)
             stats.merge(part_stats, line_offset)
             line_offset += lines
-            if progress is not None:
+            if progress is not None and not threads:
                 progress(b - a)
     return Scanned(Cube(cells), stats, ranges[-1][1] if ranges else 0, line_offset)

@@ -353,3 +353,15 @@ def test_two_concurrent_canary_sets_are_applied_in_turn_or_refused(project: Proj
         == last["details"]["to"]["weight"]
     )
     assert git(project.store, "status", "--porcelain") == ""
+
+
+def test_status_outside_a_setup_suggests_what_works(cli: RunFn, tmp_path: Path) -> None:
+    empty = tmp_path / "nowhere"
+    empty.mkdir()
+
+    lost = cli("status", cwd=empty)
+    followed = cli("init", cwd=empty)  # the suggestion, taken as written
+
+    assert lost.exit_code == 2 and "no hybridctl setup here" in lost.stderr
+    assert "hybridctl init creates one here" in lost.stderr and "--store-only" not in lost.stderr
+    assert followed.exit_code == 0 and cli("status", cwd=empty).exit_code == 0

@@ -52,6 +52,12 @@ def test_a_canary_step_and_a_rollback_reach_every_target(
         bundle = served(server)
         assert bundle["stage"] == "aborted" and bundle["weight"] == 0 and bundle["candidate"] is None
         assert bundle["digest"] == json.loads(cli("render", cwd=project.root).stdout)["digest"]
+    # Serving stable, delivered everywhere: healthy (a monitor must not page all night).
+    after = cli("status", "--remote", "--json", cwd=project.root)
+    text = cli("status", cwd=project.root)
+    assert after.exit_code == 0 and after.json()["healthy"] is True
+    assert after.json()["summary"] == "aborted" and after.json()["remote"]["counts"]["ok"] == 3
+    assert text.exit_code == 0 and "(rolled back: serving stable)" in text.stdout
 
 
 def test_a_failed_push_leaves_the_transition_recorded_and_exits_4(
@@ -83,7 +89,9 @@ def test_the_kill_switch_sends_everyone_to_stable_and_enable_restores_the_weight
     users = [f"user-{n}" for n in range(400)]
 
     on_canary = {Router(served(app)).route("critic", user).variant for user in users}
-    assert cli("disable", "-r", "bad answers", cwd=project.root).exit_code == 0
+    switched = cli("disable", "-r", "bad answers", cwd=project.root)
+    assert switched.exit_code == 0 and "at at" not in switched.stdout
+    assert "the rollout is frozen where it is, at canary 10%" in switched.stdout
     disabled = served(app)
     frozen = cli("promote", cwd=project.root)
     assert cli("enable", "-r", "fixed", cwd=project.root).exit_code == 0

@@ -63,3 +63,11 @@ def test_the_refusal_says_why() -> None:
         check(STATES["paused canary"], A.PROMOTE)
     with pytest.raises(RefusedError, match="a candidate is in flight"):
         check(STATES["canary"], A.STAGE)
+
+
+def test_a_refusal_while_paused_says_paused_once_and_how_to_go_on() -> None:
+    with pytest.raises(RefusedError) as refused:
+        check(STATES["paused canary"], A.PROMOTE)
+
+    assert refused.value.message == "cannot promote: the rollout is paused at canary 50%"
+    assert refused.value.hint == "legal now: resume, rollback, disable, force (resume hands the rollout back)"

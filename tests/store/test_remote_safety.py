@@ -52,7 +52,6 @@ def test_a_hostile_store_remote_from_the_environment_or_settings_is_a_usage_erro
 
 def test_git_is_given_the_remote_after_a_double_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Even a value that passed the checks reaches git as an argument, never an option."""
-    from hybridctl.store import repo
 
     seen: list[list[str]] = []
     real_run = subprocess.run

@@ -274,3 +274,47 @@ def test_a_large_log_emptied_between_two_looks_reads_as_empty(tmp_path: Path) ->
     scanned = scan._scan_parallel(Source(path, path.name), ScanSpec(), None)
 
     assert (scanned.stats.lines, scanned.cube.cells) == (0, {})
+
+
+def _events_file(path: Path, count: int) -> bytes:
+    """Events with a different user each (so gzip cannot shrink them to nothing)."""
+    line = (
+        '{"time": "2026-12-01T00:00:00Z", "user": "u-%08x", "role": "critic", "model": "glm-4.5", '
+        '"input_tokens": 1000, "output_tokens": 200, "status": "ok"}\n'
+    )
+    return "".join(line % (i * 2654435761 % 2**32) for i in range(count)).encode()
+
+
+@pytest.mark.parametrize("reader", ["compiled", "msgspec"])
+@pytest.mark.parametrize("shape", ["gzip", "plain", "large plain", "csv", "general"])
+def test_progress_counts_bytes_of_the_file_on_disk_up_to_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, reader: str
+) -> None:
+    if reader == "compiled" and scan.available_reader() != "compiled":
+        pytest.skip("the compiled reader is not built here")
+    monkeypatch.setattr(scan, "available_reader", lambda: reader)
+    body = _events_file(tmp_path, 400_000 if shape in ("large plain", "gzip") else 20_000)
+    path = tmp_path / "usage.jsonl"
+    if shape == "gzip":
+        path = tmp_path / "usage.jsonl.gz"
+        path.write_bytes(gzip.compress(body))
+    elif shape == "csv":
+        path = tmp_path / "usage.csv"
+        path.write_text(
+            "time,role,model,input_tokens,output_tokens\n"
+            + "2026-12-01T00:00:00Z,critic,glm-4.5,1,2\n" * 50_000
+        )
+    elif shape == "general":
+        path.write_bytes(b'{"not": "events"}\n' + body)  # another tool's first line: the general path
+    else:
+        path.write_bytes(body)
+    if shape == "large plain":
+        assert path.stat().st_size >= scan.PARALLEL_MIN_BYTES
+    reported: list[int] = []
+
+    scanned = scan.scan_source(scan.Source(path, path.name), scan.ScanSpec(), reported.append)
+
+    assert scanned.stats.lines > 0
+    assert sum(reported) == path.stat().st_size  # as far as the bar's total, never past it
+    if shape in ("gzip", "large plain") and reader == "compiled":
+        assert len(reported) > 4  # it moves while reading, not only at the end
