@@ -221,7 +221,7 @@ def _ticker(
     file from its start): compressed bytes for a gzip file, since the progress
     bar's total is the files' sizes on disk. Nothing for a stream that cannot tell."""
     gzipped = isinstance(handle, gzip.GzipFile)
-    raw: Any = handle.fileobj if gzipped else handle
+    raw: Any = handle.fileobj if isinstance(handle, gzip.GzipFile) else handle
     if progress is None:
         return lambda: None
     try:
