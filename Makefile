@@ -9,9 +9,12 @@ STAMP  := $(VENV)/.installed-dev
 
 # The editable install compiles the usage reader in place: rebuild when its source changes.
 $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
+	@echo "==> creating $(VENV) and installing hybridctl with its test and lint tools"
+	@echo "    (a minute or two on a fresh machine: pip downloads them and compiles the usage reader)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/hybridctl --version
 	touch $(STAMP)
 
 ## demo: walk the default configs through hybridctl

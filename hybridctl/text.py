@@ -191,6 +191,19 @@ def show_name(name: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def money(value: float | None) -> str:
+    """US dollars as every message, table and report shows them: cents from $1
+    up; below that four decimals, since a request costs fractions of a cent;
+    nothing at all is $0.00."""
+    if value is None:
+        return "-"
+    if value == 0:
+        return "$0.00"
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    return f"{sign}${amount:,.4f}" if amount < 1 else f"{sign}${amount:,.2f}"
+
+
 def did_you_mean(word: str, choices: list[str]) -> str | None:
     """A hint naming the closest choice, if one is close."""
     if secret_label(word) is not None or len(word) > 200:

@@ -89,3 +89,21 @@ def test_a_held_value_of_letters_only_is_hidden_as_a_word_never_inside_one() -> 
     finally:
         forget_held_secrets()
     assert shown == "passwords inside URLs; the token is [redacted secret], or '[redacted secret]'"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.0, "$0.00"),
+        (0.0085, "$0.0085"),
+        (0.5, "$0.5000"),
+        (1.0, "$1.00"),
+        (1234.567, "$1,234.57"),
+        (None, "-"),
+        (-2.5, "-$2.50"),
+    ],
+)
+def test_money_is_shown_one_way_everywhere(value: float | None, shown: str) -> None:
+    from hybridctl.text import money
+
+    assert money(value) == shown

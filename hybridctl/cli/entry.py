@@ -11,7 +11,9 @@ from hybridctl import __version__
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args in (["--version"], ["-V"]):
-        sys.stdout.write(f"hybridctl {__version__}\n")
+        from hybridctl.usage.reader import reader_note
+
+        sys.stdout.write(f"hybridctl {__version__} ({reader_note()})\n")
         return
     from hybridctl.cli.main import main as run  # start-up: Typer and the commands, only now
 

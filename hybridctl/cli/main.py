@@ -52,7 +52,9 @@ def handle_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hybridctl {__version__}")
+        from hybridctl.usage.reader import reader_note
+
+        typer.echo(f"hybridctl {__version__} ({reader_note()})")
         raise typer.Exit()
 
 

@@ -246,6 +246,14 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
             loaded.append((kind, document))  # type: ignore[arg-type]
         kinds = [kind for kind, _ in loaded]
         pair = kinds.count("modes") == 1 and kinds.count("model-config") == 1
+        alone = [document.display for kind, document in loaded if kind in ("modes", "model-config")]
+        if alone and not pair:
+            notes.append(
+                f"{', '.join(alone)}: checked without "
+                + ("its model config" if kinds.count("modes") else "its modes file")
+                + "; the rules across the two files (roles and modes agree) did not run: "
+                "validate the config directory, or both files together"
+            )
         together = ConfigSet()
         for kind, document in loaded:
             issues = load_schema(kind, request.schema_dir).validate(document.data, MAX_KEPT_FINDINGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hybridctl.output import console, print_table, say, table, write_json
-from hybridctl.text import clean
+from hybridctl.text import clean, money
 
 if TYPE_CHECKING:
     from hybridctl.config.escalation import CaseResult, Decision
@@ -92,7 +92,7 @@ def render_backtest(result: Backtest, as_json: bool) -> None:
     )
     say(
         ("cost ", "bold"),
-        f"${result.cost:,.4f} with this config against ${result.logged_cost:,.4f} as served "
+        f"{money(result.cost)} with this config against {money(result.logged_cost)} as served "
         f"(both at the price list); premium share {result.premium / result.requests:.1%}",
     )
     if result.without_task or result.unpriced:

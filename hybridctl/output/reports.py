@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from hybridctl.output import HasDict, console, print_table, say, table, write, write_json
+from hybridctl.text import money
 
 if TYPE_CHECKING:
     from hybridctl.config.catalog import PriceRow
@@ -26,12 +27,6 @@ class Grid(NamedTuple):
     title: str
     headers: list[str]
     rows: list[list[str]]
-
-
-def money(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:

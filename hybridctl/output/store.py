@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from hybridctl.output import console, print_table, render_json_or, say, short, table, when, write, write_json
 from hybridctl.store.history import DiffReport
+from hybridctl.text import money
 from hybridctl.urls import shown_url
 
 if TYPE_CHECKING:
@@ -160,10 +161,6 @@ def render_history(result: HistoryResult, as_json: bool) -> None:
     render_json_or(result, as_json, text)
 
 
-def _money(value: float) -> str:
-    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-
-
 def render_diff(report: DiffReport, fmt: str) -> None:
     result = report.diff
     if fmt == "json":
@@ -236,7 +233,7 @@ def _cost_sentence(cost: CostEffect) -> str:
     unpriced = f"; not priced: {', '.join(cost.unpriced_roles)}" if cost.unpriced_roles else ""
     return (
         f"cost per 1,000 requests on this usage ({cost.requests:,} requests): "
-        f"{_money(cost.before_per_1k)} -> {_money(cost.after_per_1k)}{change}{unpriced}"
+        f"{money(cost.before_per_1k)} -> {money(cost.after_per_1k)}{change}{unpriced}"
     )
 
 

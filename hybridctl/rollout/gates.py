@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Gates, RollbackTriggers
 from hybridctl.errors import CheckFailed, Inconclusive
+from hybridctl.text import money
 from hybridctl.usage.cube import Cube, Priced, add_cell
 from hybridctl.usage.stats import Totals, same_workload_savings
 
@@ -289,8 +290,8 @@ def evaluate(
         projected = budget.projected
         detail = (
             f"month-end spend at {budget.next_weight}%: "
-            + ("too little data to project" if projected is None else f"${projected:,.2f}")
-            + f" of ${budget.monthly_budget:,.2f}"
+            + ("too little data to project" if projected is None else money(projected))
+            + f" of {money(budget.monthly_budget)}"
         )
         share = None if projected is None else projected / budget.monthly_budget
         checks.append(("monthly budget", share, gates.max_monthly_budget_share, operator.le, detail))

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.catalog import Catalog
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.errors import UsageError
-from hybridctl.text import did_you_mean, show_name
+from hybridctl.text import did_you_mean, money, show_name
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.cube import (
     REQUESTS,
@@ -475,7 +475,7 @@ class BudgetReport(NamedTuple):
     @property
     def alerts(self) -> list[str]:
         alerts = [
-            f"{p.name} spend ${p.spend:,.2f} is {p.used:.0%} of the ${p.budget:,.2f} budget"
+            f"{p.name} spend {money(p.spend)} is {p.used:.0%} of the {money(p.budget)} budget"
             for p in self.periods
             if p.status in ("over", "warning") and p.budget and p.used is not None
         ]
@@ -483,8 +483,8 @@ class BudgetReport(NamedTuple):
             alerts.append("the month-end projection needs a day of this month's data; it is not judged yet")
         elif self.monthly_budget and self.projected_month > self.monthly_budget:
             alerts.append(
-                f"month-end projection ${self.projected_month:,.2f} exceeds the "
-                f"${self.monthly_budget:,.2f} monthly budget"
+                f"month-end projection {money(self.projected_month)} exceeds the "
+                f"{money(self.monthly_budget)} monthly budget"
             )
         if self.unpriced:
             alerts.append(

@@ -59,6 +59,7 @@ from hybridctl.usage.events import (
     request_ok,
 )
 from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
+from hybridctl.usage.reader import available_reader
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
 CHUNK = 4 << 20
@@ -642,18 +643,6 @@ FAST_FIELDS = (
 # OpenTelemetry attributes, or another tool's record (formats.dialect_of).
 OTHER_RECORD_KEYS = ("attributes", *sorted(MARKER_KEYS), *CACHE_WRITE_NAMES, *ANTHROPIC_CACHE_NAMES)
 READERS = ("compiled", "msgspec")
-
-
-def available_reader() -> str:
-    """The fast reader reports use: the compiled one when it was built, unless
-    HYBRIDCTL_READER=msgspec asks for the other."""
-    if os.environ.get("HYBRIDCTL_READER") == "msgspec":
-        return "msgspec"
-    try:
-        from hybridctl.usage import _scanner  # noqa: F401
-    except ImportError:
-        return "msgspec"
-    return "compiled"
 
 
 class _ChunkReader(Protocol):

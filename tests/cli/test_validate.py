@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hybridctl.config.diagnostics import RULES
-from tests.helpers import ANSI_COLOUR, CONFIGS, RunFn
+from tests.helpers import ANSI_COLOUR, CONFIGS, Project, RunFn
 
 SEED_WARNING = "escalation-no-single-criterion"
 
@@ -243,7 +243,9 @@ def test_bad_settings_are_usage_errors(hybridctl: RunFn, tmp_path: Path, content
 def test_version_help_and_module_entry(hybridctl: RunFn) -> None:
     from hybridctl import __version__
 
-    assert hybridctl("--version").stdout.strip() == f"hybridctl {__version__}"
+    assert hybridctl("--version").stdout.strip() == f"hybridctl {__version__} (usage reader: compiled)"
+    chosen = hybridctl("--version", env={"HYBRIDCTL_READER": "msgspec"}).stdout.strip()
+    assert chosen == f"hybridctl {__version__} (usage reader: msgspec, as HYBRIDCTL_READER asks)"
     help_text = hybridctl("validate", "--help").stdout
     assert "Examples" in help_text and "--format" in help_text
     assert "Exit codes" in hybridctl("--help").stdout
@@ -273,3 +275,16 @@ def test_every_command_is_reachable_through_the_entry_point(capsys: pytest.Captu
             main([name, "--help"])
         assert done.value.code == 0
         assert f"Usage: hybridctl {name}" in capsys.readouterr().out
+
+
+def test_one_file_alone_is_ok_but_says_the_cross_file_rules_did_not_run(cli: RunFn, project: Project) -> None:
+    alone = cli("validate", "configs/model-config.json", "--format", "json", cwd=project.root)
+    text = cli("validate", "configs/modes.yml", cwd=project.root)
+    both = cli(
+        "validate", "configs/modes.yml", "configs/model-config.json", "--format", "json", cwd=project.root
+    )
+
+    assert alone.exit_code == text.exit_code == both.exit_code == 0
+    assert any("checked without its modes file" in note for note in alone.json()["notes"])
+    assert "checked without its model config; the rules across the two files" in text.stdout
+    assert both.json()["notes"] == []

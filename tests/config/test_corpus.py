@@ -14,6 +14,11 @@ from tests.helpers import CORPUS, REALWORLD, RunFn, snapshot
 NEGATIVE = sorted(p for p in (CORPUS / "negative").iterdir() if p.is_dir())
 POSITIVE = sorted((CORPUS / "positive").iterdir())
 REAL_FILES = sorted((REALWORLD / "roomodes").glob("*")) if (REALWORLD / "roomodes").is_dir() else []
+NEEDS_REAL_FILES = (
+    "needs Roo Code modes files written by other projects (.roomodes and custom_modes files from "
+    "public repositories, kept outside this repository as their licences differ): set "
+    f"HYBRIDCTL_REALWORLD_DIR to a directory holding them in roomodes/ (looked in {REALWORLD})"
+)
 
 
 def read_expect(case: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
@@ -79,7 +84,7 @@ BROKEN_REAL_FILES = {
 }
 
 
-@pytest.mark.skipif(not REAL_FILES, reason=f"no real-world files at {REALWORLD / 'roomodes'}")
+@pytest.mark.skipif(not REAL_FILES, reason=NEEDS_REAL_FILES)
 @pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
 def test_real_world_roo_code_file_validates_or_is_refused_where_roo_code_refuses_it(
     path: Path, cli: RunFn
@@ -102,7 +107,7 @@ def test_real_world_roo_code_file_validates_or_is_refused_where_roo_code_refuses
     assert {d["rule"] for d in report["diagnostics"]} <= {"deprecated-group"}
 
 
-@pytest.mark.skipif(not REAL_FILES, reason=f"no real-world files at {REALWORLD / 'roomodes'}")
+@pytest.mark.skipif(not REAL_FILES, reason=NEEDS_REAL_FILES)
 def test_real_world_files_are_recognised_as_modes_by_name(cli: RunFn) -> None:
     run = cli("validate", "--format", "json", *map(str, REAL_FILES))
 

@@ -169,3 +169,20 @@ def test_a_key_a_header_cannot_hold_is_named_never_shown(
     glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
     assert glm["status"] == "unauthorized" and "ZAI_API_KEY" in glm["why"] and "header" in glm["why"]
     assert "zai-key-Q7" not in run.stdout + run.stderr and zai.received == []
+
+
+def test_a_password_inside_a_base_url_is_never_shown(
+    cli: RunFn, project: Project, local_server: Start
+) -> None:
+    zai = local_server(JsonServer, lambda *request: (500, {"error": "down"}))
+    only_zai(project, zai.url.replace("http://", "http://svc:pw-Secret-99@") + "/v1")
+
+    run = cli("providers", "check", "--json", cwd=project.root, env=KEYS)
+    text = cli("providers", "check", cwd=project.root, env=KEYS)
+    validated = cli("validate", cwd=project.root)
+
+    glm = next(m for m in run.json()["models"] if m["model"] == "glm-4.5")
+    assert glm["why"] == f"HTTP 500 from {zai.url}/v1/models"
+    for said in (run, text, validated):
+        assert "pw-Secret-99" not in said.stdout + said.stderr and "svc:" not in said.stdout + said.stderr
+    assert validated.exit_code == 1 and "a URL with a password in it (not shown)" in validated.stdout

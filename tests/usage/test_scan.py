@@ -318,3 +318,17 @@ def test_progress_counts_bytes_of_the_file_on_disk_up_to_its_size(
     assert sum(reported) == path.stat().st_size  # as far as the bar's total, never past it
     if shape in ("gzip", "large plain") and reader == "compiled":
         assert len(reported) > 4  # it moves while reading, not only at the end
+
+
+def test_version_says_when_the_compiled_reader_was_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from hybridctl.usage.reader import reader_note
+
+    monkeypatch.delenv("HYBRIDCTL_READER", raising=False)
+    monkeypatch.setitem(sys.modules, "hybridctl.usage._scanner", None)  # as on a machine without a compiler
+
+    assert reader_note() == (
+        "usage reader: msgspec; the compiled one was not built (no C compiler at install), "
+        "so reports read big logs about 7x slower"
+    )
