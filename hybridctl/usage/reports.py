@@ -21,7 +21,8 @@ from hybridctl.usage.cube import (
     add_cell,
     cell_cost,
 )
-from hybridctl.usage.scan import ScanSpec, ScanStats, Source, available_reader
+from hybridctl.usage.reader import available_reader
+from hybridctl.usage.scan import ScanSpec, ScanStats, Source
 from hybridctl.usage.stats import Totals, same_workload_savings
 
 DIMENSION = {"day": 1, "role": 2, "model": 3, "provider": 4, "variant": 5, "escalated": 6}

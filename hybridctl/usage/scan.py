@@ -59,7 +59,9 @@ from hybridctl.usage.events import (
     request_ok,
 )
 from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
-from hybridctl.usage.reader import available_reader
+from hybridctl.usage.reader import (
+    available_reader as available_reader,  # re-exported: where readers are chosen
+)
 from hybridctl.usage.stats import LOG_GAMMA, MIN_LATENCY
 
 CHUNK = 4 << 20
