@@ -77,7 +77,7 @@ def check(state: RolloutState, action: Action, *, force: bool = False) -> None:
         why = " (a candidate is in flight: roll it back, or stage --force to replace it)"
         moves += ", stage --force"
     elif state.paused and action in (Action.PROMOTE, Action.PROMOTE_FULL, Action.CANARY_SET):
-        moves += " (resume hands the rollout back)"
+        why = "; resume hands it back"
     raise RefusedError(
         f"cannot {action.value}: the rollout is {describe(state)}{why}", hint=f"legal now: {moves}"
     )

@@ -196,7 +196,9 @@ def test_status_reports_health_models_gates_and_recommends_rollback(cli: RunFn, 
     assert "rollback recommended: error rate 10.0% > 5.0%" in failing.stdout
     assert "rollback recommended: availability 90.00% < 99.50%" in failing.stdout
     ops.rollback(project.workspace(), reason="x")
-    assert cli("status", cwd=project.root).exit_code == 1  # aborted
+    aborted = cli("status", cwd=project.root)
+    assert aborted.exit_code == 0  # serving stable, as recorded: the rollback is a fact, not a fault
+    assert aborted.stdout.startswith("rollout: aborted  healthy")
 
 
 def test_status_watch_refreshes(cli: RunFn, project: Project) -> None:

@@ -57,10 +57,6 @@ def test_rollback_is_legal_from_every_state() -> None:
 
 
 def test_the_refusal_says_why() -> None:
-    with pytest.raises(
-        RefusedError, match=r"cannot promote: the rollout is paused at canary 50% \(the rollout is paused\)"
-    ):
-        check(STATES["paused canary"], A.PROMOTE)
     with pytest.raises(RefusedError, match="a candidate is in flight"):
         check(STATES["canary"], A.STAGE)
 
@@ -69,5 +65,6 @@ def test_a_refusal_while_paused_says_paused_once_and_how_to_go_on() -> None:
     with pytest.raises(RefusedError) as refused:
         check(STATES["paused canary"], A.PROMOTE)
 
-    assert refused.value.message == "cannot promote: the rollout is paused at canary 50%"
-    assert refused.value.hint == "legal now: resume, rollback, disable, force (resume hands the rollout back)"
+    said = "cannot promote: the rollout is paused at canary 50%; resume hands it back"
+    assert refused.value.message == said
+    assert refused.value.hint == "legal now: resume, rollback, disable, force"

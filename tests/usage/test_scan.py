@@ -326,7 +326,11 @@ def test_version_says_when_the_compiled_reader_was_not_built(monkeypatch: pytest
     from hybridctl.usage.reader import reader_note
 
     monkeypatch.delenv("HYBRIDCTL_READER", raising=False)
-    monkeypatch.setitem(sys.modules, "hybridctl.usage._scanner", None)  # as on a machine without a compiler
+    import hybridctl.usage
+
+    # As on a machine without a compiler: the module cannot be imported.
+    monkeypatch.setitem(sys.modules, "hybridctl.usage._scanner", None)
+    monkeypatch.delattr(hybridctl.usage, "_scanner", raising=False)
 
     assert reader_note() == (
         "usage reader: msgspec; the compiled one was not built (no C compiler at install), "
