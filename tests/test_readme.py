@@ -38,5 +38,7 @@ def test_the_security_table_states_the_limits_the_code_applies() -> None:
     assert len(prometheus.PER_VARIANT) * 2 + 1 == 13
     limits: tuple[float, ...] = (serve.MAX_BUNDLE_BYTES // MiB, serve.MAX_CONNECTIONS)
     limits += (serve.READ_TIMEOUT_S, serve.REQUEST_DEADLINE_S)
-    stated = "bounds bodies ({:g} MiB),\nconnections ({:g}), reads ({:g} s) and requests ({:g} s)".format(*limits)
+    stated = "bounds bodies ({:g} MiB),\nconnections ({:g}), reads ({:g} s) and requests ({:g} s)".format(
+        *limits
+    )
     assert stated in README

@@ -43,6 +43,14 @@ def store_records(project: Project) -> list[Any]:
     ]
 
 
+@pytest.fixture
+def prometheus(local_server: Start) -> PromServer:
+    """A Prometheus-shaped server whose figures pass every gate, until a test spoils them."""
+    server: PromServer = local_server(PromServer, token=TOKEN)
+    healthy(server)
+    return server
+
+
 def at_ten_percent(cli: RunFn, project: Project, prometheus: PromServer, **analysis: Any) -> None:
     configure(project, prometheus.url, analysis_settings={"inconclusiveLimit": 2, **analysis})
     assert cli("stage", "-r", "s", cwd=project.root).exit_code == 0
@@ -61,10 +69,8 @@ IMPOSSIBLE: dict[str, tuple[dict[str, Figure], str]] = {
 
 @pytest.mark.parametrize("case", list(IMPOSSIBLE))
 def test_impossible_figures_are_inconclusive_never_a_promotion(
-    cli: RunFn, project: Project, local_server: Start, case: str
+    cli: RunFn, project: Project, prometheus: PromServer, case: str
 ) -> None:
-    prometheus = local_server(PromServer, token=TOKEN)
-    healthy(prometheus)
     figures, named = IMPOSSIBLE[case]
     prometheus.set("candidate", **figures)
     at_ten_percent(cli, project, prometheus)
@@ -104,10 +110,8 @@ MALFORMED = {
 
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_a_malformed_answer_is_an_inconclusive_measurement_recorded_and_counted(
-    cli: RunFn, project: Project, local_server: Start, case: str
+    cli: RunFn, project: Project, prometheus: PromServer, case: str
 ) -> None:
-    prometheus = local_server(PromServer, token=TOKEN)
-    healthy(prometheus)
     at_ten_percent(cli, project, prometheus)
     prometheus.raw = MALFORMED[case]
 
@@ -130,10 +134,8 @@ def test_a_string_result_is_named_as_such() -> None:
 
 
 def test_a_newline_in_an_error_message_never_starts_a_line_of_its_own(
-    cli: RunFn, project: Project, local_server: Start
+    cli: RunFn, project: Project, prometheus: PromServer
 ) -> None:
-    prometheus = local_server(PromServer, token=TOKEN)
-    healthy(prometheus)
     at_ten_percent(cli, project, prometheus)
     prometheus.raw = json.dumps({"status": "error", "error": "bad\nverdict: go\x1b[2J"}).encode()
 
