@@ -215,6 +215,19 @@ def _check_ignore(ignore: frozenset[str]) -> None:
         )
 
 
+def _alone(loaded: list[tuple[Kind, Document]]) -> list[str]:
+    """The note for a modes file or a model config checked without the other."""
+    alone = [(kind, document.display) for kind, document in loaded if kind in ("modes", "model-config")]
+    if not alone:
+        return []
+    other = "its model config" if alone[0][0] == "modes" else "its modes file"
+    return [
+        f"{', '.join(display for _, display in alone)}: checked without {other}; the rules across "
+        "the two files (roles and modes agree) did not run: validate the config directory, "
+        "or both files together"
+    ]
+
+
 def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
 
     files: list[CheckedFile] = []
@@ -246,14 +259,8 @@ def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
             loaded.append((kind, document))  # type: ignore[arg-type]
         kinds = [kind for kind, _ in loaded]
         pair = kinds.count("modes") == 1 and kinds.count("model-config") == 1
-        alone = [document.display for kind, document in loaded if kind in ("modes", "model-config")]
-        if alone and not pair:
-            notes.append(
-                f"{', '.join(alone)}: checked without "
-                + ("its model config" if kinds.count("modes") else "its modes file")
-                + "; the rules across the two files (roles and modes agree) did not run: "
-                "validate the config directory, or both files together"
-            )
+        if not pair:
+            notes.extend(_alone(loaded))
         together = ConfigSet()
         for kind, document in loaded:
             issues = load_schema(kind, request.schema_dir).validate(document.data, MAX_KEPT_FINDINGS)

@@ -59,6 +59,7 @@ from hybridctl.usage.events import (
     request_ok,
 )
 from hybridctl.usage.formats import DIALECTS, MARKER_KEYS, dialect_of, to_usage_events
+from hybridctl.usage.progress import file_progress
 from hybridctl.usage.reader import (
     available_reader as available_reader,  # re-exported: where readers are chosen
 )
@@ -214,35 +215,6 @@ def _open(source: Source) -> Reader:
     if raw.peek(2)[:2] == b"\x1f\x8b":
         return _Gzip(fileobj=raw)
     return raw
-
-
-def _ticker(
-    handle: Reader | io.BufferedIOBase, progress: Callable[[int], None] | None, since: int | None = None
-) -> Callable[[], None]:
-    """A call that reports how far into the *file* the handle has read since
-    the last call, starting ``since`` (default: where the handle is; a gzip
-    file from its start): compressed bytes for a gzip file, since the progress
-    bar's total is the files' sizes on disk. Nothing for a stream that cannot tell."""
-    gzipped = isinstance(handle, gzip.GzipFile)
-    raw: Any = handle.fileobj if isinstance(handle, gzip.GzipFile) else handle
-    if progress is None:
-        return lambda: None
-    try:
-        last = since if since is not None else 0 if gzipped else raw.tell()
-    except (OSError, AttributeError, ValueError):
-        return lambda: None
-
-    def tick() -> None:
-        nonlocal last
-        try:
-            now = raw.tell()
-        except (OSError, ValueError):  # closed or unseekable by now: nothing more to say
-            return
-        if now > last:
-            progress(now - last)
-            last = now
-
-    return tick
 
 
 def _report_damage(handle: Reader, source: Source, spec: ScanSpec, stats: ScanStats, lines: int) -> None:
@@ -467,7 +439,7 @@ def scan_general(
 ) -> tuple[Cube, ScanStats]:
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
-    tick = _ticker(handle, progress)
+    tick = file_progress(handle, progress)
     for number, record in _records(handle, container):
         stats.lines += 1
         _take(cells, record, number, source, spec, stats)
@@ -758,7 +730,7 @@ def _fast_chunks(
     cells: dict[CellKey, list[Any]] = {}
     stats = ScanStats()
     line_base = 0
-    tick = _ticker(handle, progress)
+    tick = file_progress(handle, progress)
     # One buffer, read into and reused: a fresh 4 MiB object per chunk costs page faults and copies.
     buffer = bytearray(CHUNK)
     kept = 0  # bytes at the start of the buffer: a line not yet whole
@@ -901,7 +873,7 @@ def scan_csv_fast(
     line_base = 1  # the header
     buffer = bytearray(CHUNK)
     kept = 0
-    tick = _ticker(handle, progress, since=0)  # the header, read already, is part of the file
+    tick = file_progress(handle, progress, since=0)  # the header, read already, is part of the file
     while True:
         if kept == len(buffer):
             if len(buffer) >= MAX_LINE:  # a row over the cap: the csv module says so
