@@ -221,41 +221,16 @@ def project_month_end(
     return month_to_date + per_hour * per_request * max(hours_left, 0.0)
 
 
-def evaluate(
-    stable: Figures,
-    candidate: Figures,
-    gates: Gates,
-    since: datetime | None,
-    *,
-    savings: float | None,
-    budget: BudgetProjection | None = None,
-    source: str = "usage",
-    problems: tuple[str, ...] = (),
-) -> GateReport:
-    impossible = [
-        f"{side} {what}"
-        for side, f in (("stable", stable), ("candidate", candidate))
-        for what in f.impossible()
-    ]
-    if impossible:
-        return _invalid(stable, candidate, gates, since, source, (*impossible, *problems), budget)
-    minimum = gates.min_requests
-    counts = [stable.requests, candidate.requests]
-    fewest = None if None in counts else min(c for c in counts if c is not None)
-    shown = [f"{c:,.0f}" if c is not None else "no data" for c in counts]
-    results = [
-        GateResult(
-            "sample size",
-            PASS if fewest is not None and fewest >= minimum else INCONCLUSIVE,
-            fewest,
-            float(minimum),
-            f"stable {shown[0]}, candidate {shown[1]}; {minimum} per variant needed",
-        )
-    ]
-    enough = results[0].status == PASS
+Check = tuple[str, float | None, float | None, Callable[[float, float], bool], str]
+
+
+def _checks(
+    stable: Figures, candidate: Figures, gates: Gates, savings: float | None, budget: BudgetProjection | None
+) -> list[Check]:
+    """Every gate after the sample size: name, observed, threshold, comparison, detail."""
     error_rate = candidate.error_rate
     delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
-    checks: list[tuple[str, float | None, float | None, Callable[[float, float], bool], str]] = [
+    checks: list[Check] = [
         ("error rate", error_rate, gates.max_error_rate, operator.le, "candidate errors / requests"),
         (
             "error rate vs stable",
@@ -295,10 +270,45 @@ def evaluate(
         )
         share = None if projected is None else projected / budget.monthly_budget
         checks.append(("monthly budget", share, gates.max_monthly_budget_share, operator.le, detail))
-    for name, observed, threshold, within, detail in checks:
+    return checks
+
+
+def evaluate(
+    stable: Figures,
+    candidate: Figures,
+    gates: Gates,
+    since: datetime | None,
+    *,
+    savings: float | None,
+    budget: BudgetProjection | None = None,
+    source: str = "usage",
+    problems: tuple[str, ...] = (),
+) -> GateReport:
+    """Every gate, candidate against stable. Figures that cannot be (a negative
+    cost, a non-finite count, more errors than requests) judge nothing: every
+    gate is inconclusive and the report names them first among its problems."""
+    sides = (("stable", stable), ("candidate", candidate))
+    impossible = tuple(f"{side} {what}" for side, figures in sides for what in figures.impossible())
+    minimum = gates.min_requests
+    counts = [stable.requests, candidate.requests]
+    fewest = None if None in counts else min(c for c in counts if c is not None)
+    shown = [f"{c:,.0f}" if c is not None else "no data" for c in counts]
+    enough = fewest is not None and fewest >= minimum and not impossible
+    results = [
+        GateResult(
+            "sample size",
+            PASS if enough else INCONCLUSIVE,
+            None if impossible else fewest,
+            float(minimum),
+            f"stable {shown[0]}, candidate {shown[1]}; {minimum} per variant needed",
+        )
+    ]
+    for name, observed, threshold, within, detail in _checks(stable, candidate, gates, savings, budget):
         if threshold is None:
             continue  # not configured: no gate
-        if not enough or observed is None:
+        if impossible:
+            results.append(GateResult(name, INCONCLUSIVE, None, threshold, "not judged: impossible figures"))
+        elif not enough or observed is None:
             results.append(GateResult(name, INCONCLUSIVE, observed, threshold, detail))
         else:
             results.append(
@@ -306,36 +316,8 @@ def evaluate(
             )
     statuses = {r.status for r in results}
     verdict = "no-go" if FAIL in statuses else "inconclusive" if INCONCLUSIVE in statuses else "go"
-    return GateReport(verdict, results, stable, candidate, since, source, problems, savings)
-
-
-def _invalid(
-    stable: Figures,
-    candidate: Figures,
-    gates: Gates,
-    since: datetime | None,
-    source: str,
-    problems: tuple[str, ...],
-    budget: BudgetProjection | None,
-) -> GateReport:
-    """A measurement whose figures cannot be: every gate inconclusive, the
-    reasons named, no figure judged (nor any rollback trigger)."""
-    named = [
-        ("sample size", float(gates.min_requests)),
-        ("error rate", gates.max_error_rate),
-        ("error rate vs stable", gates.max_error_rate_delta),
-        ("p95 latency", gates.max_p95_latency_s),
-        ("cost savings", gates.min_cost_savings),
-        ("escalation rate", gates.max_escalation_rate),
-    ]
-    if budget is not None and gates.max_monthly_budget_share is not None:
-        named.append(("monthly budget", gates.max_monthly_budget_share))
-    results = [
-        GateResult(name, INCONCLUSIVE, None, threshold, "not judged: the figures are impossible")
-        for name, threshold in named
-        if threshold is not None
-    ]
-    return GateReport("inconclusive", results, stable, candidate, since, source, problems, None)
+    savings = None if impossible else savings
+    return GateReport(verdict, results, stable, candidate, since, source, (*impossible, *problems), savings)
 
 
 def rollback_reasons(report: GateReport, triggers: RollbackTriggers) -> list[str]:
