@@ -73,17 +73,14 @@ def url_password(text: str) -> re.Match[str] | None:
     return _URL_PASSWORD.search(text) if "://" in text and "@" in text else None
 
 
-def _redact_userinfo(match: re.Match[str]) -> str:
-    return match.group(0) if match.group(2) == REDACTED else f"{match.group(1)}{REDACTED}@"
-
-
 def _redact_parameter(match: re.Match[str]) -> str:
     return match.group(0) if match.group(2).startswith("[redacted") else f"{match.group(1)}{REDACTED}"
 
 
 def _redact_urls(text: str) -> str:
     if "://" in text and "@" in text:
-        text = _URL_USERINFO.sub(_redact_userinfo, text)
+        # (REDACTED holds a space, which userinfo cannot: redacting twice changes nothing)
+        text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     if "=" in text and ("?" in text or "&" in text):
         text = _QUERY_CREDENTIAL.sub(_redact_parameter, text)
     return text
