@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 from hybridctl.errors import UsageError
-from hybridctl.text import MIN_SECRET_LENGTH, hold_secret
+from hybridctl.redaction import MIN_SECRET_LENGTH, hold_secret
 
 # RFC 9110 field values are visible ASCII and spaces; a token is one word of them.
 _HEADER_SAFE = frozenset(chr(code) for code in range(0x21, 0x7F))

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from functools import lru_cache
 from typing import Any
 
 from hybridctl.errors import UsageError
-from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret, redact_text
+from hybridctl.redaction import held_generation, hide_held, redact_text
+from hybridctl.secrets import ENV_REFERENCE, SECRET_KEY, find_secret
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder text on screen.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -37,73 +37,17 @@ def printable(text: str, *, keep_lines: bool = False) -> str:
     return text if keep_lines else _LINE_BREAK.sub(_escape, text)
 
 
-# Secrets hybridctl itself holds (a target's token, read from the environment):
-# whatever they look like, no message may contain them.
-_HELD: set[str] = set()
-# Shorter values are refused as tokens (credentials.py): held, they would hide
-# ordinary words ("the") in every message.
-MIN_SECRET_LENGTH = 8
-
-
-def hold_secret(value: str) -> str:
-    """Remember a secret this process holds, so that every message hides it; returns it."""
-    if len(value) >= MIN_SECRET_LENGTH and value not in _HELD:
-        _HELD.add(value)
-        _clean_short.cache_clear()
-    return value
-
-
-def forget_held_secrets() -> None:
-    """Start over with no secret held: for a process that runs several commands
-    in turn (Typer's test runner does), as each command's own process would."""
-    _HELD.clear()
-    _clean_short.cache_clear()
-
-
-@lru_cache(maxsize=64)
-def _as_a_word(value: str) -> re.Pattern[str]:
-    """A held value made only of letters is replaced where it stands as a word
-    of its own, never inside a longer one (held, "password" must not turn the
-    "passwords" of a message into "[redacted secret]s"). Any other value is
-    replaced wherever it is."""
-    return re.compile(rf"(?<![A-Za-z]){re.escape(value)}(?![A-Za-z])")
-
-
-def hide_held(text: str) -> str:
-    for value in _HELD:
-        if value in text:
-            if value.isalpha():
-                text = _as_a_word(value).sub("[redacted secret]", text)
-            else:
-                text = text.replace(value, "[redacted secret]")
-    return text
-
-
 def clean(text: str, *, keep_lines: bool = False) -> str:
     """Free text for a message: secrets redacted, then control characters escaped."""
     if len(text) < 256:  # file names and JSON paths repeat across thousands of findings
-        return _clean_short(text, keep_lines)
+        return _clean_short(text, keep_lines, held_generation())
     return printable(redact_text(hide_held(text)), keep_lines=keep_lines)
 
 
 @lru_cache(maxsize=4096)
-def _clean_short(text: str, keep_lines: bool) -> str:
+def _clean_short(text: str, keep_lines: bool, generation: int) -> str:
+    """``generation``: a secret held since a text was cleaned must hide in it too."""
     return printable(redact_text(hide_held(text)), keep_lines=keep_lines)
-
-
-def scrubbed(value: Any) -> Any:
-    """A copy of a JSON-like value fit to be stored for ever: every string with
-    held secrets, secret-looking runs and URL credentials redacted, and every
-    non-finite number (NaN, Infinity: not JSON) as null."""
-    if isinstance(value, str):
-        return redact_text(hide_held(value))
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {scrubbed(k) if isinstance(k, str) else k: scrubbed(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [scrubbed(item) for item in value]
-    return value
 
 
 def secret_label(text: str) -> str | None:

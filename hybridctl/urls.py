@@ -14,8 +14,8 @@ import re
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from hybridctl.errors import UsageError
-from hybridctl.secrets import REDACTED
-from hybridctl.text import hold_secret, show_name
+from hybridctl.redaction import REDACTED, hold_secret
+from hybridctl.text import show_name
 
 # Query parameters that carry a credential (AWS, Google and Azure signed URLs,
 # webhook and API keys).

@@ -29,7 +29,7 @@ from tests.helpers import (
 def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:
     """cli(*args, cwd=..., env=...) runs hybridctl in-process with Typer's runner."""
     from hybridctl.cli.main import app
-    from hybridctl.text import forget_held_secrets
+    from hybridctl.redaction import forget_held_secrets
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
         for key in [k for k in os.environ if k.startswith(OUR_ENV)]:

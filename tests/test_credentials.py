@@ -7,7 +7,8 @@ import pytest
 
 from hybridctl.credentials import token_from
 from hybridctl.errors import UsageError
-from hybridctl.text import clean, forget_held_secrets
+from hybridctl.redaction import forget_held_secrets
+from hybridctl.text import clean
 
 
 @pytest.fixture(autouse=True)

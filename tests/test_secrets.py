@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridctl.secrets import REDACTED, redact_text
+from hybridctl.redaction import REDACTED, redact_text
 
 KEY = "sk-live-" + "7" * 24
 

@@ -6,15 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hybridctl.errors import UsageError
-from hybridctl.text import (
-    checked_reason,
-    clean,
-    did_you_mean,
-    forget_held_secrets,
-    hold_secret,
-    printable,
-    show_value,
-)
+from hybridctl.redaction import forget_held_secrets, hold_secret
+from hybridctl.text import checked_reason, clean, did_you_mean, printable, show_value
 
 KEY = "sk-ant-api03-" + "Zq7_" * 10
 

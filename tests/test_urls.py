@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hybridctl.errors import UsageError
-from hybridctl.secrets import redact_text
-from hybridctl.text import clean, forget_held_secrets
+from hybridctl.redaction import forget_held_secrets, redact_text
+from hybridctl.text import clean
 from hybridctl.urls import git_remote, hold_url_secrets, http_url, shown_url
 
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from hybridctl.config.document import format_path
 from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
-from hybridctl.secrets import redact, redact_text
+from hybridctl.redaction import redact, redact_text
 
 FileSet = Mapping[str, bytes]  # config file name -> bytes
 

@@ -72,8 +72,7 @@ def console(*, stderr: bool = False) -> Console:
 def write(text: str) -> None:
     """Machine output (JSON, CSV, Markdown, annotations): secrets redacted, the
     format's own escaping left to the caller."""
-    from hybridctl.secrets import redact_text
-    from hybridctl.text import hide_held
+    from hybridctl.redaction import hide_held, redact_text
 
     text = redact_text(hide_held(text))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

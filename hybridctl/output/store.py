@@ -95,7 +95,7 @@ def render_backup_show(result: BackupShow, as_json: bool, file_name: str | None)
                 f"backup {result.record.revision} has no file {file_name}",
                 hint="it has: " + ", ".join(result.files),
             )
-        from hybridctl.secrets import redact_text
+        from hybridctl.redaction import redact_text
 
         # The file as stored, except a secret a "saved before rollback" backup may hold.
         sys.stdout.write(redact_text(result.files[file_name].decode("utf-8", errors="replace")))

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from hybridctl.redaction import hold_secret
 from hybridctl.remote.http import Caller, Policy, fan_out, token_from
-from hybridctl.text import hold_secret
 from hybridctl.urls import http_url
 
 

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from hybridctl.credentials import token_problem
+from hybridctl.redaction import hold_secret
 from hybridctl.remote.http import Answer, Caller, Policy, fan_out
-from hybridctl.text import hold_secret
 from hybridctl.urls import hold_url_secrets, shown_url
 
 OK, MISSING, UNREACHABLE, UNAUTHORIZED = "ok", "missing", "unreachable", "unauthorized"

@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from hybridctl.text import scrubbed
+from hybridctl.redaction import scrubbed
 from hybridctl.times import format_utc, parse_utc
 
 RECORD_PREFIX = "hybridctl-record: "
