@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from hybridctl.store.workspace import Workspace
+from hybridctl.app.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"
@@ -52,7 +52,7 @@ class Project:
     and a real git store holding backup 1."""
 
     def __init__(self, root: Path) -> None:
-        from hybridctl.scaffold import init_project
+        from hybridctl.app.scaffold import init_project
 
         self.root = root
         self.configs = root / "configs"
@@ -121,7 +121,7 @@ def write_usage(path: Path, *groups: list[dict[str, Any]]) -> Path:
 def simulated_events(count: int, *, seed: int = 7, start: datetime | None = None) -> list[dict[str, Any]]:
     """Events from the simulator, routed through a bundle of the default configs
     with a candidate (the critic on Flash Lite) at 30%."""
-    from hybridctl.usage.simulate import Workload, simulate
+    from hybridctl.app.simulate import Workload, simulate
 
     stable = json.loads((CONFIGS / "model-config.json").read_text())
     candidate = json.loads(json.dumps(stable))

@@ -19,7 +19,9 @@ def test_the_bundle_format_version_is_the_one_rendered() -> None:
 def test_the_security_table_states_the_limits_the_code_applies() -> None:
     import inspect
 
-    from hybridctl.remote import http, prometheus, providers, serve
+    from hybridctl.analysis.providers import prometheus
+    from hybridctl.remote import http, serve
+    from hybridctl.remote import models as providers
 
     listing = inspect.signature(providers.check).parameters["policy"].default
     rows = {

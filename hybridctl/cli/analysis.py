@@ -52,9 +52,9 @@ def reconcile(
     Exit 0 when nothing needs a person (waited, promoted, completed); 1 when it rolled back,
     paused, or finds the rollout paused or the kill switch on; 4 when a push failed.
     """
+    from hybridctl.app.delivery import deliver
+    from hybridctl.app.reconcile import reconcile as run
     from hybridctl.output.analysis import render_reconcile
-    from hybridctl.rollout.analysis import reconcile as run
-    from hybridctl.rollout.deliver import deliver
 
     space = workspace(config_dir, store, lock_timeout)
     result = run(space, interval_s=interval)
@@ -85,8 +85,8 @@ def run(
     Exit 0 completed; 1 rolled back; 3 nothing in flight; 4 a push failed; 5 paused or held
     for a person; 6 timed out (the rollout is still in flight).
     """
+    from hybridctl.app.reconcile import run as run_rollout
     from hybridctl.output.analysis import RunView, render_run_end
-    from hybridctl.rollout.analysis import run as run_rollout
 
     space = workspace(config_dir, store, lock_timeout)
     view = RunView(as_json)
@@ -116,8 +116,8 @@ def providers_check(
 
     Exit 1 when a model in use is missing, or its provider is unreachable or refuses the key.
     """
+    from hybridctl.app.catalog import check_providers
     from hybridctl.output.analysis import render_providers
-    from hybridctl.rollout.providers import check_providers
 
     report = check_providers(workspace(config_dir, None, None), offline=offline)
     render_providers(report, as_json)

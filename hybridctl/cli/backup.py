@@ -88,9 +88,10 @@ def prune(
     Never drops the backup that is stable in a rollout, or the one matching the working configs.
     """
     from hybridctl.output.store import render_prune
+    from hybridctl.rollout.state import stable_digest
     from hybridctl.store.backup import prune_backups
 
-    result = prune_backups(
-        workspace(config_dir, store, lock_timeout), keep_days=keep_days, keep_last=keep_last, dry_run=dry_run
-    )
+    space = workspace(config_dir, store, lock_timeout)
+    stable = {"stable in the rollout": stable_digest(space.config_dir)}
+    result = prune_backups(space, keep_days=keep_days, keep_last=keep_last, dry_run=dry_run, keep=stable)
     render_prune(result, as_json)

@@ -143,8 +143,8 @@ def backtest(
 
     Exit 1 when the escalation rate would break escalation.maxRate.
     """
+    from hybridctl.app.settings import load_settings
     from hybridctl.output.escalation import render_backtest
-    from hybridctl.settings import load_settings
     from hybridctl.usage.backtest import backtest as replay
     from hybridctl.usage.prices import load_priced_strategy
     from hybridctl.usage.scan import ScanSpec, resolve_sources

@@ -65,8 +65,8 @@ def diff(
     store: StorePath = None,
 ) -> None:
     """What changed between two snapshots, role by role and price by price."""
+    from hybridctl.app.diff import diff as run_diff
     from hybridctl.output.store import render_diff
-    from hybridctl.store.history import diff as run_diff
 
     report = run_diff(workspace(config_dir, store, None), before, after, usage_paths=usage or (), raw=raw)
     render_diff(report, output_format.value)

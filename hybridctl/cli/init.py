@@ -41,9 +41,9 @@ def init(
 
     Refuses to overwrite anything that exists.
     """
+    from hybridctl.app.scaffold import init_project, init_store
+    from hybridctl.app.settings import load_settings
     from hybridctl.output.store import render_init
-    from hybridctl.scaffold import init_project, init_store
-    from hybridctl.settings import load_settings
 
     if store_remote is not None:
         from hybridctl.urls import git_remote

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hybridctl.store.workspace import Workspace
+    from hybridctl.app.workspace import Workspace
 
 ConfigDir = Annotated[
     Path | None,
@@ -64,8 +64,8 @@ def comma_list(*texts: str | None) -> list[str]:
 
 
 def workspace(config_dir: Path | None, store: Path | None, lock_timeout: float | None) -> Workspace:
-    from hybridctl.settings import load_settings
-    from hybridctl.store.workspace import Workspace
+    from hybridctl.app.settings import load_settings
+    from hybridctl.app.workspace import Workspace
 
     return Workspace.from_settings(
         load_settings(), config_dir=config_dir, store=store, lock_timeout=lock_timeout
@@ -73,7 +73,7 @@ def workspace(config_dir: Path | None, store: Path | None, lock_timeout: float |
 
 
 def ignored_rules() -> frozenset[str]:
-    from hybridctl.settings import load_settings
+    from hybridctl.app.settings import load_settings
 
     return frozenset(load_settings().ignore)
 

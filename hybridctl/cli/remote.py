@@ -50,9 +50,9 @@ def push(
 
     Exit 0 when every target serves it; 4 when any failed or serves another bundle.
     """
+    from hybridctl.app.delivery import push as run
     from hybridctl.errors import UsageError
     from hybridctl.output.rollout import render_push
-    from hybridctl.rollout.deliver import push as run
 
     space = workspace(config_dir, store, None)
     if not (target or space.remote.targets):

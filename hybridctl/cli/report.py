@@ -12,7 +12,7 @@ import typer
 from hybridctl.cli.options import ConfigDir, Json, StorePath, comma_list, output_path
 
 if TYPE_CHECKING:
-    from hybridctl.settings import Settings
+    from hybridctl.app.settings import Settings
     from hybridctl.usage.prices import PricedStrategy
     from hybridctl.usage.reports import UsageData, Window
 
@@ -121,8 +121,8 @@ def _format(chosen: ReportFormat, as_json: bool, as_csv: bool, as_markdown: bool
 
 def _context(config_dir: Path | None) -> tuple[PricedStrategy, Settings]:
     """The priced strategy of the config directory, and the settings."""
-    from hybridctl.settings import load_settings
-    from hybridctl.store.workspace import Workspace
+    from hybridctl.app.settings import load_settings
+    from hybridctl.app.workspace import Workspace
     from hybridctl.usage.prices import load_priced_strategy
 
     settings = load_settings()
@@ -292,9 +292,9 @@ def rollout(
 ) -> None:
     """The latest rollout for stakeholders: its timeline, the gates at each step,
     and cost and quality per step and variant."""
+    from hybridctl.app.rollout_report import boundaries_of, rollout_report, rollout_transitions
+    from hybridctl.app.workspace import Workspace
     from hybridctl.output.reports import render_rollout_report
-    from hybridctl.rollout.report import boundaries_of, rollout_report, rollout_transitions
-    from hybridctl.store.workspace import Workspace
     from hybridctl.usage.reports import Window
 
     priced, settings = _context(config_dir)
@@ -334,8 +334,8 @@ def prices_import(
 ) -> None:
     """Read LiteLLM's price map into the price overrides file, per million tokens,
     flagging entries that look priced per million by mistake."""
+    from hybridctl.app.workspace import Workspace
     from hybridctl.output.reports import render_prices_import
-    from hybridctl.store.workspace import Workspace
     from hybridctl.times import utc_now
     from hybridctl.usage.litellm import import_into
     from hybridctl.usage.prices import OVERRIDES_FILE

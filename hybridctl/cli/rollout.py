@@ -94,15 +94,15 @@ OTHER_EXAMPLES = """\
 
 
 if TYPE_CHECKING:
+    from hybridctl.app.workspace import Workspace
     from hybridctl.rollout.ops import TransitionResult
-    from hybridctl.store.workspace import Workspace
 
 
 def _finish(space: Workspace, result: TransitionResult, as_json: bool, no_push: bool) -> None:
     """Render a transition, deliver it to the targets and hooks, and exit 4 when
     a target did not take it (the transition stays recorded)."""
+    from hybridctl.app.delivery import deliver
     from hybridctl.output.rollout import render_transition
-    from hybridctl.rollout.deliver import deliver
 
     needs_delivery = (space.remote.targets and not no_push) or space.remote.notify
     delivery = deliver(space, result, send=not no_push) if needs_delivery else None
@@ -274,8 +274,8 @@ def status(
     is recommended, the config directory drifted from what is served, or (--remote) a target serves
     another bundle or none.
     """
+    from hybridctl.app.status import status as run
     from hybridctl.output.rollout import render_status, watch_status
-    from hybridctl.rollout.status import status as run
 
     space = workspace(config_dir, store, None)
     if watch:
@@ -300,8 +300,8 @@ rollout_app.command("run", epilog=analysis_cmd.RUN_EXAMPLES)(analysis_cmd.run)
 @rollout_app.command("plan", epilog=OTHER_EXAMPLES)
 def rollout_plan(config_dir: ConfigDir = None, store: StorePath = None, as_json: Json = False) -> None:
     """The plan's steps and the earliest time each next step is allowed (its minimum soak time)."""
+    from hybridctl.app.status import plan
     from hybridctl.output.rollout import render_plan
-    from hybridctl.rollout.status import plan
 
     render_plan(plan(workspace(config_dir, store, None)), as_json)
 
@@ -365,7 +365,9 @@ def gate_check(
 
     space = workspace(config_dir, store, None)
     opened = space.open_store()
-    report = gate_report(opened, load_state(opened), tuple(usage or ()), workspace=space)
+    report = gate_report(
+        opened, load_state(opened), tuple(usage or ()), setup=space, measuring=space.measuring
+    )
     render_gates(report, as_json)
     from hybridctl.errors import ExitCode
 

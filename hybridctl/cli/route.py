@@ -72,7 +72,7 @@ def explain(
     from hybridctl.cli.escalation import task_context
     from hybridctl.errors import UsageError
     from hybridctl.output.route import render_explanation
-    from hybridctl.rollout.explain import explain_route
+    from hybridctl.routing.explain import explain_route
 
     data = _bundle(bundle, config_dir, store)
     task = task_context(context) if context is not None else None
@@ -103,6 +103,6 @@ def simulate(
     against observed, and that everyone inside the canary stays inside at every
     higher weight."""
     from hybridctl.output.route import render_simulation
-    from hybridctl.rollout.explain import simulate_routes
+    from hybridctl.routing.explain import simulate_routes
 
     render_simulation(simulate_routes(_bundle(bundle, config_dir, store), users), as_json)

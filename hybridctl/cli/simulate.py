@@ -46,11 +46,11 @@ def simulate(
     import sys
     from datetime import timedelta
 
+    from hybridctl.app.simulate import Workload, write_events, write_events_file
+    from hybridctl.app.simulate import simulate as run
     from hybridctl.errors import UsageError
     from hybridctl.rollout.bundle import render_bundle
     from hybridctl.times import parse_user_time, utc_now
-    from hybridctl.usage.simulate import Workload, write_events, write_events_file
-    from hybridctl.usage.simulate import simulate as run
 
     when = utc_now() if start is None else parse_user_time(start)
     if when is None:

@@ -78,10 +78,10 @@ def validate(
     across both files (models, fallbacks, escalation, secrets, instruction drift).
     Exit 0 when valid, 1 when not (warnings too with --strict), 2 on a usage error.
     """
+    from hybridctl.app.settings import load_settings
     from hybridctl.config.validate import ValidateRequest
     from hybridctl.config.validate import validate as run_validate
     from hybridctl.output.validate import render_rules, render_validation
-    from hybridctl.settings import load_settings
 
     fmt = (
         output_format

@@ -95,8 +95,8 @@ def write_json(data: Mapping[str, object] | Sequence[object]) -> None:
 
 
 def render_error(error: HybridctlError) -> None:
+    from hybridctl.analysis.gates import GatesFailed, GatesInconclusive
     from hybridctl.config.validate import InvalidConfig
-    from hybridctl.rollout.gates import GatesFailed, GatesInconclusive
 
     if isinstance(error, InvalidConfig):
         from hybridctl.output.validate import validation_text

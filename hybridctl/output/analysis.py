@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.live import Live
 
-    from hybridctl.remote.providers import ProvidersReport
-    from hybridctl.rollout.analysis import ReconcileResult, RunResult, RunStep
-    from hybridctl.rollout.deliver import Delivery
+    from hybridctl.app.delivery import Delivery
+    from hybridctl.app.reconcile import ReconcileResult, RunResult, RunStep
+    from hybridctl.remote.models import ProvidersReport
 
 _OUTCOME_STYLE = {
     "waited": "dim",

@@ -14,8 +14,8 @@ from hybridctl.output import HasDict, console, print_table, say, table, write, w
 from hybridctl.text import money
 
 if TYPE_CHECKING:
+    from hybridctl.app.rollout_report import RolloutReport
     from hybridctl.config.catalog import PriceRow
-    from hybridctl.rollout.report import RolloutReport
     from hybridctl.usage.costcheck import CostCheck
     from hybridctl.usage.litellm import ImportResult
     from hybridctl.usage.reports import BudgetReport, Row, SavingsReport, UsageData, UsageReport

@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from hybridctl.analysis.gates import GateReport
+    from hybridctl.app.delivery import Delivery
+    from hybridctl.app.status import PlanResult, RoleModels, StatusResult
     from hybridctl.remote.push import PushReport
-    from hybridctl.rollout.deliver import Delivery
-    from hybridctl.rollout.gates import GateReport
     from hybridctl.rollout.ops import TransitionResult
-    from hybridctl.rollout.status import PlanResult, RoleModels, StatusResult
 
 # -- rollout ---------------------------------------------------------------------------
 
@@ -181,7 +181,7 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
     from rich.text import Text
 
     from hybridctl.rollout.machine import describe
-    from hybridctl.store.state import Stage
+    from hybridctl.rollout.state import Stage
 
     out = out or console()
     state = result.state

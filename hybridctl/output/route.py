@@ -8,7 +8,7 @@ from hybridctl.output import console, print_table, safe_text, say, table, write_
 from hybridctl.text import clean
 
 if TYPE_CHECKING:
-    from hybridctl.rollout.explain import RouteExplanation, RouteSimulation
+    from hybridctl.routing.explain import RouteExplanation, RouteSimulation
     from hybridctl.routing.litellm import LiteLLMConfig
 
 

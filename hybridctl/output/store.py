@@ -6,13 +6,13 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from hybridctl.app.diff import DiffReport
 from hybridctl.output import console, print_table, render_json_or, say, short, table, when, write, write_json
-from hybridctl.store.history import DiffReport
 from hybridctl.text import money
 from hybridctl.urls import shown_url
 
 if TYPE_CHECKING:
-    from hybridctl.scaffold import InitResult
+    from hybridctl.app.scaffold import InitResult
     from hybridctl.store.backup import BackupList, BackupResult, BackupShow, PruneResult
     from hybridctl.store.history import HistoryResult
     from hybridctl.store.restore import RestoreResult

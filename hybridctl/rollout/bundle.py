@@ -9,15 +9,15 @@ from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.contract import bundle_digest
 from hybridctl.rollout.ops import load_state
+from hybridctl.rollout.state import Snapshot, Stage
 from hybridctl.routing import buckets
-from hybridctl.store.state import Snapshot, Stage
-from hybridctl.store.workspace import Workspace
+from hybridctl.store.setup import Setup
 from hybridctl.times import format_utc, utc_now
 
 BUNDLE_VERSION = 3  # 2: digest, enabled, forced; 3: bucketing.hash murmur3, bucketing.bucket
 
 
-def render_bundle(workspace: Workspace, now: datetime | None = None) -> dict[str, Any]:
+def render_bundle(workspace: Setup, now: datetime | None = None) -> dict[str, Any]:
 
     store = workspace.open_store()
     state = load_state(store)

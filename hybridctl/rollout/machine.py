@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import Enum
 
 from hybridctl.errors import RefusedError
-from hybridctl.store.state import RolloutState, Stage
+from hybridctl.rollout.state import RolloutState, Stage
 
 
 class Action(str, Enum):

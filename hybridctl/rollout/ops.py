@@ -14,23 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl import fsutil
+from hybridctl.analysis.gates import GateReport, GatesFailed, GatesInconclusive
+from hybridctl.analysis.source import NO_USAGE_HINT, Measuring
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.config.validate import InvalidConfig, validate_snapshot
 from hybridctl.errors import RefusedError, UsageError
-from hybridctl.rollout.gates import GateReport, GatesFailed, GatesInconclusive
 from hybridctl.rollout.machine import Action, check, describe
-from hybridctl.rollout.sides import (
-    FULL,
-    NO_USAGE_HINT,
-    has_source,
-    next_weight,
-    rollout_sides,
-    strategy_of,
-    trusted,
-)
-from hybridctl.routing.buckets import NEW_ROLLOUTS as BUCKETING
-from hybridctl.store.records import Record, digest_files
-from hybridctl.store.state import (
+from hybridctl.rollout.revisions import FULL, next_weight, step_of, strategy_of, trusted, variants_of
+from hybridctl.rollout.state import (
     STATE_FILE,
     CanaryStep,
     LastAction,
@@ -39,7 +30,9 @@ from hybridctl.store.state import (
     Stage,
     StepAnalysis,
 )
-from hybridctl.store.workspace import Workspace, settle_races
+from hybridctl.routing.buckets import NEW_ROLLOUTS as BUCKETING
+from hybridctl.store.records import Record, digest_files
+from hybridctl.store.setup import Setup, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, utc_now
 
@@ -88,7 +81,7 @@ def load_state(store: Store) -> RolloutState:
     return state
 
 
-def _working(workspace: Workspace) -> dict[str, bytes]:
+def _working(workspace: Setup) -> dict[str, bytes]:
     try:
         return workspace.read_configs()
     except UsageError:  # missing files must not stop a rollback
@@ -100,7 +93,7 @@ def _snapshot_files(store: Store, snapshot: Snapshot) -> dict[str, bytes]:
 
 
 def _validate(
-    workspace: Workspace, files: dict[str, bytes], label: str, *, force: bool, forced: list[str]
+    workspace: Setup, files: dict[str, bytes], label: str, *, force: bool, forced: list[str]
 ) -> dict[str, Any]:
     """Validate what is about to be served; refuse errors (exit 1) unless forced."""
     result = validate_snapshot(files, label, schema_dir=workspace.schema_dir)
@@ -114,9 +107,7 @@ def _validate(
 class Transition:
     """One transition in progress, under the lock."""
 
-    def __init__(
-        self, workspace: Workspace, store: Store, action: Action, reason: str, now: datetime
-    ) -> None:
+    def __init__(self, workspace: Setup, store: Store, action: Action, reason: str, now: datetime) -> None:
         self.workspace = workspace
         self.store = store
         self.action = action
@@ -126,6 +117,7 @@ class Transition:
         self.before = load_state(store)
         self.forced: list[str] = []
         self.details: dict[str, Any] = {}  # added to the record (reconcile: the measurement behind it)
+        self.measuring = Measuring()  # where gates read figures, for a transition that judges them
 
     def commit(
         self,
@@ -236,15 +228,16 @@ def gate_report(
     state: RolloutState,
     usage: Sequence[Path],
     *,
-    workspace: Workspace,
+    setup: Setup,
+    measuring: Measuring,
     now: datetime | None = None,
 ) -> GateReport:
     """Gates on the current step, candidate against stable: on ``usage`` when
     given, else on the metrics provider or the usage files in settings."""
-    from hybridctl.rollout.measure import measure  # usage logs and metrics: only a promotion judges
+    from hybridctl.analysis.measure import measure  # usage logs and metrics: only a promotion judges
 
-    sides = rollout_sides(store, state, workspace)
-    return measure(workspace, state, sides, now or utc_now(), usage).report
+    variants = variants_of(store, state, setup)
+    return measure(measuring, step_of(state), variants, now or utc_now(), usage).report
 
 
 def soak_until(state: RolloutState) -> datetime | None:
@@ -272,7 +265,7 @@ def _guard_increase(txn: Transition, usage: Sequence[Path], force: bool) -> Gate
                 hint="wait (hybridctl rollout plan shows when), or --force --reason '...'",
             )
         txn.forced.append(f"soak time (until {until:%Y-%m-%d %H:%M} UTC)")
-    if not has_source(txn.workspace, usage):
+    if not txn.measuring.can_measure(usage):
         if not force:
             raise UsageError(
                 "no usage input was given, so the gates cannot judge the candidate",
@@ -280,7 +273,7 @@ def _guard_increase(txn: Transition, usage: Sequence[Path], force: bool) -> Gate
             )
         txn.forced.append("gates (no usage input)")
         return None
-    report = gate_report(txn.store, state, usage, workspace=txn.workspace, now=txn.now)
+    report = gate_report(txn.store, state, usage, setup=txn.workspace, measuring=txn.measuring, now=txn.now)
     if report.verdict != "go":
         if not force:
             refused = GatesFailed if report.verdict == "no-go" else GatesInconclusive
@@ -318,7 +311,7 @@ def _candidate_files(txn: Transition) -> tuple[dict[str, bytes], dict[str, Any]]
 
 
 def stage(
-    workspace: Workspace, *, reason: str, force: bool = False, now: datetime | None = None
+    workspace: Setup, *, reason: str, force: bool = False, now: datetime | None = None
 ) -> TransitionResult:
     with workspace.mutation("stage") as store:
         txn = Transition(workspace, store, Action.STAGE, reason, now or utc_now())
@@ -373,17 +366,19 @@ def _completed(state: RolloutState) -> RolloutState:
 
 
 def promote(
-    workspace: Workspace,
+    workspace: Setup,
     *,
     full: bool = False,
     force: bool = False,
     reason: str | None = None,
     usage: Sequence[Path] = (),
+    measuring: Measuring = Measuring(),
     now: datetime | None = None,
 ) -> TransitionResult:
     action = Action.PROMOTE_FULL if full else Action.PROMOTE
     with workspace.mutation(action.value) as store:
         txn = Transition(workspace, store, action, "promote" if reason is None else reason, now or utc_now())
+        txn.measuring = measuring
         return promote_in(txn, full=full, force=force, usage=usage, named=reason is not None)
 
 
@@ -424,12 +419,13 @@ def promote_in(
 
 
 def canary_set(
-    workspace: Workspace,
+    workspace: Setup,
     weight: int,
     *,
     reason: str,
     force: bool = False,
     usage: Sequence[Path] = (),
+    measuring: Measuring = Measuring(),
     now: datetime | None = None,
 ) -> TransitionResult:
     if not 1 <= weight <= 99:
@@ -439,6 +435,7 @@ def canary_set(
         )
     with workspace.mutation("canary set") as store:
         txn = Transition(workspace, store, Action.CANARY_SET, reason, now or utc_now())
+        txn.measuring = measuring
         state = txn.before
         check(state, Action.CANARY_SET)
         assert state.candidate is not None
@@ -462,7 +459,7 @@ def canary_set(
 
 
 def set_paused(
-    workspace: Workspace, paused: bool, *, reason: str | None = None, now: datetime | None = None
+    workspace: Setup, paused: bool, *, reason: str | None = None, now: datetime | None = None
 ) -> TransitionResult:
     action = Action.PAUSE if paused else Action.RESUME
     with workspace.mutation(action.value) as store:
@@ -484,9 +481,7 @@ def set_paused_in(txn: Transition, paused: bool, analysis: StepAnalysis | None =
     )
 
 
-def retry(
-    workspace: Workspace, *, reason: str | None = None, now: datetime | None = None
-) -> TransitionResult:
+def retry(workspace: Setup, *, reason: str | None = None, now: datetime | None = None) -> TransitionResult:
     with workspace.mutation("retry") as store:
         txn = Transition(
             workspace, store, Action.RETRY, "retry" if reason is None else reason, now or utc_now()
@@ -532,7 +527,7 @@ def _previous_stables(store: Store, state: RolloutState) -> tuple[Snapshot, ...]
 
 
 def _partial_candidate(
-    workspace: Workspace, store: Store, state: RolloutState, roles: list[str]
+    workspace: Setup, store: Store, state: RolloutState, roles: list[str]
 ) -> dict[str, bytes]:
     """The candidate's configs with the given roles' models taken back from stable."""
     assert state.stable is not None and state.candidate is not None
@@ -606,7 +601,7 @@ def _repair_after_rollback(txn: Transition, done: str) -> TransitionResult:
 
 
 def rollback(
-    workspace: Workspace,
+    workspace: Setup,
     *,
     reason: str,
     to_revision: int | None = None,
@@ -724,7 +719,7 @@ def rollback_in(
 
 
 def set_enabled(
-    workspace: Workspace, enabled: bool, *, reason: str, now: datetime | None = None
+    workspace: Setup, enabled: bool, *, reason: str, now: datetime | None = None
 ) -> TransitionResult:
     """The kill switch: disabled, everyone goes to stable at once and the rollout
     keeps its position, frozen; enabled, it serves the weight it had."""
@@ -746,7 +741,7 @@ def set_enabled(
 
 
 def force(
-    workspace: Workspace,
+    workspace: Setup,
     model: str | None,
     *,
     reason: str,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from hybridctl.config.validate import InvalidConfig, display_path, validate_snapshot
 from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
-from hybridctl.store.state import stable_digest
-from hybridctl.store.workspace import Workspace, settle_races
+from hybridctl.store.setup import Setup, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import utc_now
 
@@ -61,9 +62,7 @@ class PruneResult(NamedTuple):
         }
 
 
-def validation_summary(
-    workspace: Workspace, configs: dict[str, bytes], ignore: frozenset[str]
-) -> dict[str, Any]:
+def validation_summary(workspace: Setup, configs: dict[str, bytes], ignore: frozenset[str]) -> dict[str, Any]:
     """Validate the configs read from the config directory; refuse (exit 1) when
     they have errors (a missing file is one)."""
     result = validate_snapshot(
@@ -79,7 +78,7 @@ def validation_summary(
 
 
 def create_backup(
-    workspace: Workspace, *, reason: str, ignore: frozenset[str] = frozenset(), now: datetime | None = None
+    workspace: Setup, *, reason: str, ignore: frozenset[str] = frozenset(), now: datetime | None = None
 ) -> BackupResult:
     reason = checked_reason(reason)
     with workspace.mutation("backup create") as store:
@@ -101,12 +100,12 @@ def create_backup(
         return BackupResult(True, record)
 
 
-def list_backups(workspace: Workspace, *, limit: int | None = None) -> BackupList:
+def list_backups(workspace: Setup, *, limit: int | None = None) -> BackupList:
     backups = workspace.open_store().backups()
     return BackupList(backups[:limit] if limit else backups, len(backups))
 
 
-def show_backup(workspace: Workspace, backup_id: str) -> BackupShow:
+def show_backup(workspace: Setup, backup_id: str) -> BackupShow:
     store = workspace.open_store()
     record = find_backup(store.backups(), backup_id)
     return BackupShow(record, store.configs_at(record))
@@ -123,16 +122,16 @@ def find_backup(backups: list[Record], backup_id: str) -> Record:
     raise UsageError(f"no backup {backup_id}", hint="hybridctl backup list shows the backups there are")
 
 
-def protected_backups(workspace: Workspace, backups: list[Record]) -> dict[int, str]:
-    """Backups prune must keep: the rollout's stable snapshot and the working configs."""
+def protected_backups(
+    workspace: Setup, backups: list[Record], also: Mapping[str, str | None] = MappingProxyType({})
+) -> dict[int, str]:
+    """Backups prune must keep: the working configs', and ``also`` (why -> digest:
+    the caller's, such as the rollout's stable snapshot)."""
     try:
         _, working = digest_files(workspace.read_configs())
     except UsageError:
         working = None
-    wanted = {
-        "stable in the rollout": stable_digest(workspace.config_dir),
-        "matches the working configs": working,
-    }
+    wanted = {**also, "matches the working configs": working}
     reasons: dict[int, str] = {}
     for why, digest in wanted.items():
         newest = next((r for r in backups if digest and r.digest == digest), None)  # backups: newest first
@@ -142,14 +141,16 @@ def protected_backups(workspace: Workspace, backups: list[Record]) -> dict[int, 
 
 
 def prune_backups(
-    workspace: Workspace,
+    workspace: Setup,
     *,
     keep_days: float,
     keep_last: int,
     dry_run: bool = False,
     now: datetime | None = None,
+    keep: Mapping[str, str | None] = MappingProxyType({}),
 ) -> PruneResult:
-    """Drop backups older than ``keep_days`` beyond the newest ``keep_last``.
+    """Drop backups older than ``keep_days`` beyond the newest ``keep_last``,
+    never the newest of a digest in ``keep`` (why -> digest) nor the working configs'.
 
     A pruned backup leaves the backup list; its record stays in history (the
     audit trail is never rewritten).
@@ -158,7 +159,7 @@ def prune_backups(
         raise UsageError("--keep-days and --keep-last must not be negative")
     with workspace.mutation("backup prune") as store:
         backups = store.backups()
-        protected = protected_backups(workspace, backups)
+        protected = protected_backups(workspace, backups, keep)
         cutoff = (now or utc_now()) - timedelta(days=keep_days)
         pruned = [
             record

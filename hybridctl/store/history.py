@@ -1,10 +1,9 @@
-"""History: every recorded change, and semantic diffs between any two snapshots."""
+"""History: every recorded change, and semantic diffs between any two snapshots
+(app/diff.py prices a diff on usage)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hybridctl.config.diff import DiffResult, FileSet, semantic_diff
@@ -14,11 +13,10 @@ from hybridctl.errors import UsageError
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.repo import Store
 from hybridctl.store.restore import resolve_backup
-from hybridctl.store.workspace import Workspace
+from hybridctl.store.setup import Setup
 
 if TYPE_CHECKING:
-    from hybridctl.usage.profile import CostEffect
-    from hybridctl.usage.scan import ScanStats
+    pass
 
 WORKING = "working"
 
@@ -36,13 +34,13 @@ class HistoryResult(NamedTuple):
         }
 
 
-def history(workspace: Workspace, *, limit: int | None = None) -> HistoryResult:
+def history(workspace: Setup, *, limit: int | None = None) -> HistoryResult:
     store = workspace.open_store()
     shown = list(islice(store.iter_records(), limit) if limit else store.iter_records())
     return HistoryResult(list(reversed(shown)), store.backup_revisions(), store.count())
 
 
-def _snapshot(workspace: Workspace, store: Store, reference: str) -> tuple[FileSet, str]:
+def _snapshot(workspace: Setup, store: Store, reference: str) -> tuple[FileSet, str]:
     """Files and label of a reference: 'working', a revision number, a time, or 'previous'."""
     if reference == WORKING:
         return workspace.read_configs(), WORKING
@@ -69,50 +67,31 @@ def _refuse_unparsable(files: FileSet, label: str) -> None:
             )
 
 
-class DiffReport(NamedTuple):
-    """A diff, and with usage given, what each side would cost on it."""
+class Compared(NamedTuple):
+    """The two snapshots a diff compares, parsed, and how each is named."""
 
-    diff: DiffResult
-    cost: CostEffect | None = None
-    usage: ScanStats | None = None
+    before: FileSet
+    after: FileSet
+    before_label: str
+    after_label: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.diff.to_dict(),
-            "cost_per_1k_requests": self.cost.to_dict() if self.cost else None,
-            "usage": self.usage.to_dict() if self.usage else None,
-        }
+    def diff(self, *, raw: bool = False) -> DiffResult:
+        return semantic_diff(
+            self.before, self.after, before_label=self.before_label, after_label=self.after_label, raw=raw
+        )
 
 
-def diff(
-    workspace: Workspace,
-    before: str | None,
-    after: str | None,
-    *,
-    usage_paths: Sequence[Path] = (),
-    raw: bool = False,
-) -> DiffReport:
-    """Diff two snapshots (default: the latest record against the working configs);
-    with usage files, also what each would cost per 1,000 requests of that workload."""
-    store = workspace.open_store()
+def compared(setup: Setup, before: str | None, after: str | None) -> Compared:
+    """The snapshots to diff (default: the latest record against the working
+    configs); one that cannot be parsed is refused at its position."""
+    store = setup.open_store()
     if before is None:
         head = store.head()
         if head is None:
             raise UsageError("the store has no history yet", hint="hybridctl backup create --reason '...'")
         before = str(head.revision)
-    old, old_label = _snapshot(workspace, store, before)
-    new, new_label = _snapshot(workspace, store, after or WORKING)
+    old, old_label = _snapshot(setup, store, before)
+    new, new_label = _snapshot(setup, store, after or WORKING)
     for files, label in ((old, old_label), (new, new_label)):
-        _refuse_unparsable(files, workspace.shown if label == WORKING else label)
-    result = semantic_diff(old, new, before_label=old_label, after_label=new_label, raw=raw)
-    old_strategy = ConfigFiles.from_mapping(old).strategy()
-    new_strategy = ConfigFiles.from_mapping(new).strategy()
-    if not usage_paths or old_strategy is None or new_strategy is None:
-        return DiffReport(result)
-    # Start-up: only `diff --usage` pays for the usage readers.
-    from hybridctl.usage.profile import cost_effect
-    from hybridctl.usage.reports import read_usage
-    from hybridctl.usage.scan import ScanSpec, resolve_sources
-
-    data = read_usage(resolve_sources([str(p) for p in usage_paths]), ScanSpec(), None)
-    return DiffReport(result, cost_effect(old_strategy, new_strategy, data.cube), data.stats)
+        _refuse_unparsable(files, setup.shown if label == WORKING else label)
+    return Compared(old, new, old_label, new_label)

@@ -12,7 +12,7 @@ from hybridctl.config.validate import InvalidConfig, validate_snapshot
 from hybridctl.errors import RefusedError, UsageError
 from hybridctl.store.backup import find_backup
 from hybridctl.store.records import Record, digest_files
-from hybridctl.store.workspace import Workspace, settle_races
+from hybridctl.store.setup import Setup, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, parse_user_time, utc_now
 
@@ -67,7 +67,7 @@ def resolve_backup(backups: list[Record], target: str, working_digest: str | Non
 
 
 def restore(
-    workspace: Workspace,
+    workspace: Setup,
     target: str,
     *,
     dry_run: bool = False,

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridctl.remote.prometheus import Sample, parse
+from hybridctl.analysis.providers.prometheus import Sample, parse
 from hybridctl.remote.serve import BadRequest, Endpoint, check_bundle, content_length, serve
 from tests.remote.test_serve import bundle
 

@@ -5,6 +5,7 @@ an outage as a pass; run ends in time."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -13,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from hybridctl.rollout import analysis
-from hybridctl.store.state import Stage
+from hybridctl.app import reconcile as analysis
+from hybridctl.rollout.state import Stage
 from hybridctl.times import utc_now
 from tests.helpers import CONFIGS, Project, PromServer, RunFn, TargetServer, closed_port_url
 
@@ -189,15 +190,16 @@ def test_reconcile_within_the_interval_changes_nothing(project: Project, local_s
     healthy(prometheus)
     configure(project, prometheus.url, soak_hours=2, analysis_settings={"intervalSeconds": 300})
     (project.root / "hybridctl.toml").write_text(f'[metrics]\nurl = "{prometheus.url}"\n')
+    from hybridctl.app.settings import load_settings
     from hybridctl.rollout.ops import stage
-    from hybridctl.settings import load_settings
 
-    space = project.workspace()._replace(metrics=load_settings(project.root).metrics)
+    space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
     stage(space, reason="s")
     t0 = utc_now()
     analysis.reconcile(space, now=t0)  # staged -> 10%
-    space = space._replace(
-        metrics=__import__("hybridctl.settings", fromlist=["x"]).load_settings(project.root).metrics
+    space = dataclasses.replace(
+        space,
+        metrics=__import__("hybridctl.app.settings", fromlist=["x"]).load_settings(project.root).metrics,
     )
     early = analysis.reconcile(space, now=t0 + timedelta(seconds=100))
     measured = analysis.reconcile(space, now=t0 + timedelta(seconds=301))
@@ -218,10 +220,10 @@ def test_a_step_inconclusive_for_too_long_pauses(project: Project, local_server:
     configure(
         project, prometheus.url, analysis_settings={"inconclusiveLimit": 100, "maxInconclusiveMinutes": 30}
     )
+    from hybridctl.app.settings import load_settings
     from hybridctl.rollout.ops import stage
-    from hybridctl.settings import load_settings
 
-    space = project.workspace()._replace(metrics=load_settings(project.root).metrics)
+    space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
     stage(space, reason="s")
     t0 = utc_now()
     analysis.reconcile(space, now=t0)
@@ -337,10 +339,11 @@ def test_usage_events_from_a_url_are_a_metrics_provider(
 def test_the_budget_projection_is_month_to_date_plus_the_rest_at_the_next_weight() -> None:
     from datetime import datetime, timezone
 
+    from hybridctl.analysis.figures import Figures
+    from hybridctl.analysis.measure import budget_projection
     from hybridctl.config.model import Strategy
-    from hybridctl.rollout.gates import Figures
-    from hybridctl.rollout.measure import budget_projection
-    from hybridctl.store.state import CanaryStep, RolloutState
+    from hybridctl.rollout.revisions import step_of
+    from hybridctl.rollout.state import CanaryStep, RolloutState
 
     config = json.loads((CONFIGS / "model-config.json").read_text())
     config["budgets"] = {"monthly": 1000.0}
@@ -357,7 +360,7 @@ def test_the_budget_projection_is_month_to_date_plus_the_rest_at_the_next_weight
     stable = Figures(requests=900, cost=3.6, priced=900)  # $0.004 a request
     candidate = Figures(requests=100, cost=0.1, priced=100)  # $0.001
 
-    projection = budget_projection(200.0, stable, candidate, state, strategy, now)
+    projection = budget_projection(200.0, stable, candidate, step_of(state), strategy, now)
 
     hours_left = (datetime(2026, 12, 1, tzinfo=timezone.utc) - now).total_seconds() / 3600  # 492 h
     at_half = 0.5 * 0.004 + 0.5 * 0.001

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hybridctl.rollout.explain import explain_route, simulate_routes
+from hybridctl.routing.explain import explain_route, simulate_routes
 from tests.helpers import CONFIGS, Project, RunFn
 
 ROLLOUT = "20261201-abcdef12"

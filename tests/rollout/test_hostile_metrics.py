@@ -125,7 +125,7 @@ def test_a_malformed_answer_is_an_inconclusive_measurement_recorded_and_counted(
 
 
 def test_a_string_result_is_named_as_such() -> None:
-    from hybridctl.remote.prometheus import parse
+    from hybridctl.analysis.providers.prometheus import parse
 
     assert parse(MALFORMED["a string result"]).problem == (
         "a string result; the query must return a vector or a scalar"

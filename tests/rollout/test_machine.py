@@ -6,7 +6,7 @@ import pytest
 
 from hybridctl.errors import RefusedError
 from hybridctl.rollout.machine import Action, check, legal_actions
-from hybridctl.store.state import RolloutState, Stage
+from hybridctl.rollout.state import RolloutState, Stage
 
 A = Action
 STATES = {

@@ -127,10 +127,10 @@ def test_a_hostile_model_list_is_unreachable_never_a_traceback(
 
 
 def test_an_endless_model_list_is_cut_at_its_limit(cli: RunFn, project: Project, local_server: Start) -> None:
-    from hybridctl.remote import providers
+    from hybridctl.remote import models
 
     endless = b'{"data": [' + b'{"id": "m"},' * 3_000_000 + b'{"id": "glm-4.5"}]}'  # 36 MB
-    assert len(endless) > providers.MAX_LIST_BYTES
+    assert len(endless) > models.MAX_LIST_BYTES
     zai = local_server(JsonServer, lambda *request: (200, endless))
     only_zai(project, f"{zai.url}/v1")
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from hybridctl.analysis.gates import GatesFailed, GatesInconclusive
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.rollout import ops
-from hybridctl.rollout.gates import GatesFailed, GatesInconclusive
-from hybridctl.store.state import Stage
+from hybridctl.rollout.state import Stage
 from tests.helpers import Project, snapshot, usage_events, write_usage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -92,7 +92,13 @@ def test_gate_figures_match_an_independent_computation(canary: Project) -> None:
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
     space = canary.workspace()
-    report = ops.gate_report(space.open_store(), ops.load_state(space.open_store()), [usage], workspace=space)
+    report = ops.gate_report(
+        space.open_store(),
+        ops.load_state(space.open_store()),
+        [usage],
+        setup=space,
+        measuring=space.measuring,
+    )
 
     observed = {g.name: g.observed for g in report.results}
     latencies = sorted(e["latency_ms"] / 1000 for e in candidate)
@@ -319,7 +325,13 @@ def test_cost_savings_compare_the_same_workload_not_the_traffic_each_side_drew(c
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
     space = canary.workspace()
-    report = ops.gate_report(space.open_store(), ops.load_state(space.open_store()), [usage], workspace=space)
+    report = ops.gate_report(
+        space.open_store(),
+        ops.load_state(space.open_store()),
+        [usage],
+        setup=space,
+        measuring=space.measuring,
+    )
 
     glm, lite = (1000 * 0.6 + 200 * 2.2) / 1e6, (1000 * 0.1 + 200 * 0.4) / 1e6
     # same-workload weights: critic 300 + 200 requests, architect (not escalated) 30 + 116;

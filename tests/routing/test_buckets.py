@@ -109,7 +109,7 @@ def test_a_new_rollout_records_murmur3_and_keeps_it_for_its_life(cli: RunFn, pro
 
 
 def test_a_rollout_staged_before_murmur3_keeps_sha256(cli: RunFn, project: Project) -> None:
-    from hybridctl.store.state import RolloutState
+    from hybridctl.rollout.state import RolloutState
 
     project.edit_config(lambda c: c["roles"]["critic"].update(primary="claude-4.1-opus"))
     assert cli("stage", "-r", "critic on opus", "--no-push", cwd=project.root).exit_code == 0

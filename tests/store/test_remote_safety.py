@@ -60,7 +60,7 @@ def test_git_is_given_the_remote_after_a_double_dash(tmp_path: Path, monkeypatch
         seen.append(list(command))
         return real_run(command, **kwargs)  # type: ignore[call-overload, no-any-return]
 
-    from hybridctl.scaffold import init_project
+    from hybridctl.app.scaffold import init_project
 
     monkeypatch.setattr(subprocess, "run", spy)  # the module repo.py runs git through
     bare = tmp_path / "shared.git"

@@ -7,19 +7,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
+from hybridctl.analysis.gates import GateReport, rollback_reasons
+from hybridctl.app.delivery import remote_status
+from hybridctl.app.workspace import Workspace
 from hybridctl.config.document import LoadFailed
 from hybridctl.config.model import RollbackTriggers, Strategy
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.push import PushReport
-from hybridctl.rollout.deliver import remote_status
-from hybridctl.rollout.gates import GateReport, rollback_reasons
 from hybridctl.rollout.machine import describe, legal_actions
 from hybridctl.rollout.ops import gate_report, load_state, soak_until
-from hybridctl.rollout.sides import has_source, trusted
+from hybridctl.rollout.revisions import trusted
+from hybridctl.rollout.state import CanaryStep, RolloutState, Snapshot, Stage
 from hybridctl.store.records import digest_files
-from hybridctl.store.state import CanaryStep, RolloutState, Snapshot, Stage
-from hybridctl.store.workspace import Workspace
 from hybridctl.times import format_utc, utc_now
 
 
@@ -99,8 +99,8 @@ def status(
 
     report = None
     reasons: list[str] = []
-    if state.stage is Stage.CANARY and has_source(workspace, usage):
-        report = gate_report(store, state, usage, workspace=workspace, now=now)
+    if state.stage is Stage.CANARY and workspace.measuring.can_measure(usage):
+        report = gate_report(store, state, usage, setup=workspace, measuring=workspace.measuring, now=now)
         candidate_strategy = strategy(state.candidate)
         triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
         reasons = rollback_reasons(report, triggers)

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hybridctl.app.workspace import Workspace
 from hybridctl.remote.http import HARDER, Policy, token_from
 from hybridctl.remote.notify import Sent, notify
 from hybridctl.remote.push import PushReport, push_bundle, read_targets
 from hybridctl.rollout.bundle import render_bundle
 from hybridctl.rollout.machine import Action
 from hybridctl.rollout.ops import TransitionResult
-from hybridctl.store.workspace import Workspace
 
 
 class Delivery(NamedTuple):

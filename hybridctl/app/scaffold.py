@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hybridctl import fsutil
+from hybridctl.app.workspace import Workspace
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
 from hybridctl.resources import data_dir
+from hybridctl.rollout.state import STATE_FILE, RolloutState, Snapshot
 from hybridctl.store.backup import validation_summary
 from hybridctl.store.records import Record, digest_files
 from hybridctl.store.repo import Store
-from hybridctl.store.state import STATE_FILE, RolloutState, Snapshot
-from hybridctl.store.workspace import Workspace
 from hybridctl.times import utc_now
 from hybridctl.urls import git_remote, shown_url
 

@@ -3,10 +3,10 @@ its provider right now?"""
 
 from __future__ import annotations
 
+from hybridctl.app.workspace import Workspace
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import CheckFailed
-from hybridctl.remote.providers import Provider, ProvidersReport, Wanted, check
-from hybridctl.store.workspace import Workspace
+from hybridctl.remote.models import Provider, ProvidersReport, Wanted, check
 
 
 def check_providers(workspace: Workspace, *, offline: bool = False) -> ProvidersReport:

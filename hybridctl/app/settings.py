@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hybridctl.analysis.providers.prometheus import DEFAULT_QUERIES
+from hybridctl.analysis.source import DEFAULT_METRICS_TOKEN_ENV, MetricsSource
 from hybridctl.config.document import DEFAULT_MAX_FILE_BYTES
 from hybridctl.config.snapshot import MODEL_CONFIG_NAMES
 from hybridctl.errors import UsageError
 from hybridctl.remote.notify import Hook
-from hybridctl.remote.prometheus import DEFAULT_METRICS_TOKEN_ENV, DEFAULT_QUERIES, MetricsSource
 from hybridctl.text import did_you_mean
 from hybridctl.urls import git_remote, http_url
 

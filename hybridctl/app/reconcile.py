@@ -24,10 +24,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from hybridctl.analysis.measure import Measurement, measure
+from hybridctl.analysis.source import NO_SOURCE_HINT
+from hybridctl.app.delivery import Delivery, deliver
+from hybridctl.app.workspace import Workspace
 from hybridctl.errors import UsageError
-from hybridctl.rollout.deliver import Delivery, deliver
 from hybridctl.rollout.machine import Action
-from hybridctl.rollout.measure import Measurement, measure
 from hybridctl.rollout.ops import (
     Transition,
     TransitionResult,
@@ -37,9 +39,9 @@ from hybridctl.rollout.ops import (
     set_paused_in,
     soak_until,
 )
-from hybridctl.rollout.sides import NO_SOURCE_HINT, has_source, rollout_sides
-from hybridctl.store.state import RolloutState, Stage, StepAnalysis
-from hybridctl.store.workspace import Workspace, settle_races
+from hybridctl.rollout.revisions import step_of, variants_of
+from hybridctl.rollout.state import RolloutState, Stage, StepAnalysis
+from hybridctl.store.setup import settle_races
 from hybridctl.times import format_utc, utc_now
 
 # What a reconcile did; the ones a person must look at exit 1.
@@ -133,7 +135,7 @@ def reconcile(
     quiet = _quiet(state)
     if quiet is not None:
         return quiet
-    if not has_source(workspace, ()):  # before the first move: nothing may start that cannot be judged
+    if not workspace.measuring.can_measure():  # before the first move: nothing starts that cannot be judged
         raise UsageError(
             "rollout reconcile has nothing to measure the canary on: no [metrics] source "
             "and no usage files in settings",
@@ -141,8 +143,8 @@ def reconcile(
         )
     if state.stage is Stage.STAGED:
         return _apply(workspace, state, None, interval_s, now)
-    sides = rollout_sides(store, state, workspace)
-    interval = sides.strategy.analysis.interval_s if interval_s is None else interval_s
+    variants = variants_of(store, state, workspace)
+    interval = variants.strategy.analysis.interval_s if interval_s is None else interval_s
     at = due_at(state, interval)
     if at is not None and at > now:
         last = state.analysis
@@ -152,7 +154,8 @@ def reconcile(
             else f"step began {format_utc(state.step_started or now)}"
         )
         return ReconcileResult(WAITED, f"{seen}; next measurement at {format_utc(at)}", state, None, None, at)
-    return _apply(workspace, state, measure(workspace, state, sides, now), interval_s, now)
+    measured = measure(workspace.measuring, step_of(state), variants, now)
+    return _apply(workspace, state, measured, interval_s, now)
 
 
 def _apply(
@@ -170,8 +173,7 @@ def _apply(
             return ReconcileResult(
                 WAITED, "the rollout moved while it was measured; nothing done", state, None, None
             )
-        sides = rollout_sides(store, state, workspace)
-        settings = sides.strategy.analysis
+        settings = variants_of(store, state, workspace).strategy.analysis
         interval = settings.interval_s if interval_s is None else interval_s
 
         def done(outcome: str, result: TransitionResult, measured: Measurement | None) -> ReconcileResult:

@@ -1,4 +1,5 @@
-"""Live metrics from a Prometheus server's HTTP API (``GET /api/v1/query``).
+"""The Prometheus provider: live metrics from a Prometheus server's HTTP API
+(``GET /api/v1/query``).
 
 One query per figure and variant, each a PromQL template: ``{variant}``
 becomes ``stable`` or ``candidate``, ``{window}`` the age of the current step
@@ -11,15 +12,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from hybridctl.analysis.figures import Figures
+from hybridctl.analysis.providers import Observation
+from hybridctl.analysis.source import MetricsSource
+from hybridctl.analysis.subject import Step, Variants
 from hybridctl.remote.http import Caller, Policy, fan_out, token_from
 from hybridctl.text import clean, show_value
+from hybridctl.urls import shown_url
+from hybridctl.usage.stats import Totals, same_workload_savings
 
-DEFAULT_METRICS_TOKEN_ENV = "HYBRIDCTL_METRICS_TOKEN"
 VARIANTS = ("stable", "candidate")
 
 # The metrics an application exports (README "Metrics"), and the figure each query gives.
@@ -42,15 +47,6 @@ PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
 # A query's answer: a number or a series per role is a few hundred bytes; 13
 # queries run at once, so this bounds what a hostile server can make hybridctl hold.
 MAX_ANSWER_BYTES = 4 << 20
-
-
-class MetricsSource(NamedTuple):
-    """Where live metrics come from ([metrics] in settings)."""
-
-    provider: str  # "prometheus", or "usage" (usage events: files, or a JSON-lines URL)
-    url: str | None = None
-    queries: Mapping[str, str] = DEFAULT_QUERIES
-    token_env: str = DEFAULT_METRICS_TOKEN_ENV
 
 
 class Sample(NamedTuple):
@@ -199,7 +195,7 @@ def read(
 ) -> Readings:
     """Run every query at once (a bounded pool), at time ``at``."""
     assert source.url is not None
-    queries = {**DEFAULT_QUERIES, **source.queries}
+    queries = {**DEFAULT_QUERIES, **source.queries}  # settings name only the ones they replace
     token = token_from(source.token_env)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     jobs: list[tuple[str, str, str]] = [
@@ -220,3 +216,71 @@ def read(
         else:
             spend = sample
     return Readings(variants, spend)
+
+
+def _figures(samples: dict[str, Sample]) -> Figures:
+    def value(name: str) -> float | None:
+        sample = samples.get(name)
+        return None if sample is None else sample.value
+
+    requests = value("requests")
+    return Figures(
+        requests=requests,
+        errors=value("errors"),
+        p95_latency_s=value("latency-p95"),
+        cost=value("cost"),
+        priced=requests if value("cost") is not None else None,
+        escalated=value("escalations"),
+        quality=value("satisfaction"),
+    )
+
+
+def _savings(readings: Readings, stable: Figures, candidate: Figures) -> float | None:
+    """For the same workload when the queries give one series per role (sum by
+    (role)), as for usage events; else cost per request against cost per request."""
+    s, c = readings.variants["stable"], readings.variants["candidate"]
+    by_role = [samples[name].by_role for samples in (s, c) for name in ("requests", "cost")]
+    if any(value < 0 for cells in by_role for value in cells.values()):
+        return None  # Readings.problems names it; the savings gate has no figure
+    roles = set(s["requests"].by_role) & set(c["requests"].by_role)
+    roles &= set(s["cost"].by_role) & set(c["cost"].by_role)
+    if roles:
+
+        def cells(samples: dict[str, Sample]) -> dict[str, Totals]:
+            made = {}
+            for role in roles:
+                requests = round(samples["requests"].by_role[role])
+                made[role] = Totals(requests=requests, priced=requests, cost=samples["cost"].by_role[role])
+            return made
+
+        return same_workload_savings(cells(s), cells(c))
+    stable_cost, candidate_cost = stable.cost_per_request, candidate.cost_per_request
+    if stable_cost is None or candidate_cost is None or stable_cost <= 0:
+        return None
+    return 1 - candidate_cost / stable_cost
+
+
+class Prometheus(NamedTuple):
+    source: MetricsSource
+    ca_bundle: Path | None = None
+
+    def observe(self, step: Step, variants: Variants, now: datetime) -> Observation:
+        started = step.started or now
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        readings = read(
+            self.source,
+            window=now - started,
+            month=now - month,
+            at=now,
+            rollout=step.rollout_id,
+            ca_bundle=self.ca_bundle,
+        )
+        stable, candidate = _figures(readings.variants["stable"]), _figures(readings.variants["candidate"])
+        return Observation(
+            stable,
+            candidate,
+            _savings(readings, stable, candidate),
+            readings.spend_month.value,
+            f"prometheus {shown_url(self.source.url or '')}",
+            readings.problems(),
+        )

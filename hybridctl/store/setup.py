@@ -1,6 +1,6 @@
-"""A config directory and the store that records its history.
+"""A setup: a config directory and the store that records its history.
 
-``Workspace.mutation`` is the door every changing command goes through: it
+``Setup.mutation`` is the door every changing command goes through: it
 takes the exclusive lock, finishes whatever an interrupted command left
 behind (a half-made store commit, a half-applied set of config files), and
 refuses a store someone edited by hand.
@@ -11,77 +11,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from hybridctl import fsutil
 from hybridctl.config.snapshot import managed_names
 from hybridctl.config.validate import display_path
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
-from hybridctl.remote.http import DEFAULT_TOKEN_ENV, token_from
-from hybridctl.remote.notify import Hook
-from hybridctl.remote.prometheus import MetricsSource
 from hybridctl.store.records import Record
 from hybridctl.store.repo import Store, StoreRaced, default_actor
 
-if TYPE_CHECKING:
-    from hybridctl.settings import Settings
 
+@dataclass(frozen=True)
+class Setup:
+    """Where the configs are, where their history is, and how to take the lock.
+    The application's Workspace adds where transitions are delivered and how
+    steps are measured."""
 
-class Remote(NamedTuple):
-    """The applications a transition reaches, and who hears of it."""
-
-    targets: tuple[str, ...] = ()
-    token_env: str = DEFAULT_TOKEN_ENV
-    ca_bundle: Path | None = None
-    notify: tuple[Hook, ...] = ()
-
-
-class Workspace(NamedTuple):
     config_dir: Path
     store_path: Path
     lock_timeout: float
     actor_setting: str | None = None
     schema_dir: Path | None = None  # the team's own schemas, when they extend the shipped ones
-    remote: Remote = Remote()  # where transitions are delivered and announced
     store_remote: str | None = None  # the git remote a team shares the store through
-    metrics: MetricsSource | None = None  # where rollout reconcile measures a step
-    usage: tuple[Path, ...] = ()  # usage files from settings (gates, status, the usage provider)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        config_dir: Path | None = None,
-        store: Path | None = None,
-        lock_timeout: float | None = None,
-    ) -> Workspace:
-        made = cls(
-            config_dir=config_dir or settings.config_dir,
-            store_path=store or settings.store,
-            lock_timeout=settings.lock_timeout if lock_timeout is None else lock_timeout,
-            actor_setting=settings.actor,
-            schema_dir=settings.schema_dir,
-            remote=Remote(settings.targets, settings.token_env, settings.ca_bundle, settings.notify),
-            store_remote=settings.store_remote,
-            metrics=settings.metrics,
-            usage=settings.usage,
-        )
-        made.check_credentials()
-        return made
-
-    def check_credentials(self) -> None:
-        """Refuse, before anything runs or is recorded, a token or webhook URL in
-        the environment that could not be used: exit 2, naming its variable."""
-        if self.remote.targets:
-            token_from(self.remote.token_env)
-        if self.metrics is not None and self.metrics.url is not None:
-            token_from(self.metrics.token_env)
-        for hook in self.remote.notify:
-            hook.check()
 
     @property
     def shown(self) -> str:

@@ -1,21 +1,18 @@
-"""Gates: may the candidate take more traffic? Judged on usage of the candidate
-against the stable variant since the current step began."""
+"""Gates: may the candidate take more traffic? Each gate judges one figure of
+the candidate against its threshold (or against stable), once both variants
+have the minimum sample; the rollback triggers judge the same figures."""
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from hybridctl.config.catalog import Catalog
+from hybridctl.analysis.figures import Figures
 from hybridctl.config.model import Gates, RollbackTriggers
 from hybridctl.errors import CheckFailed, Inconclusive
 from hybridctl.text import money
-from hybridctl.usage.cube import Cube, Priced, add_cell
-from hybridctl.usage.stats import Totals, same_workload_savings
 
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 
@@ -26,81 +23,6 @@ class GateResult(NamedTuple):
     observed: float | None
     threshold: float | None
     detail: str
-
-
-@dataclass(frozen=True)
-class Figures:
-    """One variant's figures over the current step, from usage events or a
-    metrics server. None: no data, which no gate ever reads as a pass."""
-
-    requests: float | None = None
-    errors: float | None = None
-    p95_latency_s: float | None = None
-    cost: float | None = None  # USD, of the priced requests
-    priced: float | None = None  # requests whose cost is known
-    escalated: float | None = None
-    quality: float | None = None  # mean satisfaction, any scale (only ratios are judged)
-
-    @classmethod
-    def from_totals(cls, totals: Totals) -> Figures:
-        return cls(
-            float(totals.requests),
-            float(totals.errors),
-            totals.latency.quantile(0.95),
-            totals.cost,
-            float(totals.priced),
-            float(totals.escalated),
-            totals.quality,
-        )
-
-    @staticmethod
-    def _share(part: float | None, whole: float | None) -> float | None:
-        return None if part is None or not whole else part / whole
-
-    @property
-    def error_rate(self) -> float | None:
-        return self._share(self.errors, self.requests)
-
-    @property
-    def escalation_rate(self) -> float | None:
-        return self._share(self.escalated, self.requests)
-
-    @property
-    def cost_per_request(self) -> float | None:
-        return self._share(self.cost, self.priced)
-
-    def impossible(self) -> list[str]:
-        """What no real traffic can give: a negative or non-finite figure, or
-        more errors, escalations or priced requests than requests. Any of them
-        makes the whole measurement invalid (inconclusive, never a pass)."""
-        found: list[str] = []
-        for name in ("requests", "errors", "p95_latency_s", "cost", "priced", "escalated", "quality"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if not math.isfinite(value):
-                found.append(f"{name.replace('_', ' ')} is {value}")
-            elif value < 0 and name != "quality":
-                found.append(f"{name.replace('_', ' ')} is negative ({value:g})")
-        if found or self.requests is None:
-            return found
-        for name in ("errors", "escalated", "priced"):
-            part = getattr(self, name)
-            if part is not None and part > self.requests * (1 + 1e-9) + 1e-9:
-                found.append(f"{part:g} {name} but {self.requests:g} requests")
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        error_rate = self.error_rate
-        return {
-            "requests": self.requests,
-            "error_rate": error_rate,
-            "p95_latency_s": self.p95_latency_s,
-            "cost_per_request": self.cost_per_request,
-            "escalation_rate": self.escalation_rate,
-            "availability": None if error_rate is None else 1 - error_rate,
-            "quality": self.quality,
-        }
 
 
 class BudgetProjection(NamedTuple):
@@ -138,15 +60,6 @@ class GateReport(NamedTuple):
         return [r for r in self.results if r.status == FAIL]
 
 
-@dataclass
-class VariantUsage:
-    """One variant's requests since the step began: in total, and per workload
-    cell (role, escalated or not)."""
-
-    total: Totals = field(default_factory=Totals)
-    cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
-
-
 class GatesFailed(CheckFailed):
     """Promotion refused: a gate failed (exit 1)."""
 
@@ -161,44 +74,6 @@ class GatesInconclusive(Inconclusive):
     def __init__(self, message: str, report: GateReport, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.report = report
-
-
-def collect(
-    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
-) -> tuple[VariantUsage, VariantUsage]:
-    """Per-variant usage since the step began; each request priced by its own side's
-    catalog and price overrides. ``cube`` was read with ``since`` as its one
-    boundary (segment 1: after it)."""
-    usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
-    books = {"stable": stable, "candidate": candidate}
-    segment = 0 if since is None else 1
-    for key, cell in cube.cells.items():
-        side = usage.get(key[5])
-        if side is None or key[0] != segment:
-            continue
-        book = books[key[5]]
-        add_cell(Priced(side.total, {}), key, cell, book, False)
-        workload = side.cells.setdefault((key[2], key[6]), Totals())
-        add_cell(Priced(workload, {}), key, cell, book, False)
-    return usage["stable"], usage["candidate"]
-
-
-def month_spend(cube: Cube, month_start: datetime, stable: Catalog, candidate: Catalog) -> float:
-    """Spend of every request since the month began (UTC days), each priced by
-    its variant's catalog (the stable one for traffic outside a rollout)."""
-    first_day = month_start.strftime("%Y-%m-%d")
-    spent = Totals()
-    for key, cell in cube.cells.items():
-        if key[1] >= first_day:
-            add_cell(Priced(spent, {}), key, cell, candidate if key[5] == "candidate" else stable, False)
-    return spent.cost
-
-
-def usage_figures(stable: VariantUsage, candidate: VariantUsage) -> tuple[Figures, Figures, float | None]:
-    """Both variants' figures from usage events, and the candidate's savings
-    for the same workload (each role and escalation cell weighted alike)."""
-    savings = same_workload_savings(stable.cells, candidate.cells)
-    return Figures.from_totals(stable.total), Figures.from_totals(candidate.total), savings
 
 
 def project_month_end(

@@ -1,0 +1,102 @@
+"""The usage-events provider: figures added up from usage logs (files, or a
+JSON-lines URL fetched for the measurement), each request priced by its own
+variant's catalog, savings for the same workload (each role and escalation
+cell weighted alike)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+from hybridctl.analysis.figures import Figures
+from hybridctl.analysis.providers import Observation
+from hybridctl.analysis.subject import Step, Variants
+from hybridctl.config.catalog import Catalog
+from hybridctl.usage.cube import Cube, Priced, add_cell
+from hybridctl.usage.stats import Totals, same_workload_savings
+
+
+@dataclass
+class VariantUsage:
+    """One variant's requests since the step began: in total, and per workload
+    cell (role, escalated or not)."""
+
+    total: Totals = field(default_factory=Totals)
+    cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
+
+
+def collect(
+    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
+) -> tuple[VariantUsage, VariantUsage]:
+    """Per-variant usage since the step began; each request priced by its own side's
+    catalog and price overrides. ``cube`` was read with ``since`` as its one
+    boundary (segment 1: after it)."""
+    usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
+    books = {"stable": stable, "candidate": candidate}
+    segment = 0 if since is None else 1
+    for key, cell in cube.cells.items():
+        side = usage.get(key[5])
+        if side is None or key[0] != segment:
+            continue
+        book = books[key[5]]
+        add_cell(Priced(side.total, {}), key, cell, book, False)
+        workload = side.cells.setdefault((key[2], key[6]), Totals())
+        add_cell(Priced(workload, {}), key, cell, book, False)
+    return usage["stable"], usage["candidate"]
+
+
+def month_spend(cube: Cube, month_start: datetime, stable: Catalog, candidate: Catalog) -> float:
+    """Spend of every request since the month began (UTC days), each priced by
+    its variant's catalog (the stable one for traffic outside a rollout)."""
+    first_day = month_start.strftime("%Y-%m-%d")
+    spent = Totals()
+    for key, cell in cube.cells.items():
+        if key[1] >= first_day:
+            add_cell(Priced(spent, {}), key, cell, candidate if key[5] == "candidate" else stable, False)
+    return spent.cost
+
+
+def usage_since(paths: tuple[Path, ...], since: datetime | None) -> Cube:
+    from hybridctl.usage.reports import read_usage
+    from hybridctl.usage.scan import ScanSpec, resolve_sources
+
+    spec = ScanSpec(() if since is None else (since,))
+    return read_usage(resolve_sources([str(p) for p in paths]), spec, None).cube
+
+
+def month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def observe_cube(cube: Cube, step: Step, variants: Variants, now: datetime) -> Observation:
+    """Both variants' figures from usage events read into ``cube`` (cut at the step's start)."""
+    stable_book, candidate_book = variants.stable.catalog(), variants.candidate.catalog()
+    stable, candidate = collect(cube, step.started, stable_book, candidate_book)
+    savings = same_workload_savings(stable.cells, candidate.cells)
+    spent = month_spend(cube, month_start(now), stable_book, candidate_book)
+    return Observation(
+        Figures.from_totals(stable.total), Figures.from_totals(candidate.total), savings, spent, "usage"
+    )
+
+
+class UsageEvents(NamedTuple):
+    """Usage logs at ``paths``, or a JSON-lines file at ``url`` ([metrics]
+    provider = "usage"), fetched afresh for each measurement."""
+
+    paths: tuple[Path, ...]
+    url: str | None = None
+    token_env: str = ""
+    ca_bundle: Path | None = None
+
+    def observe(self, step: Step, variants: Variants, now: datetime) -> Observation:
+        if self.url is None:
+            return observe_cube(usage_since(self.paths, step.started), step, variants, now)
+        from hybridctl.remote.http import download  # httpx: ~68 ms, only for usage at a URL
+
+        with tempfile.TemporaryDirectory(prefix="hybridctl-usage-") as scratch:
+            target = Path(scratch) / "usage.jsonl"
+            download(self.url, target, token_env=self.token_env, ca_bundle=self.ca_bundle)
+            return observe_cube(usage_since((target,), step.started), step, variants, now)
