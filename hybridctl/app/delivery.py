@@ -17,7 +17,7 @@ from hybridctl.remote.notify import Sent, notify
 from hybridctl.remote.push import PushReport, push_bundle, read_targets
 from hybridctl.rollout.bundle import render_bundle
 from hybridctl.rollout.machine import Action
-from hybridctl.rollout.ops import TransitionResult
+from hybridctl.rollout.transaction import TransitionResult
 
 
 class Delivery(NamedTuple):

@@ -29,18 +29,14 @@ from hybridctl.analysis.source import NO_SOURCE_HINT
 from hybridctl.app.delivery import Delivery, deliver
 from hybridctl.app.workspace import Workspace
 from hybridctl.errors import UsageError
+from hybridctl.rollout.judge import soak_until
 from hybridctl.rollout.machine import Action
-from hybridctl.rollout.ops import (
-    Transition,
-    TransitionResult,
-    load_state,
-    promote_in,
-    rollback_in,
-    set_paused_in,
-    soak_until,
-)
+from hybridctl.rollout.pausing import apply_pause
+from hybridctl.rollout.promotion import apply_promotion
 from hybridctl.rollout.revisions import step_of, variants_of
+from hybridctl.rollout.rollback import apply_rollback
 from hybridctl.rollout.state import RolloutState, Stage, StepAnalysis
+from hybridctl.rollout.transaction import Transaction, TransitionResult, load_state
 from hybridctl.store.setup import settle_races
 from hybridctl.times import format_utc, utc_now
 
@@ -182,31 +178,31 @@ def _apply(
             )
 
         if measurement is None:  # staged: the first step needs no verdict (no canary traffic yet)
-            txn = Transition(workspace, store, Action.PROMOTE, "automatic: start the canary", now)
+            txn = Transaction(workspace, store, Action.PROMOTE, "automatic: start the canary", now)
             txn.details = {"automatic": True}
-            return done(PROMOTED, promote_in(txn), None)
+            return done(PROMOTED, apply_promotion(txn), None)
         counted = _counted(state.analysis, measurement.verdict, now)
         details = {"automatic": True, "analysis": {**measurement.to_dict(), "step": counted.to_dict()}}
         why, where = measurement.why(), f"at {state.weight}%"
         if measurement.verdict == "no-go" and counted.failures >= settings.failure_limit:
-            txn = Transition(workspace, store, Action.ROLLBACK, f"automatic rollback {where}: {why}", now)
+            txn = Transaction(workspace, store, Action.ROLLBACK, f"automatic rollback {where}: {why}", now)
             txn.details = details
-            return done(ROLLED_BACK, rollback_in(txn), measurement)
+            return done(ROLLED_BACK, apply_rollback(txn), measurement)
         if measurement.verdict == "inconclusive":
             since = counted.inconclusive_since or now
             too_long = now - since >= timedelta(minutes=settings.max_inconclusive_minutes)
             if counted.inconclusive >= settings.inconclusive_limit or too_long:
                 run = f"{counted.inconclusive} inconclusive measurement(s) since {format_utc(since)}"
-                txn = Transition(
+                txn = Transaction(
                     workspace, store, Action.PAUSE, f"automatic pause {where}: {run}: {why}", now
                 )
                 txn.details = details
-                return done(PAUSED, set_paused_in(txn, True, analysis=counted), measurement)
+                return done(PAUSED, apply_pause(txn, True, analysis=counted), measurement)
         until = soak_until(state)
         if measurement.verdict == "go" and (until is None or now >= until):
-            txn = Transition(workspace, store, Action.PROMOTE, f"automatic promote {where}: {why}", now)
+            txn = Transaction(workspace, store, Action.PROMOTE, f"automatic promote {where}: {why}", now)
             txn.details = details
-            result = promote_in(txn, judged=measurement.report)
+            result = apply_promotion(txn, judged=measurement.report)
             return done(COMPLETED if result.after.stage is Stage.STABLE else PROMOTED, result, measurement)
         if measurement.verdict == "go" and until is not None:
             waiting = f"soaking until {format_utc(until)}"
@@ -215,9 +211,9 @@ def _apply(
         else:
             waiting = f"inconclusive {counted.inconclusive} of {settings.inconclusive_limit} before a pause"
         reason = f"measurement {counted.measurements} {where}: {measurement.verdict}; {waiting}"
-        txn = Transition(workspace, store, Action.ANALYSIS, reason, now)
+        txn = Transaction(workspace, store, Action.ANALYSIS, reason, now)
         txn.details = details
-        recorded = txn.commit(state.with_(analysis=counted), kind="analysis", summary=f"{reason} ({why})")
+        recorded = txn.record(state.with_(analysis=counted), kind="analysis", summary=f"{reason} ({why})")
         return done(WAITED, recorded, measurement)
 
 

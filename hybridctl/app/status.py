@@ -15,10 +15,11 @@ from hybridctl.config.model import RollbackTriggers, Strategy
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.push import PushReport
+from hybridctl.rollout.judge import gate_report, soak_until
 from hybridctl.rollout.machine import describe, legal_actions
-from hybridctl.rollout.ops import gate_report, load_state, soak_until
 from hybridctl.rollout.revisions import trusted
 from hybridctl.rollout.state import CanaryStep, RolloutState, Snapshot, Stage
+from hybridctl.rollout.transaction import load_state
 from hybridctl.store.records import digest_files
 from hybridctl.times import format_utc, utc_now
 

@@ -95,7 +95,7 @@ OTHER_EXAMPLES = """\
 
 if TYPE_CHECKING:
     from hybridctl.app.workspace import Workspace
-    from hybridctl.rollout.ops import TransitionResult
+    from hybridctl.rollout.transaction import TransitionResult
 
 
 def _finish(space: Workspace, result: TransitionResult, as_json: bool, no_push: bool) -> None:
@@ -128,7 +128,7 @@ def stage(
     no_push: NoPush = False,
 ) -> None:
     """Make the working configs the candidate: validated, recorded, weight 0, ready for staging."""
-    from hybridctl.rollout.ops import stage as run
+    from hybridctl.rollout.staging import stage as run
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, run(space, reason=reason, force=force), as_json, no_push)
@@ -146,7 +146,7 @@ def promote(
     no_push: NoPush = False,
 ) -> None:
     """Move the candidate to the next step of the plan (or 100%), if its soak time and gates allow."""
-    from hybridctl.rollout.ops import promote as run
+    from hybridctl.rollout.promotion import promote as run
 
     _forced_reason(force, reason)
     space = workspace(config_dir, store, lock_timeout)
@@ -170,7 +170,7 @@ def canary_set(
     no_push: NoPush = False,
 ) -> None:
     """Set the production weight; raising it runs the gates, lowering it is a partial rollback."""
-    from hybridctl.rollout.ops import canary_set as run
+    from hybridctl.rollout.canary import canary_set as run
 
     space = workspace(config_dir, store, lock_timeout)
     result = run(space, weight, reason=reason, force=force, usage=tuple(usage or ()))
@@ -186,7 +186,7 @@ def pause(
     no_push: NoPush = False,
 ) -> None:
     """Freeze an in-flight rollout: promote and canary set refuse until resume."""
-    from hybridctl.rollout.ops import set_paused
+    from hybridctl.rollout.pausing import set_paused
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, set_paused(space, True, reason=reason), as_json, no_push)
@@ -201,7 +201,7 @@ def resume(
     no_push: NoPush = False,
 ) -> None:
     """Unfreeze a paused rollout."""
-    from hybridctl.rollout.ops import set_paused
+    from hybridctl.rollout.pausing import set_paused
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, set_paused(space, False, reason=reason), as_json, no_push)
@@ -227,7 +227,7 @@ def rollback(
     In flight: abort (weight 0, stable configs back, candidate kept for retry). Otherwise: undo the last
     promotion to 100%. --roles takes only those roles back to stable models, as a new candidate.
     """
-    from hybridctl.rollout.ops import rollback as run
+    from hybridctl.rollout.rollback import rollback as run
 
     role_list = comma_list(roles)
     space = workspace(config_dir, store, lock_timeout)
@@ -250,7 +250,7 @@ def retry(
     no_push: NoPush = False,
 ) -> None:
     """Restart an aborted candidate at the first step, its configs back in the working directory."""
-    from hybridctl.rollout.ops import retry as run
+    from hybridctl.rollout.retrying import retry as run
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, run(space, reason=reason), as_json, no_push)
@@ -361,7 +361,8 @@ def gate_check(
 ) -> None:
     """The go/no-go matrix for CI: exit 0 go, 1 no-go, 5 inconclusive (too few requests yet)."""
     from hybridctl.output.rollout import render_gates
-    from hybridctl.rollout.ops import gate_report, load_state
+    from hybridctl.rollout.judge import gate_report
+    from hybridctl.rollout.transaction import load_state
 
     space = workspace(config_dir, store, None)
     opened = space.open_store()
@@ -397,7 +398,7 @@ def disable(
     no_push: NoPush = False,
 ) -> None:
     """The kill switch: every request to stable at once; the rollout keeps its position, frozen."""
-    from hybridctl.rollout.ops import set_enabled
+    from hybridctl.rollout.controls import set_enabled
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, set_enabled(space, False, reason=reason), as_json, no_push)
@@ -412,7 +413,7 @@ def enable(
     no_push: NoPush = False,
 ) -> None:
     """Turn the kill switch off: the candidate serves the weight it had again."""
-    from hybridctl.rollout.ops import set_enabled
+    from hybridctl.rollout.controls import set_enabled
 
     space = workspace(config_dir, store, lock_timeout)
     _finish(space, set_enabled(space, True, reason=reason), as_json, no_push)
@@ -435,7 +436,7 @@ def force(
 ) -> None:
     """Route roles (default: all) to one catalog model for everyone, e.g. in a provider outage."""
     from hybridctl.errors import UsageError
-    from hybridctl.rollout.ops import force as run
+    from hybridctl.rollout.controls import force as run
 
     if clear == (model is not None):
         raise UsageError("give a MODEL to force, or --clear (not both)", hint="hybridctl force --help")

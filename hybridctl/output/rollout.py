@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from hybridctl.app.delivery import Delivery
     from hybridctl.app.status import PlanResult, RoleModels, StatusResult
     from hybridctl.remote.push import PushReport
-    from hybridctl.rollout.ops import TransitionResult
+    from hybridctl.rollout.transaction import TransitionResult
 
 # -- rollout ---------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from typing import Any
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.contract import bundle_digest
-from hybridctl.rollout.ops import load_state
 from hybridctl.rollout.state import Snapshot, Stage
+from hybridctl.rollout.transaction import load_state
 from hybridctl.routing import buckets
 from hybridctl.store.setup import Setup
 from hybridctl.times import format_utc, utc_now

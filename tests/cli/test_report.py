@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from hybridctl.rollout import ops
+from hybridctl.rollout.promotion import promote
+from hybridctl.rollout.rollback import rollback
+from hybridctl.rollout.staging import stage
 from tests.helpers import READERS, Project, RunFn, simulated_events, usage_events, write_usage
 
 # USD per million tokens (input, output, cache read) of the default catalog
@@ -298,19 +300,19 @@ def test_rollout_report_timeline_gates_and_each_step(cli: RunFn, project: Projec
     t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     project.edit_config(lambda c: c["roles"]["critic"].update(primary="gemini-2.5-flash-lite"))
     workspace = project.workspace()
-    ops.stage(workspace, reason="critic on flash lite", now=t0 - timedelta(hours=1))
-    ops.promote(workspace, now=t0)
+    stage(workspace, reason="critic on flash lite", now=t0 - timedelta(hours=1))
+    promote(workspace, now=t0)
     step_1 = usage_events("stable", 300, start=t0) + usage_events(
         "candidate", 250, start=t0, model="gemini-2.5-flash-lite"
     )
     usage = write_usage(project.root / "usage.jsonl", step_1)
-    ops.promote(workspace, usage=[usage], now=t0 + timedelta(hours=25))
+    promote(workspace, usage=[usage], now=t0 + timedelta(hours=25))
     later = t0 + timedelta(hours=25)
     step_2 = usage_events("stable", 100, start=later, errors=10) + usage_events(
         "candidate", 90, start=later, model="gemini-2.5-flash-lite", quality=4.0
     )
     write_usage(usage, step_1, step_2)
-    ops.rollback(workspace, reason="errors", now=t0 + timedelta(hours=30))
+    rollback(workspace, reason="errors", now=t0 + timedelta(hours=30))
 
     report = cli("report", "rollout", str(usage), "--format", "json", cwd=project.root).json()
     markdown = cli("report", "rollout", str(usage), "--format", "markdown", cwd=project.root).stdout

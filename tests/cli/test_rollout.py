@@ -12,7 +12,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hybridctl.rollout import ops
+from hybridctl.rollout.canary import canary_set
+from hybridctl.rollout.pausing import set_paused
+from hybridctl.rollout.promotion import promote
+from hybridctl.rollout.rollback import rollback
+from hybridctl.rollout.staging import stage
 from tests.helpers import (
     REPO,
     Project,
@@ -103,29 +107,29 @@ def test_illegal_transitions_exit_3_naming_the_legal_moves(
 
 
 def _staged(p: Project) -> None:
-    ops.stage(p.workspace(), reason="s")
+    stage(p.workspace(), reason="s")
 
 
 def _canary(p: Project) -> None:
     _staged(p)
-    ops.promote(p.workspace())
+    promote(p.workspace())
 
 
 def _paused(p: Project) -> None:
     _canary(p)
-    ops.set_paused(p.workspace(), True)
+    set_paused(p.workspace(), True)
 
 
 def _completed(p: Project) -> None:
     _staged(p)
-    ops.promote(p.workspace(), full=True)
+    promote(p.workspace(), full=True)
 
 
 def _aborted_after_completion(p: Project) -> None:
     _completed(p)
     p.edit_config(lambda c: c["budgets"].update(daily=70))
     _canary(p)
-    ops.rollback(p.workspace(), reason="abort")
+    rollback(p.workspace(), reason="abort")
 
 
 def _commit_of(p: Project, revision: int) -> str:
@@ -195,7 +199,7 @@ def test_status_reports_health_models_gates_and_recommends_rollback(cli: RunFn, 
     assert failing.exit_code == 1
     assert "rollback recommended: error rate 10.0% > 5.0%" in failing.stdout
     assert "rollback recommended: availability 90.00% < 99.50%" in failing.stdout
-    ops.rollback(project.workspace(), reason="x")
+    rollback(project.workspace(), reason="x")
     aborted = cli("status", cwd=project.root)
     assert aborted.exit_code == 0  # serving stable, as recorded: the rollback is a fact, not a fault
     assert aborted.stdout.startswith("rollout: aborted  healthy")
@@ -280,8 +284,8 @@ def test_usage_comes_from_settings_when_not_given(cli: RunFn, project: Project) 
 def test_plan_shows_the_earliest_time_of_each_step(cli: RunFn, project: Project) -> None:
     entered = datetime.now(timezone.utc).replace(microsecond=0)
     project.edit_config(lambda c: c["roles"]["critic"].update(primary=CHEAP))
-    ops.stage(project.workspace(), reason="s", now=entered - timedelta(hours=1))
-    ops.promote(project.workspace(), now=entered)
+    stage(project.workspace(), reason="s", now=entered - timedelta(hours=1))
+    promote(project.workspace(), now=entered)
 
     steps = cli("rollout", "plan", "--json", cwd=project.root).json()["steps"]
 
@@ -315,7 +319,7 @@ def test_render_writes_a_bundle_that_matches_its_schema(cli: RunFn, project: Pro
 def test_two_concurrent_canary_sets_are_applied_in_turn_or_refused(project: Project) -> None:
     no_soak_candidate(project)
     _canary(project)
-    ops.canary_set(project.workspace(), 40, reason="up", force=True)
+    canary_set(project.workspace(), 40, reason="up", force=True)
     commits_before = int(git(project.store, "rev-list", "--count", "HEAD"))
 
     processes = [

@@ -191,7 +191,7 @@ def test_reconcile_within_the_interval_changes_nothing(project: Project, local_s
     configure(project, prometheus.url, soak_hours=2, analysis_settings={"intervalSeconds": 300})
     (project.root / "hybridctl.toml").write_text(f'[metrics]\nurl = "{prometheus.url}"\n')
     from hybridctl.app.settings import load_settings
-    from hybridctl.rollout.ops import stage
+    from hybridctl.rollout.staging import stage
 
     space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
     stage(space, reason="s")
@@ -221,7 +221,7 @@ def test_a_step_inconclusive_for_too_long_pauses(project: Project, local_server:
         project, prometheus.url, analysis_settings={"inconclusiveLimit": 100, "maxInconclusiveMinutes": 30}
     )
     from hybridctl.app.settings import load_settings
-    from hybridctl.rollout.ops import stage
+    from hybridctl.rollout.staging import stage
 
     space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
     stage(space, reason="s")

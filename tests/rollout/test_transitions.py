@@ -14,8 +14,15 @@ import pytest
 
 from hybridctl.analysis.gates import GatesFailed, GatesInconclusive
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
-from hybridctl.rollout import ops
+from hybridctl.rollout.canary import canary_set
+from hybridctl.rollout.judge import gate_report
+from hybridctl.rollout.pausing import set_paused
+from hybridctl.rollout.promotion import promote
+from hybridctl.rollout.retrying import retry
+from hybridctl.rollout.rollback import rollback
+from hybridctl.rollout.staging import stage
 from hybridctl.rollout.state import Stage
+from hybridctl.rollout.transaction import load_state
 from tests.helpers import Project, snapshot, usage_events, write_usage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -34,8 +41,8 @@ def critic_on_flash_lite(config: dict[str, Any]) -> None:
 def canary(project: Project) -> Project:
     """A candidate (the critic on Gemini Flash Lite) at canary 10% since T0."""
     project.edit_config(critic_on_flash_lite)
-    ops.stage(project.workspace(), reason="critic on flash lite", now=T0 - timedelta(minutes=5))
-    ops.promote(project.workspace(), now=T0)
+    stage(project.workspace(), reason="critic on flash lite", now=T0 - timedelta(minutes=5))
+    promote(project.workspace(), now=T0)
     return project
 
 
@@ -54,16 +61,16 @@ def test_full_rollout_staged_10_50_100_then_rollback(canary: Project) -> None:
     first_stable = json.loads(git(canary.store, "show", "backup/1:configs/model-config.json"))
 
     step_1 = good_usage(canary, T0)
-    at_50 = ops.promote(workspace, usage=[step_1], now=T0 + timedelta(hours=25))
+    at_50 = promote(workspace, usage=[step_1], now=T0 + timedelta(hours=25))
     assert (at_50.after.stage, at_50.after.weight, at_50.after.step) == (Stage.CANARY, 50, 1)
     assert at_50.gates is not None and at_50.gates.verdict == "go"
 
     step_2 = good_usage(canary, T0 + timedelta(hours=25))
-    done = ops.promote(workspace, usage=[step_2], now=T0 + timedelta(hours=74))
+    done = promote(workspace, usage=[step_2], now=T0 + timedelta(hours=74))
     assert done.after.stage is Stage.STABLE and done.after.candidate is None
     assert done.after.stable == at_50.after.candidate  # the candidate is the new stable
 
-    undone = ops.rollback(workspace, reason="quality dropped after go-live", now=T0 + timedelta(hours=80))
+    undone = rollback(workspace, reason="quality dropped after go-live", now=T0 + timedelta(hours=80))
     assert undone.after.stage is Stage.STABLE and undone.after.stable is not None
     assert undone.after.stable.revision == 1
     assert json.loads((canary.configs / "model-config.json").read_text()) == first_stable
@@ -92,9 +99,9 @@ def test_gate_figures_match_an_independent_computation(canary: Project) -> None:
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
     space = canary.workspace()
-    report = ops.gate_report(
+    report = gate_report(
         space.open_store(),
-        ops.load_state(space.open_store()),
+        load_state(space.open_store()),
         [usage],
         setup=space,
         measuring=space.measuring,
@@ -134,7 +141,7 @@ def test_a_failing_gate_refuses_promotion_and_changes_nothing(
     before = snapshot(canary.root)
 
     with pytest.raises(GatesFailed) as refused:
-        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+        promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
     report = refused.value.report
     assert report.verdict == "no-go"
@@ -150,7 +157,7 @@ def test_too_few_requests_is_inconclusive_and_refused(canary: Project) -> None:
     )
 
     with pytest.raises(GatesInconclusive, match="gave no verdict") as refused:
-        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+        promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
     report = refused.value.report
     assert report.verdict == "inconclusive"
@@ -166,7 +173,7 @@ def test_usage_before_the_step_began_does_not_count(canary: Project) -> None:
         usage_events("candidate", 300, start=T0, model=CHEAP),
     )
 
-    result = ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
+    result = promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=25))
 
     assert result.gates is not None and result.gates.verdict == "go"
 
@@ -178,7 +185,7 @@ def test_force_overrides_gates_and_is_recorded(canary: Project) -> None:
         usage_events("candidate", 300, start=T0, model=CHEAP, errors=60),
     )
 
-    result = ops.promote(
+    result = promote(
         canary.workspace(),
         usage=[usage],
         force=True,
@@ -199,21 +206,21 @@ def test_soak_time_holds_a_step_until_it_has_passed(canary: Project) -> None:
     usage = good_usage(canary, T0)
 
     with pytest.raises(RefusedError, match="must soak until 2026-03-03 09:00 UTC"):
-        ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=23))
-    assert ops.promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=24)).after.weight == 50
+        promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=23))
+    assert promote(canary.workspace(), usage=[usage], now=T0 + timedelta(hours=24)).after.weight == 50
 
 
 def test_pause_blocks_promotion_and_canary_set_until_resume(canary: Project) -> None:
     workspace = canary.workspace()
     usage = good_usage(canary, T0)
-    ops.set_paused(workspace, True, reason="investigating", now=T0 + timedelta(hours=1))
+    set_paused(workspace, True, reason="investigating", now=T0 + timedelta(hours=1))
 
     with pytest.raises(RefusedError, match="paused"):
-        ops.promote(workspace, usage=[usage], now=T0 + timedelta(hours=25))
+        promote(workspace, usage=[usage], now=T0 + timedelta(hours=25))
     with pytest.raises(RefusedError, match="paused"):
-        ops.canary_set(workspace, 20, reason="x", now=T0 + timedelta(hours=25))
-    ops.set_paused(workspace, False, now=T0 + timedelta(hours=2))
-    assert ops.promote(workspace, usage=[usage], now=T0 + timedelta(hours=25)).after.weight == 50
+        canary_set(workspace, 20, reason="x", now=T0 + timedelta(hours=25))
+    set_paused(workspace, False, now=T0 + timedelta(hours=2))
+    assert promote(workspace, usage=[usage], now=T0 + timedelta(hours=25)).after.weight == 50
 
 
 def test_canary_set_raises_through_gates_and_lowers_as_a_partial_rollback(canary: Project) -> None:
@@ -224,32 +231,32 @@ def test_canary_set_raises_through_gates_and_lowers_as_a_partial_rollback(canary
         usage_events("candidate", 300, start=T0, model=CHEAP, errors=40),
     )
     with pytest.raises(CheckFailed):
-        ops.canary_set(workspace, 30, reason="more", usage=[bad], now=T0 + timedelta(hours=25))
+        canary_set(workspace, 30, reason="more", usage=[bad], now=T0 + timedelta(hours=25))
 
-    raised = ops.canary_set(
+    raised = canary_set(
         workspace, 30, reason="more", usage=[good_usage(canary, T0)], now=T0 + timedelta(hours=25)
     )
-    lowered = ops.canary_set(workspace, 5, reason="errors in one region", now=T0 + timedelta(hours=26))
-    same = ops.canary_set(workspace, 5, reason="again", now=T0 + timedelta(hours=27))
+    lowered = canary_set(workspace, 5, reason="errors in one region", now=T0 + timedelta(hours=26))
+    same = canary_set(workspace, 5, reason="again", now=T0 + timedelta(hours=27))
 
     assert (raised.after.weight, raised.after.step) == (30, 0)  # past step 1 (10%), short of step 2 (50%)
     assert (lowered.after.weight, lowered.gates) == (5, None)
     assert "partial rollback" in lowered.summary
     assert same.status == "unchanged" and same.record is None
     with pytest.raises(UsageError):
-        ops.canary_set(workspace, 100, reason="x")
+        canary_set(workspace, 100, reason="x")
 
 
 def test_stage_refuses_identical_configs_and_an_in_flight_candidate(project: Project) -> None:
     with pytest.raises(RefusedError, match="identical to stable"):
-        ops.stage(project.workspace(), reason="nothing changed")
+        stage(project.workspace(), reason="nothing changed")
     project.edit_config(critic_on_flash_lite)
-    ops.stage(project.workspace(), reason="first")
+    stage(project.workspace(), reason="first")
     project.edit_config(lambda c: c["budgets"].update(daily=70))
 
     with pytest.raises(RefusedError, match="in flight"):
-        ops.stage(project.workspace(), reason="second")
-    replaced = ops.stage(project.workspace(), reason="second", force=True)
+        stage(project.workspace(), reason="second")
+    replaced = stage(project.workspace(), reason="second", force=True)
 
     assert replaced.after.candidate is not None and replaced.after.candidate.revision == 3
     assert replaced.forced == ["replaced candidate r2"]
@@ -259,18 +266,18 @@ def test_stage_refuses_an_invalid_candidate(project: Project) -> None:
     project.edit_config(lambda c: c["roles"]["critic"].update(primary="nope"))
 
     with pytest.raises(CheckFailed, match="does not validate"):
-        ops.stage(project.workspace(), reason="broken")
+        stage(project.workspace(), reason="broken")
 
 
 def test_abort_then_retry_restarts_at_the_first_step_with_the_candidate_configs(canary: Project) -> None:
     workspace = canary.workspace()
     candidate_files = canary.files()
 
-    aborted = ops.rollback(workspace, reason="errors", now=T0 + timedelta(hours=1))
+    aborted = rollback(workspace, reason="errors", now=T0 + timedelta(hours=1))
     assert (aborted.after.stage, aborted.after.weight) == (Stage.ABORTED, 0)
     assert json.loads(canary.files()["model-config.json"])["roles"]["critic"]["primary"] == "glm-4.5"
 
-    retried = ops.retry(workspace, reason="provider fixed", now=T0 + timedelta(hours=2))
+    retried = retry(workspace, reason="provider fixed", now=T0 + timedelta(hours=2))
     assert (retried.after.stage, retried.after.weight, retried.after.step) == (Stage.CANARY, 10, 0)
     assert retried.after.candidate == aborted.after.candidate
     assert canary.files() == candidate_files
@@ -278,13 +285,13 @@ def test_abort_then_retry_restarts_at_the_first_step_with_the_candidate_configs(
 
 def test_partial_rollback_takes_only_the_named_roles_back(canary: Project) -> None:
     workspace = canary.workspace()
-    ops.rollback(workspace, reason="abort first", now=T0)  # the working configs are stable's again
+    rollback(workspace, reason="abort first", now=T0)  # the working configs are stable's again
     canary.edit_config(critic_on_flash_lite)
     canary.edit_config(lambda c: c["roles"]["architect"].update(primary=CHEAP))
-    ops.stage(workspace, reason="architect and critic on flash lite", force=True, now=T0 + timedelta(hours=1))
-    ops.promote(workspace, now=T0 + timedelta(hours=2))
+    stage(workspace, reason="architect and critic on flash lite", force=True, now=T0 + timedelta(hours=1))
+    promote(workspace, now=T0 + timedelta(hours=2))
 
-    result = ops.rollback(
+    result = rollback(
         workspace, reason="architect quality issues", roles=["architect"], now=T0 + timedelta(hours=3)
     )
 
@@ -296,14 +303,14 @@ def test_partial_rollback_takes_only_the_named_roles_back(canary: Project) -> No
     assert result.after.candidate is not None and result.record is not None
     assert result.after.candidate.revision == result.record.revision
     with pytest.raises(UsageError, match="no role reviewer"):
-        ops.rollback(workspace, reason="x", roles=["reviewer"])
+        rollback(workspace, reason="x", roles=["reviewer"])
 
 
 def test_rollback_to_a_chosen_revision(canary: Project) -> None:
     workspace = canary.workspace()
-    ops.promote(workspace, full=True, force=True, reason="go", now=T0 + timedelta(hours=1))
+    promote(workspace, full=True, force=True, reason="go", now=T0 + timedelta(hours=1))
 
-    result = ops.rollback(workspace, reason="known good", to_revision=1, now=T0 + timedelta(hours=2))
+    result = rollback(workspace, reason="known good", to_revision=1, now=T0 + timedelta(hours=2))
 
     assert result.after.stable is not None and result.after.stable.revision == 1
     assert (
@@ -325,9 +332,9 @@ def test_cost_savings_compare_the_same_workload_not_the_traffic_each_side_drew(c
     usage = write_usage(canary.root / "usage.jsonl", stable, candidate)
 
     space = canary.workspace()
-    report = ops.gate_report(
+    report = gate_report(
         space.open_store(),
-        ops.load_state(space.open_store()),
+        load_state(space.open_store()),
         [usage],
         setup=space,
         measuring=space.measuring,
