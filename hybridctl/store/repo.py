@@ -20,10 +20,7 @@ edited the store by hand, and hybridctl stops and says so.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,104 +28,19 @@ from typing import Any
 
 from hybridctl.config.validate import CHECKED_BY
 from hybridctl.errors import RefusedError, RemoteError, UsageError
+from hybridctl.store.git import Git, GitFailed, git_email
 from hybridctl.store.records import Record, digest_files
+from hybridctl.store.sharing import BRANCH, REVISION_REF, Rejected, Sharing, StoreRaced
 from hybridctl.text import clean
 from hybridctl.urls import shown_url
 
 MARKER = ".hybridctl-store"
 CONFIGS = "configs"
 STATE = "state"
-BRANCH = "main"
 _PENDING = "hybridctl-commit-pending"
-# An index kept in the store: one ref per revision, written with the commit, so
-# that any revision is found at once however long the history.
-REVISION_REF = "refs/hybridctl/revisions/{}"
-# Where a fetch puts what the shared store holds, beside (never over) our refs.
-_SHARED = "refs/hybridctl-shared"
 
 
-class _Rejected(Exception):
-    """The shared store refused a push: it moved since we fetched."""
-
-
-class GitFailed(Exception):
-    """A git command failed; its message is git's own first line, ``output`` all it said."""
-
-    def __init__(self, message: str, output: str = "") -> None:
-        super().__init__(message)
-        self.output = output
-
-
-class Git:
-    """The git command line, in one repository. (Why not GitPython: importing it
-    costs 80-130 ms, more than all the git commands a transition runs; the
-    README's "Dependencies" has the figures.)"""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        # A read must not take index.lock (a process killed during one would block
-        # every later commit); the user's own git settings must not sign, page or
-        # prompt, nor run hooks a template installed.
-        self.env = {
-            **os.environ,
-            "GIT_OPTIONAL_LOCKS": "0",
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_PAGER": "cat",
-            "LC_ALL": "C",
-            # Only transports that move data: never ext:: or fd::, which run a
-            # command, whatever a remote or the user's git config says.
-            "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh",
-        }
-
-    def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
-        done = subprocess.run(
-            [
-                "git",
-                "-c",
-                "core.hooksPath=/dev/null",
-                "-c",
-                "commit.gpgSign=false",
-                "-c",
-                "tag.gpgSign=false",
-                *args,
-            ],
-            cwd=self.path,
-            input=stdin,
-            capture_output=True,
-            env={**self.env, **(env or {})},
-            check=False,
-        )
-        if done.returncode != 0:
-            said = (done.stderr + done.stdout).decode("utf-8", errors="replace")
-            lines = [line for line in said.strip().splitlines() if line.strip()]
-            raise GitFailed(lines[0] if lines else f"git {args[0]} failed ({done.returncode})", said)
-        return done.stdout
-
-    def text(self, *args: str) -> str:
-        return self.run(*args).decode("utf-8", errors="replace")
-
-    def ok(self, *args: str) -> bool:
-        try:
-            self.run(*args)
-        except GitFailed:
-            return False
-        return True
-
-
-class StoreRaced(RefusedError):
-    """Another machine recorded a change on the shared store first: ours was
-    taken back, and the local store now holds theirs."""
-
-    def __init__(self, theirs: Record | None) -> None:
-        who = f"{theirs.kind} r{theirs.revision} by {theirs.actor}: {theirs.reason}" if theirs else "a change"
-        super().__init__(
-            f"another machine moved the shared store first ({who})",
-            hint="hybridctl status shows where things stand; run the command again if it still applies",
-        )
-        self.theirs = theirs
-
-
-class Store:
+class Store(Sharing):
     def __init__(self, path: Path, remote: str | None = None) -> None:
         self.path = path
         self.remote = remote  # a git URL the team shares the store through
@@ -276,122 +188,6 @@ class Store:
                 f"discard with git -C {self.path} checkout -- . && git -C {self.path} clean -fd",
             )
 
-    # -- a store shared through a git remote ----------------------------------------
-
-    def _rev(self, ref: str) -> str | None:
-        try:
-            return self.git.text("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip() or None
-        except GitFailed:
-            return None
-
-    def _remote_failed(self, what: str, exc: GitFailed) -> RemoteError:
-        return RemoteError(
-            f"cannot {what} the shared store {shown_url(self.remote or '')}: {clean(str(exc))}",
-            hint="check the network and the store-remote setting; hybridctl keeps working on the local store",
-        )
-
-    def sync(self) -> None:
-        """Fetch the shared store and bring the local one up to it (under the lock):
-        a fast-forward, or a push of what is only local. Histories that parted
-        are refused, and nothing local changes before that is known."""
-        if self.remote is None:
-            return
-        if not self.git.ok("remote", "get-url", "origin"):
-            self.git.run("remote", "add", "--", "origin", self.remote)
-        elif self.git.text("remote", "get-url", "origin").strip() != self.remote:
-            self.git.run("remote", "set-url", "--", "origin", self.remote)
-        try:
-            # Into a namespace of its own: a fetch never overwrites a local ref,
-            # so a store whose history parted is refused untouched.
-            self.git.run(
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--prune",
-                "origin",
-                f"+refs/heads/{BRANCH}:{_SHARED}/heads/{BRANCH}",
-                f"+refs/tags/backup/*:{_SHARED}/tags/backup/*",
-                f"+refs/hybridctl/*:{_SHARED}/hybridctl/*",
-            )
-        except GitFailed as exc:
-            raise self._remote_failed("fetch", exc) from None
-        theirs, ours = self._rev(f"{_SHARED}/heads/{BRANCH}"), self._rev(BRANCH)
-        if theirs == ours:
-            self._mirror_refs()
-        elif theirs is None or (
-            ours is not None and self.git.ok("merge-base", "--is-ancestor", theirs, ours)
-        ):
-            self._push_after(theirs)  # only local changes: share them
-        elif ours is None or self.git.ok("merge-base", "--is-ancestor", ours, theirs):
-            self.git.run("reset", "--hard", "--quiet", theirs)
-            self._head, self._heads = None, True
-            self._mirror_refs()
-        else:
-            raise RefusedError(
-                f"the store at {self.path} and the shared store {shown_url(self.remote)} "
-                "have different histories",
-                hint=f"keep one: compare with git -C {self.path} log --oneline --graph --all",
-            )
-
-    def _refs(self, *prefixes: str) -> dict[str, str]:
-        listed = self.git.text("for-each-ref", "--format=%(objectname) %(refname)", *prefixes)
-        return {name: sha for sha, _, name in (line.partition(" ") for line in listed.splitlines())}
-
-    def _mirror_refs(self) -> None:
-        """Make the local backup tags and revision index what the shared store
-        holds: a backup pruned there is pruned here. (Index refs are only ever
-        added: a store whose index predates sharing keeps its own.)"""
-        shared = {
-            "refs/" + name.removeprefix(_SHARED + "/"): sha
-            for name, sha in self._refs(f"{_SHARED}/tags/backup/", f"{_SHARED}/hybridctl/").items()
-        }
-        local = self._refs("refs/tags/backup/", "refs/hybridctl/")
-        updates = [f"update {name} {sha}" for name, sha in shared.items() if local.get(name) != sha]
-        updates += [
-            f"delete {name}" for name in local if name not in shared and name.startswith("refs/tags/")
-        ]
-        if updates:
-            self.git.run("update-ref", "--stdin", stdin=("\n".join(updates) + "\n").encode())
-
-    def _push_after(self, theirs: str | None) -> None:
-        """Share the local revisions the shared store lacks (those after ``theirs``)."""
-        shared_revision = 0
-        if theirs is not None:
-            record = next(self._log("-1", theirs), None)
-            shared_revision = record.revision if record else 0
-        mine = self._refs("refs/tags/backup/", "refs/hybridctl/revisions/")
-        newer = [name for name in mine if int(name.rsplit("/", 1)[1] or 0) > shared_revision]
-        self._push(*(f"{ref}:{ref}" for ref in newer))
-
-    def _push(self, *refspecs: str) -> None:
-        """Push the branch and ``refspecs`` to the shared store, all or none."""
-        wanted = [f"{BRANCH}:{BRANCH}", *refspecs]
-        try:
-            self.git.run("push", "--atomic", "--porcelain", "origin", *wanted)
-        except GitFailed as exc:
-            text = exc.output.lower()
-            if any(word in text for word in ("rejected", "non-fast-forward", "fetch first", "stale info")):
-                raise _Rejected from None
-            raise self._remote_failed("push to", exc) from None
-
-    def _share(self, record: Record, previous: Record | None, tagged: bool) -> None:
-        """Push a new revision; when another machine pushed first, take ours back,
-        catch up with theirs, and say so (StoreRaced)."""
-        refs = [REVISION_REF.format(record.revision)]
-        refs += [f"refs/tags/backup/{record.revision}"] if tagged else []
-        try:
-            self._push(*(f"{ref}:{ref}" for ref in refs))
-            return
-        except _Rejected:
-            pass
-        self.git.run("update-ref", "-d", REVISION_REF.format(record.revision), record.commit)
-        self.git.ok("tag", "--delete", f"backup/{record.revision}")
-        if previous is not None:
-            self.git.run("reset", "--hard", "--quiet", previous.commit)
-        self._head = previous
-        self.sync()
-        raise StoreRaced(self.head())
-
     # -- reading -------------------------------------------------------------------
 
     # Every read goes to what it needs, never the whole history: the tip for the
@@ -536,37 +332,8 @@ class Store:
         pending = self.git_dir / _PENDING
         pending.touch()
         try:
-            for directory, contents in ((CONFIGS, configs), (STATE, state)):
-                if contents is None and directory == STATE and head is not None:
-                    contents = self.state_at(head)  # state carries over unless replaced
-                target = self.path / directory
-                for old in target.glob("*") if target.exists() else []:
-                    if old.name not in (contents or {}):
-                        old.unlink()
-                target.mkdir(exist_ok=True)
-                for name, data in (contents or {}).items():
-                    (target / name).write_bytes(data)
-            self.git.run("add", "--all", "--", MARKER, CONFIGS, STATE)
-            tree = self.git.run("write-tree").decode().strip()
-            stamp = f"{int(now.timestamp())} +0000"
-            who = {
-                "GIT_AUTHOR_NAME": actor,
-                "GIT_AUTHOR_EMAIL": _email(),
-                "GIT_AUTHOR_DATE": stamp,
-                "GIT_COMMITTER_NAME": actor,
-                "GIT_COMMITTER_EMAIL": _email(),
-                "GIT_COMMITTER_DATE": stamp,
-            }
-            parents = ["-p", head.commit] if head is not None else []
-            commit = self.git.run("commit-tree", tree, *parents, stdin=record.message().encode(), env=who)
-            sha = commit.decode().strip()
-            # One transaction: the branch moves only from the commit this one follows
-            # (compare-and-swap), and the revision's index ref is made with it.
-            previous = head.commit if head else "0" * 40
-            updates = f"start\nupdate refs/heads/{BRANCH} {sha} {previous}\n"
-            updates += f"create {REVISION_REF.format(record.revision)} {sha}\ncommit\n"
-            self.git.run("update-ref", "--stdin", stdin=updates.encode())
-            record = record._replace(commit=sha)
+            tree = self._write_tree(configs, state, head)
+            record = record._replace(commit=self._commit_tree(record, tree, head))
             if tag:
                 self.tag_backup(record)
         except (GitFailed, OSError, ValueError) as exc:
@@ -577,9 +344,50 @@ class Store:
             self._share(record, head, tag)
         return record
 
+    def _write_tree(
+        self, configs: dict[str, bytes], state: dict[str, bytes] | None, head: Record | None
+    ) -> str:
+        """Put the configs (and state: it carries over unless replaced) in the
+        work tree and the index; the tree's id."""
+        for directory, contents in ((CONFIGS, configs), (STATE, state)):
+            if contents is None and directory == STATE and head is not None:
+                contents = self.state_at(head)
+            target = self.path / directory
+            for old in target.glob("*") if target.exists() else []:
+                if old.name not in (contents or {}):
+                    old.unlink()
+            target.mkdir(exist_ok=True)
+            for name, data in (contents or {}).items():
+                (target / name).write_bytes(data)
+        self.git.run("add", "--all", "--", MARKER, CONFIGS, STATE)
+        return self.git.run("write-tree").decode().strip()
+
+    def _commit_tree(self, record: Record, tree: str, head: Record | None) -> str:
+        """The commit of ``tree`` with the record as its message, and the branch
+        and the revision's index ref moved to it in one transaction."""
+        stamp = f"{int(record.time.timestamp())} +0000"
+        who = {
+            "GIT_AUTHOR_NAME": record.actor,
+            "GIT_AUTHOR_EMAIL": git_email(),
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_NAME": record.actor,
+            "GIT_COMMITTER_EMAIL": git_email(),
+            "GIT_COMMITTER_DATE": stamp,
+        }
+        parents = ["-p", head.commit] if head is not None else []
+        commit = self.git.run("commit-tree", tree, *parents, stdin=record.message().encode(), env=who)
+        sha = commit.decode().strip()
+        # The branch moves only from the commit this one follows (compare-and-swap),
+        # and the revision's index ref is made with it.
+        previous = head.commit if head else "0" * 40
+        updates = f"start\nupdate refs/heads/{BRANCH} {sha} {previous}\n"
+        updates += f"create {REVISION_REF.format(record.revision)} {sha}\ncommit\n"
+        self.git.run("update-ref", "--stdin", stdin=updates.encode())
+        return sha
+
     def tag_backup(self, record: Record) -> None:
         message = record.to_json()
-        who = {"GIT_COMMITTER_NAME": record.actor, "GIT_COMMITTER_EMAIL": _email()}
+        who = {"GIT_COMMITTER_NAME": record.actor, "GIT_COMMITTER_EMAIL": git_email()}
         tag = ["tag", "--annotate", "--file=-", f"backup/{record.revision}", record.commit]
         self.git.run(*tag, stdin=message.encode(), env=who)
 
@@ -591,24 +399,6 @@ class Store:
         if self.remote is not None:
             try:
                 self._push(*(f":refs/tags/backup/{n}" for n in revisions))
-            except _Rejected:
+            except Rejected:
                 raise StoreRaced(self.head()) from None
         self.git.run("tag", "--delete", *(f"backup/{n}" for n in revisions))
-
-
-def _email() -> str:
-    return "hybridctl@localhost"
-
-
-def default_actor(configured: str | None) -> str:
-    """Who is recorded: settings or HYBRIDCTL_ACTOR, else git's user.name, else the OS user."""
-    if configured:
-        return configured
-
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        name = subprocess.run(
-            ["git", "config", "--get", "user.name"], capture_output=True, text=True, check=False, timeout=5
-        ).stdout.strip()
-        if name:
-            return name
-    return getpass.getuser()

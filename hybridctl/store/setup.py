@@ -21,8 +21,10 @@ from hybridctl.config.snapshot import managed_names
 from hybridctl.config.validate import display_path
 from hybridctl.errors import UsageError
 from hybridctl.lock import exclusive_lock
+from hybridctl.store.git import default_actor
 from hybridctl.store.records import Record
-from hybridctl.store.repo import Store, StoreRaced, default_actor
+from hybridctl.store.repo import Store
+from hybridctl.store.sharing import StoreRaced
 
 
 @dataclass(frozen=True)
