@@ -145,7 +145,10 @@ def child(module_path: Path, seconds: float, seed: int) -> int:
     found.loader.exec_module(sanitized)
     sys.modules[MODULE] = sanitized  # the reader imports this name: the sanitized build
 
-    from hybridctl.usage import scan
+    from hybridctl.usage import csv_fast as csv_path
+    from hybridctl.usage import fast as fast_path
+    from hybridctl.usage import general as general_path
+    from hybridctl.usage import scan, sources
     from hybridctl.usage.cube import LATENCY
 
     pool = [json.dumps(s, ensure_ascii=bool(i % 2)).encode() for i, s in enumerate(SEEDS)]
@@ -164,17 +167,17 @@ def child(module_path: Path, seconds: float, seed: int) -> int:
         data = ending.join([CSV_HEADER, *batch] if as_csv else batch) + rng.choice((ending, b"", ending * 2))
         spec = scan.ScanSpec(cut if rng.random() < 0.5 else ())
         source = scan.Source(None, "fuzz")
-        general, general_stats = scan.scan_general(
+        general, general_stats = general_path.scan_general(
             io.BytesIO(data), source, "csv" if as_csv else "jsonl", spec
         )
-        scan.CHUNK = rng.choice((1, 2, 3, 7, 16, 61, 256, 4096, 4 << 20))  # chunk ends anywhere
+        sources.CHUNK = rng.choice((1, 2, 3, 7, 16, 61, 256, 4096, 4 << 20))  # chunk ends anywhere
         if as_csv:
             handle = io.BufferedReader(cast(Any, io.BytesIO(data)))
-            header = scan.csv_header(handle)
+            header = csv_path.csv_header(handle)
             assert header is not None
-            fast, fast_stats = scan.scan_csv_fast(handle, source, spec, header, None)
+            fast, fast_stats = csv_path.scan_csv_fast(handle, source, spec, header, None)
         else:
-            fast, fast_stats, _ = scan.scan_fast(io.BytesIO(data), source, spec, reader="compiled")
+            fast, fast_stats, _ = fast_path.scan_fast(io.BytesIO(data), source, spec, reader="compiled")
         batches += 1
         lines += len(batch)
         same = fast.cells.keys() == general.cells.keys() and all(
@@ -192,7 +195,7 @@ def child(module_path: Path, seconds: float, seed: int) -> int:
             failures.mkdir(exist_ok=True)
             saved = failures / f"seed-{seed}-batch-{batches}.jsonl"
             saved.write_bytes(data)
-            print(f"the compiled reader and the general path disagree on {saved} (chunk {scan.CHUNK})")
+            print(f"the compiled reader and the general path disagree on {saved} (chunk {sources.CHUNK})")
             return 1
     print(f"fuzz: {batches:,} batches, {lines:,} lines, compiled reader = general path, no sanitizer report")
     return 0

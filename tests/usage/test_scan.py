@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 
 from hybridctl.errors import CheckFailed
-from hybridctl.usage import scan
+from hybridctl.usage import fast as fast_path
+from hybridctl.usage import general as general_path
+from hybridctl.usage import parallel as parallel_path
+from hybridctl.usage import scan, sources
 from hybridctl.usage.cache import cached_scan
 from hybridctl.usage.scan import ScanSpec, Source
 from tests.helpers import CORPUS, READERS, simulated_events
@@ -50,9 +53,9 @@ def write_mixed(path: Path) -> Path:
 def both_paths(path: Path, spec: ScanSpec, reader: str) -> tuple[Any, Any]:
     source = Source(path, path.name)
     with path.open("rb") as handle:
-        fast, fast_stats, _ = scan.scan_fast(handle, source, spec, reader=reader)
+        fast, fast_stats, _ = fast_path.scan_fast(handle, source, spec, reader=reader)
     with path.open("rb") as handle:
-        general, general_stats = scan.scan_general(handle, source, "jsonl", spec)
+        general, general_stats = general_path.scan_general(handle, source, "jsonl", spec)
     return (fast, fast_stats), (general, general_stats)
 
 
@@ -80,8 +83,8 @@ def test_parallel_ranges_match_one_pass_and_number_bad_lines_in_the_file(
     assert scan.available_reader() == reader
     path = write_mixed(tmp_path / "mixed.jsonl")
     one_pass = scan.scan_source(Source(path, "m"), ScanSpec())
-    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(scan, "CHUNK", 64 << 10)  # many chunks per range too
+    monkeypatch.setattr(parallel_path, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(sources, "CHUNK", 64 << 10)  # many chunks per range too
 
     parallel = scan.scan_source(Source(path, "m"), ScanSpec())
 
@@ -232,7 +235,7 @@ def test_a_gzip_cut_off_or_corrupt_reads_what_came_before_and_says_so(
 def test_a_line_over_the_cap_is_a_bad_line_and_never_held_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
-    long = '{"model": "' + "x" * (scan.MAX_LINE + 10) + '"}\n'
+    long = '{"model": "' + "x" * (sources.MAX_LINE + 10) + '"}\n'
     for name, text, events in [
         ("middle.jsonl", GOOD * 2 + long + GOOD * 3, 5),
         ("end.jsonl", GOOD * 2 + long.rstrip("\n"), 2),
@@ -243,7 +246,7 @@ def test_a_line_over_the_cap_is_a_bad_line_and_never_held_whole(
         stats = scanned_with(path, reader, monkeypatch).stats
 
         assert (stats.events, stats.bad) == (events, 1)
-        assert stats.first_bad[0][1:] == (3, scan.TOO_LONG)
+        assert stats.first_bad[0][1:] == (3, sources.TOO_LONG)
     compressed = tmp_path / "bomb.jsonl.gz"  # a small file that unpacks to one huge line
     compressed.write_bytes(gzip.compress((GOOD + long * 3 + GOOD).encode()))
     stats = scanned_with(compressed, reader, monkeypatch).stats
@@ -257,7 +260,7 @@ def test_csv_rows_over_the_cap_or_broken_are_bad_rows(tmp_path: Path) -> None:
     path.write_text(
         "time,model,input_tokens,note\n"
         f"2026-11-21T10:00:00Z,glm-4.5,3,{big}\n"
-        f'2026-11-21T10:00:00Z,glm-4.5,4,"{"b" * (scan.MAX_LINE + 1)}"\n'
+        f'2026-11-21T10:00:00Z,glm-4.5,4,"{"b" * (sources.MAX_LINE + 1)}"\n'
         "2026-11-21T10:00:00Z,glm-4.5,5,ok\n"
     )
 
@@ -271,7 +274,7 @@ def test_a_large_log_emptied_between_two_looks_reads_as_empty(tmp_path: Path) ->
     path = tmp_path / "usage.jsonl"
     path.write_text("")  # it was 32 MiB or more when the scan chose parallel ranges
 
-    scanned = scan._scan_parallel(Source(path, path.name), ScanSpec(), None)
+    scanned = parallel_path.scan_parallel(Source(path, path.name), ScanSpec(), None)
 
     assert (scanned.stats.lines, scanned.cube.cells) == (0, {})
 
@@ -292,7 +295,7 @@ def test_progress_counts_bytes_of_the_file_on_disk_up_to_its_size(
 ) -> None:
     if reader == "compiled" and scan.available_reader() != "compiled":
         pytest.skip("the compiled reader is not built here")
-    monkeypatch.setattr(scan, "available_reader", lambda: reader)
+    monkeypatch.setenv("HYBRIDCTL_READER", reader)
     body = _events_file(tmp_path, 400_000 if shape in ("large plain", "gzip") else 20_000)
     path = tmp_path / "usage.jsonl"
     if shape == "gzip":
@@ -309,7 +312,7 @@ def test_progress_counts_bytes_of_the_file_on_disk_up_to_its_size(
     else:
         path.write_bytes(body)
     if shape == "large plain":
-        assert path.stat().st_size >= scan.PARALLEL_MIN_BYTES
+        assert path.stat().st_size >= parallel_path.PARALLEL_MIN_BYTES
     reported: list[int] = []
 
     scanned = scan.scan_source(scan.Source(path, path.name), scan.ScanSpec(), reported.append)

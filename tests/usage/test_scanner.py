@@ -17,10 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridctl.usage import scan
+from hybridctl.usage import fast as fast_path
+from hybridctl.usage import general as general_path
+from hybridctl.usage import scan, sources
+from hybridctl.usage.chunks import OTHER_RECORD_KEYS
 from hybridctl.usage.cube import LATENCY
 from hybridctl.usage.events import ALIASES
-from hybridctl.usage.scan import OTHER_RECORD_KEYS, ScanSpec, Source
+from hybridctl.usage.scan import ScanSpec, Source
 from hybridctl.usage.stats import latency_bucket
 from tests.helpers import READERS
 
@@ -211,9 +214,9 @@ TRICKY = [
 def general_and_fast(path: Path, spec: ScanSpec, reader: str) -> tuple[Any, Any]:
     source = Source(path, path.name)
     with path.open("rb") as handle:
-        general = scan.scan_general(handle, source, "jsonl", spec)
+        general = general_path.scan_general(handle, source, "jsonl", spec)
     with path.open("rb") as handle:
-        cube, stats, _ = scan.scan_fast(handle, source, spec, reader=reader)
+        cube, stats, _ = fast_path.scan_fast(handle, source, spec, reader=reader)
     return general, (cube, stats)
 
 
@@ -241,7 +244,7 @@ def test_each_tricky_line_reads_as_the_general_path_reads_it(
 
 @compiled_only
 def test_plain_event_lines_are_all_taken_by_the_compiled_reader() -> None:
-    from hybridctl.usage.scan import _CompiledReader
+    from hybridctl.usage.compiled_reader import CompiledReader as _CompiledReader
 
     lines = [
         line(),
@@ -316,7 +319,7 @@ def test_any_lines_read_as_the_general_path_reads_them(
 
 @compiled_only
 def test_a_second_init_is_refused_and_changes_nothing() -> None:
-    from hybridctl.usage.scan import _CompiledReader
+    from hybridctl.usage.compiled_reader import CompiledReader as _CompiledReader
 
     reader = _CompiledReader(())
     with pytest.raises(RuntimeError, match="set up once"):
@@ -333,7 +336,7 @@ def test_a_second_init_is_refused_and_changes_nothing() -> None:
 def test_cells_are_not_read_while_another_thread_feeds() -> None:
     import threading
 
-    from hybridctl.usage.scan import _CompiledReader
+    from hybridctl.usage.compiled_reader import CompiledReader as _CompiledReader
 
     reader = _CompiledReader(())
     data = ("\n".join(line(role=f"r{n % 500}") for n in range(200_000)) + "\n").encode()
@@ -426,7 +429,7 @@ CSV_ROWS = [
 def csv_general_and_fast(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
     source = Source(path, path.name)
     with path.open("rb") as handle:
-        general = scan.scan_general(handle, source, "csv", spec)
+        general = general_path.scan_general(handle, source, "csv", spec)
     fast = scan.scan_source(source, spec)
     return general, (fast.cube, fast.stats)
 
@@ -437,7 +440,7 @@ def csv_general_and_fast(path: Path, spec: ScanSpec) -> tuple[Any, Any]:
 def test_csv_rows_read_as_the_general_path_reads_them(
     tmp_path: Path, chunk: int, ending: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scan, "CHUNK", chunk)  # chunk ends inside cells, quotes and UTF-8
+    monkeypatch.setattr(sources, "CHUNK", chunk)  # chunk ends inside cells, quotes and UTF-8
     for index, row in enumerate(CSV_ROWS):
         path = tmp_path / f"usage-{index}.csv"
         rows = [CSV_HEADER, CSV_ROWS[0], row, CSV_ROWS[1]]
