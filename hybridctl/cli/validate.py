@@ -89,7 +89,7 @@ def validate(
         else (OutputFormat.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.TEXT)
     )
     if list_rules:
-        from hybridctl.config.diagnostics import RULES
+        from hybridctl.config.rules import RULES
 
         render_rules(list(RULES.values()), fmt)
         return

@@ -172,7 +172,7 @@ def github_annotation(diag: Diagnostic) -> str:
 def sarif(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, object]:
     """SARIF 2.1.0, the format GitHub code scanning and most CI dashboards ingest."""
     from hybridctl import __version__
-    from hybridctl.config.diagnostics import RULES
+    from hybridctl.config.rules import RULES
 
     rule_ids = list(RULES)
     results = []

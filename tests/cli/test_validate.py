@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridctl.config.diagnostics import RULES
+from hybridctl.config.rules import RULES
 from tests.helpers import ANSI_COLOUR, CONFIGS, Project, RunFn
 
 SEED_WARNING = "escalation-no-single-criterion"

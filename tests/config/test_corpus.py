@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridctl.config.diagnostics import RULES
+from hybridctl.config.rules import RULES
 from tests.helpers import CORPUS, REALWORLD, RunFn, snapshot
 
 NEGATIVE = sorted(p for p in (CORPUS / "negative").iterdir() if p.is_dir())

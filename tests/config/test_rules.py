@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from hybridctl.config.model import Pricing, Strategy
-from hybridctl.config.rules import _model_mentions, compile_js_regex
+from hybridctl.config.rules.cross import _model_mentions
+from hybridctl.config.rules.modes import compile_js_regex
 from tests.helpers import CONFIGS
 
 
