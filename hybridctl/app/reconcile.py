@@ -28,6 +28,7 @@ from hybridctl.analysis.measure import Measurement, measure
 from hybridctl.analysis.source import NO_SOURCE_HINT
 from hybridctl.app.delivery import Delivery, deliver
 from hybridctl.app.workspace import Workspace
+from hybridctl.config.model import Analysis
 from hybridctl.errors import UsageError
 from hybridctl.rollout.judge import soak_until
 from hybridctl.rollout.machine import Action
@@ -182,39 +183,52 @@ def _apply(
             txn.details = {"automatic": True}
             return done(PROMOTED, apply_promotion(txn), None)
         counted = _counted(state.analysis, measurement.verdict, now)
-        details = {"automatic": True, "analysis": {**measurement.to_dict(), "step": counted.to_dict()}}
-        why, where = measurement.why(), f"at {state.weight}%"
-        if measurement.verdict == "no-go" and counted.failures >= settings.failure_limit:
-            txn = Transaction(workspace, store, Action.ROLLBACK, f"automatic rollback {where}: {why}", now)
-            txn.details = details
+        decided = _decide(state, measurement, counted, settings, now)
+        txn = Transaction(workspace, store, decided.action, decided.reason, now)
+        txn.details = {"automatic": True, "analysis": {**measurement.to_dict(), "step": counted.to_dict()}}
+        if decided.action is Action.ROLLBACK:
             return done(ROLLED_BACK, apply_rollback(txn), measurement)
-        if measurement.verdict == "inconclusive":
-            since = counted.inconclusive_since or now
-            too_long = now - since >= timedelta(minutes=settings.max_inconclusive_minutes)
-            if counted.inconclusive >= settings.inconclusive_limit or too_long:
-                run = f"{counted.inconclusive} inconclusive measurement(s) since {format_utc(since)}"
-                txn = Transaction(
-                    workspace, store, Action.PAUSE, f"automatic pause {where}: {run}: {why}", now
-                )
-                txn.details = details
-                return done(PAUSED, apply_pause(txn, True, analysis=counted), measurement)
-        until = soak_until(state)
-        if measurement.verdict == "go" and (until is None or now >= until):
-            txn = Transaction(workspace, store, Action.PROMOTE, f"automatic promote {where}: {why}", now)
-            txn.details = details
+        if decided.action is Action.PAUSE:
+            return done(PAUSED, apply_pause(txn, True, analysis=counted), measurement)
+        if decided.action is Action.PROMOTE:
             result = apply_promotion(txn, judged=measurement.report)
             return done(COMPLETED if result.after.stage is Stage.STABLE else PROMOTED, result, measurement)
-        if measurement.verdict == "go" and until is not None:
-            waiting = f"soaking until {format_utc(until)}"
-        elif measurement.verdict == "no-go":
-            waiting = f"failure {counted.failures} of {settings.failure_limit} before a rollback"
-        else:
-            waiting = f"inconclusive {counted.inconclusive} of {settings.inconclusive_limit} before a pause"
-        reason = f"measurement {counted.measurements} {where}: {measurement.verdict}; {waiting}"
-        txn = Transaction(workspace, store, Action.ANALYSIS, reason, now)
-        txn.details = details
-        recorded = txn.record(state.with_(analysis=counted), kind="analysis", summary=f"{reason} ({why})")
-        return done(WAITED, recorded, measurement)
+        summary = f"{decided.reason} ({measurement.why()})"
+        return done(
+            WAITED, txn.record(state.with_(analysis=counted), kind="analysis", summary=summary), measurement
+        )
+
+
+class _Decision(NamedTuple):
+    action: Action  # rollback, pause, promote, or analysis (recorded, then wait)
+    reason: str
+
+
+def _decide(
+    state: RolloutState, measurement: Measurement, counted: StepAnalysis, settings: Analysis, now: datetime
+) -> _Decision:
+    """What a measurement calls for, given the step's counters after it: roll
+    back at the failure limit, pause at the inconclusive limit (or after too
+    long), promote a go once the soak is over, else record it and wait."""
+    why, where, verdict = measurement.why(), f"at {state.weight}%", measurement.verdict
+    if verdict == "no-go" and counted.failures >= settings.failure_limit:
+        return _Decision(Action.ROLLBACK, f"automatic rollback {where}: {why}")
+    if verdict == "inconclusive":
+        since = counted.inconclusive_since or now
+        too_long = now - since >= timedelta(minutes=settings.max_inconclusive_minutes)
+        if counted.inconclusive >= settings.inconclusive_limit or too_long:
+            run = f"{counted.inconclusive} inconclusive measurement(s) since {format_utc(since)}"
+            return _Decision(Action.PAUSE, f"automatic pause {where}: {run}: {why}")
+    until = soak_until(state)
+    if verdict == "go" and (until is None or now >= until):
+        return _Decision(Action.PROMOTE, f"automatic promote {where}: {why}")
+    if verdict == "go" and until is not None:
+        waiting = f"soaking until {format_utc(until)}"
+    elif verdict == "no-go":
+        waiting = f"failure {counted.failures} of {settings.failure_limit} before a rollback"
+    else:
+        waiting = f"inconclusive {counted.inconclusive} of {settings.inconclusive_limit} before a pause"
+    return _Decision(Action.ANALYSIS, f"measurement {counted.measurements} {where}: {verdict}; {waiting}")
 
 
 reconcile = settle_races(reconcile)  # on a shared store, measured and decided again on top of theirs

@@ -176,6 +176,23 @@ class RoleSpec(NamedTuple):
     # error class -> the models tried instead of the general chain on that error
     fallbacks_on: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
+    @classmethod
+    def from_dict(cls, name: str, spec: dict[str, Any]) -> RoleSpec:
+        escalation = spec.get("escalation") or {}
+        fallbacks = spec.get("fallbacks")
+        return cls(
+            name=name,
+            primary=spec["primary"],
+            escalation_model=escalation.get("model"),
+            escalation_criteria=tuple(escalation["criteria"]) if "criteria" in escalation else None,
+            fallbacks=None if fallbacks is None else tuple(fallbacks),
+            fallbacks_on=tuple(
+                (error, tuple(spec["fallbacksOn"][error]))
+                for error in ERROR_CLASSES
+                if error in spec.get("fallbacksOn", {})
+            ),
+        )
+
 
 class Criterion(NamedTuple):
     name: str
@@ -198,9 +215,27 @@ class EscalationPolicy(NamedTuple):
     criteria: dict[str, Criterion]
     cases: tuple[EscalationCase, ...] = ()
 
+    # The sections below hold what the file says; None means "not set": that
+    # target, gate, trigger or budget is not judged. Their defaults live here only.
 
-# The sections below hold what the file says; None means "not set": that
-# target, gate, trigger or budget is not judged. Their defaults live here only.
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EscalationPolicy:
+        return cls(
+            threshold=raw["threshold"],
+            max_rate=raw.get("maxRate"),
+            criteria={
+                name: Criterion(
+                    name,
+                    spec["weight"],
+                    {k: v for k, v in spec.items() if k not in ("weight", "description")},
+                )
+                for name, spec in raw["criteria"].items()
+            },
+            cases=tuple(
+                EscalationCase(case["name"], case["role"], dict(case["context"]), case["expect"])
+                for case in raw.get("cases", ())
+            ),
+        )
 
 
 class Targets(NamedTuple):
@@ -300,6 +335,7 @@ class Strategy(NamedTuple):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Strategy:
+        """The typed strategy of a schema-valid model-config.json."""
         models = {
             model_id: ModelSpec(
                 id=model_id,
@@ -312,41 +348,6 @@ class Strategy(NamedTuple):
             )
             for model_id, spec in data["models"].items()
         }
-        roles = {}
-        for name, spec in data["roles"].items():
-            escalation = spec.get("escalation") or {}
-            fallbacks = spec.get("fallbacks")
-            roles[name] = RoleSpec(
-                name=name,
-                primary=spec["primary"],
-                escalation_model=escalation.get("model"),
-                escalation_criteria=tuple(escalation["criteria"]) if "criteria" in escalation else None,
-                fallbacks=None if fallbacks is None else tuple(fallbacks),
-                fallbacks_on=tuple(
-                    (error, tuple(spec["fallbacksOn"][error]))
-                    for error in ERROR_CLASSES
-                    if error in spec.get("fallbacksOn", {})
-                ),
-            )
-        policy = None
-        if "escalation" in data:
-            raw = data["escalation"]
-            policy = EscalationPolicy(
-                threshold=raw["threshold"],
-                max_rate=raw.get("maxRate"),
-                criteria={
-                    name: Criterion(
-                        name,
-                        spec["weight"],
-                        {k: v for k, v in spec.items() if k not in ("weight", "description")},
-                    )
-                    for name, spec in raw["criteria"].items()
-                },
-                cases=tuple(
-                    EscalationCase(case["name"], case["role"], dict(case["context"]), case["expect"])
-                    for case in raw.get("cases", ())
-                ),
-            )
         raw_steps = data.get("rollout", {}).get("steps")
         steps = (
             tuple((step["weight"], float(step.get("minSoakHours", 0))) for step in raw_steps)
@@ -356,8 +357,8 @@ class Strategy(NamedTuple):
         return cls(
             name=data.get("strategy", {}).get("name", "unnamed"),
             models=models,
-            roles=roles,
-            escalation=policy,
+            roles={name: RoleSpec.from_dict(name, spec) for name, spec in data["roles"].items()},
+            escalation=EscalationPolicy.from_dict(data["escalation"]) if "escalation" in data else None,
             targets=Targets.from_dict(data.get("targets", {})),
             gates=Gates.from_dict(data.get("gates", {})),
             rollback_triggers=RollbackTriggers.from_dict(data.get("rollbackTriggers", {})),

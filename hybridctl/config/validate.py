@@ -228,73 +228,101 @@ def _alone(loaded: list[tuple[Kind, Document]]) -> list[str]:
     ]
 
 
-def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
+@dataclass
+class _Findings:
+    """What a validation has found so far, across every group of files."""
 
-    files: list[CheckedFile] = []
-    diagnostics: list[Diagnostic] = []
-    documents: dict[str, Document] = {}
-    notes: list[str] = []
-    dropped: Dropped = Counter()
-    for group in groups:
-        diagnostics.extend(group.missing)
-        loaded: list[tuple[Kind, Document]] = []
-        for entry in group.entries:
-            try:
-                source = entry.source(request.max_file_bytes)
-                document = load_document(source)
-            except LoadFailed as failure:
-                diagnostics.extend(failure.diagnostics)
-                files.append(CheckedFile(entry.display, entry.kind or "unknown", None))
-                continue
-            diagnostics.extend(document.findings)
-            dropped.update(document.dropped)
-            kind = entry.kind or kind_by_content(document.data)
-            if kind is None:
-                raise UsageError(
-                    f"cannot tell whether {entry.display} is a modes file, a model config or prices",
-                    hint="pass --kind modes, --kind model-config, --kind prices or --kind litellm",
-                )
-            files.append(CheckedFile(entry.display, kind, format_of(entry.path.name, source.text)))
-            documents[entry.display] = document
-            loaded.append((kind, document))  # type: ignore[arg-type]
-        kinds = [kind for kind, _ in loaded]
-        pair = kinds.count("modes") == 1 and kinds.count("model-config") == 1
-        if not pair:
-            notes.extend(_alone(loaded))
-        together = ConfigSet()
-        for kind, document in loaded:
-            issues = load_schema(kind, request.schema_dir).validate(document.data, MAX_KEPT_FINDINGS)
-            if len(issues) >= MAX_KEPT_FINDINGS:
-                notes.append(
-                    f"{document.display}: the schema check stopped after {MAX_KEPT_FINDINGS:,} findings; "
-                    "fix these first"
-                )
-            diagnostics.extend(
-                document.diag(i.rule, i.message, i.path, key=i.at_key, hint=i.hint) for i in issues
+    files: list[CheckedFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    dropped: Dropped = field(default_factory=Counter)
+
+
+def _load(group: _Group, request: ValidateRequest, found: _Findings) -> list[tuple[Kind, Document]]:
+    """The group's files read and parsed, each with its kind; reading findings noted."""
+    found.diagnostics.extend(group.missing)
+    loaded: list[tuple[Kind, Document]] = []
+    for entry in group.entries:
+        try:
+            source = entry.source(request.max_file_bytes)
+            document = load_document(source)
+        except LoadFailed as failure:
+            found.diagnostics.extend(failure.diagnostics)
+            found.files.append(CheckedFile(entry.display, entry.kind or "unknown", None))
+            continue
+        found.diagnostics.extend(document.findings)
+        found.dropped.update(document.dropped)
+        kind = entry.kind or kind_by_content(document.data)
+        if kind is None:
+            raise UsageError(
+                f"cannot tell whether {entry.display} is a modes file, a model config or prices",
+                hint="pass --kind modes, --kind model-config, --kind prices or --kind litellm",
             )
-            single = together if pair else ConfigSet()
-            if kind == "modes":
-                single.modes = document
-            elif kind == "prices":
-                single.prices = document
-                single.prices_valid = not issues
-            elif kind == "litellm":
-                single.litellm = document
-            else:
-                single.model_config = document
-                if issues:
-                    notes.append(
-                        f"{document.display}: model, fallback, escalation and cross-file checks "
-                        "run once its schema errors are fixed"
-                    )
-                else:
-                    single.strategy = Strategy.from_dict(document.data)
-            if single is not together:
-                diagnostics.extend(run_rules(single))
-                dropped.update(single.dropped)
-        if pair:
-            diagnostics.extend(run_rules(together))
-            dropped.update(together.dropped)
+        found.files.append(CheckedFile(entry.display, kind, format_of(entry.path.name, source.text)))
+        found.documents[entry.display] = document
+        loaded.append((kind, document))  # type: ignore[arg-type]
+    return loaded
+
+
+def _check_group(loaded: list[tuple[Kind, Document]], request: ValidateRequest, found: _Findings) -> None:
+    """Schema, then the rules: a modes file and a model config together when the
+    group holds one of each (the cross-file rules need both), else each alone."""
+    kinds = [kind for kind, _ in loaded]
+    pair = kinds.count("modes") == 1 and kinds.count("model-config") == 1
+    if not pair:
+        found.notes.extend(_alone(loaded))
+    together = ConfigSet()
+    for kind, document in loaded:
+        issues = load_schema(kind, request.schema_dir).validate(document.data, MAX_KEPT_FINDINGS)
+        if len(issues) >= MAX_KEPT_FINDINGS:
+            found.notes.append(
+                f"{document.display}: the schema check stopped after {MAX_KEPT_FINDINGS:,} findings; "
+                "fix these first"
+            )
+        found.diagnostics.extend(
+            document.diag(i.rule, i.message, i.path, key=i.at_key, hint=i.hint) for i in issues
+        )
+        single = together if pair else ConfigSet()
+        _place(single, kind, document, valid=not issues, notes=found.notes)
+        if single is not together:
+            found.diagnostics.extend(run_rules(single))
+            found.dropped.update(single.dropped)
+    if pair:
+        found.diagnostics.extend(run_rules(together))
+        found.dropped.update(together.dropped)
+
+
+def _place(configs: ConfigSet, kind: Kind, document: Document, *, valid: bool, notes: list[str]) -> None:
+    """A document in the set the rules see, by kind (a model config typed when schema-valid)."""
+    if kind == "modes":
+        configs.modes = document
+    elif kind == "prices":
+        configs.prices, configs.prices_valid = document, valid
+    elif kind == "litellm":
+        configs.litellm = document
+    else:
+        configs.model_config = document
+        if valid:
+            configs.strategy = Strategy.from_dict(document.data)
+        else:
+            notes.append(
+                f"{document.display}: model, fallback, escalation and cross-file checks "
+                "run once its schema errors are fixed"
+            )
+
+
+def _check(groups: list[_Group], request: ValidateRequest) -> ValidationResult:
+    found = _Findings()
+    for group in groups:
+        _check_group(_load(group, request, found), request, found)
+    files, diagnostics, documents, notes, dropped = (
+        found.files,
+        found.diagnostics,
+        found.documents,
+        found.notes,
+        found.dropped,
+    )
     if dropped:
         notes.append(
             f"{sum(dropped.values()):,} more findings were counted but not kept "

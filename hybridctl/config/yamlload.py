@@ -334,6 +334,54 @@ class _Builder:
         self.place(value, (index, _end(event)), None, len(self.value_log))
 
 
+def _build(parser: Any, builder: _Builder) -> None:
+    """Every event of one document into the builder; a second document is fatal."""
+    documents = 0
+    while True:
+        event = parser.get_event()
+        if isinstance(event, yaml.ScalarEvent):
+            builder.scalar(event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            builder.start(event, {})
+        elif isinstance(event, yaml.SequenceStartEvent):
+            builder.start(event, [])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            builder.end(event)
+        elif isinstance(event, yaml.AliasEvent):
+            builder.alias(event)
+        elif isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise builder.fatal(
+                    "yaml-multiple-documents",
+                    "a second YAML document starts here; expected exactly one",
+                    _start(event),
+                    (),
+                    hint="remove the '---' separator or split the file",
+                )
+        elif isinstance(event, yaml.StreamEndEvent):
+            return
+
+
+def _marked(exc: yaml.MarkedYAMLError, builder: _Builder, source: SourceText) -> LoadFailed:
+    """A parser error as the finding a user can act on: a tab, nesting, or the syntax error."""
+    mark = exc.problem_mark
+    index = mark.index if mark is not None else 0
+    problem = exc.problem or "invalid YAML"
+    if index < len(source.text) and source.text[index] == "\t":
+        return builder.fatal(
+            "yaml-tab",
+            "tab character used for indentation",
+            index,
+            (),
+            hint="YAML indents with spaces only; replace the tab",
+        )
+    if "nesting depth" in problem:  # libyaml (PyYAML 6.0.3+) refuses deep nesting itself
+        return builder.fatal("nesting-too-deep", f"nesting deeper than {MAX_DEPTH} levels", index, ())
+    context = f" ({exc.context})" if exc.context else ""
+    return builder.fatal("yaml-syntax", f"{problem}{context}", index, ())
+
+
 def load_yaml(source: SourceText, parser_factory: Callable[[str], Any] = event_parser) -> Document:
     """Parse one YAML document; raise LoadFailed on fatal problems.
 
@@ -341,33 +389,9 @@ def load_yaml(source: SourceText, parser_factory: Callable[[str], Any] = event_p
     """
     builder = _Builder(source)
     parser: Any = None
-    documents = 0
     try:
         parser = parser_factory(source.text)  # the pure-Python reader checks characters here
-        while True:
-            event = parser.get_event()
-            if isinstance(event, yaml.ScalarEvent):
-                builder.scalar(event)
-            elif isinstance(event, yaml.MappingStartEvent):
-                builder.start(event, {})
-            elif isinstance(event, yaml.SequenceStartEvent):
-                builder.start(event, [])
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                builder.end(event)
-            elif isinstance(event, yaml.AliasEvent):
-                builder.alias(event)
-            elif isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise builder.fatal(
-                        "yaml-multiple-documents",
-                        "a second YAML document starts here; expected exactly one",
-                        _start(event),
-                        (),
-                        hint="remove the '---' separator or split the file",
-                    )
-            elif isinstance(event, yaml.StreamEndEvent):
-                break
+        _build(parser, builder)
     except yaml.reader.ReaderError as exc:
         raise builder.fatal(
             "yaml-syntax",
@@ -377,23 +401,7 @@ def load_yaml(source: SourceText, parser_factory: Callable[[str], Any] = event_p
             hint="remove the control character",
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        index = mark.index if mark is not None else 0
-        problem = exc.problem or "invalid YAML"
-        if index < len(source.text) and source.text[index] == "\t":
-            raise builder.fatal(
-                "yaml-tab",
-                "tab character used for indentation",
-                index,
-                (),
-                hint="YAML indents with spaces only; replace the tab",
-            ) from None
-        if "nesting depth" in problem:  # libyaml (PyYAML 6.0.3+) refuses deep nesting itself
-            raise builder.fatal(
-                "nesting-too-deep", f"nesting deeper than {MAX_DEPTH} levels", index, ()
-            ) from None
-        context = f" ({exc.context})" if exc.context else ""
-        raise builder.fatal("yaml-syntax", f"{problem}{context}", index, ()) from None
+        raise _marked(exc, builder, source) from None
     finally:
         if parser is not None and hasattr(parser, "dispose"):
             parser.dispose()

@@ -14,7 +14,7 @@ from hybridctl.output import HasDict, console, print_table, say, table, write, w
 from hybridctl.text import money
 
 if TYPE_CHECKING:
-    from hybridctl.app.rollout_report import RolloutReport
+    from hybridctl.app.rollout_report import RolloutReport, StepReport
     from hybridctl.config.catalog import PriceRow
     from hybridctl.usage.costcheck import CostCheck
     from hybridctl.usage.litellm import ImportResult
@@ -330,49 +330,64 @@ def render_budget(report: BudgetReport, fmt: str, html_path: Path | None = None)
     )
 
 
+def _timeline_row(step: StepReport) -> list[str]:
+    move = (
+        f"{step.source.get('stage', '?')} {step.source.get('weight', 0)}% -> "
+        f"{step.target.get('stage', '?')} {step.target.get('weight', 0)}%"
+    )
+    verdict = (step.gates or {}).get("verdict", "-")
+    forced = f" (forced: {'; '.join(step.forced)})" if step.forced else ""
+    action = step.action
+    if step.automatic:
+        action += f" (automatic, {step.measurements} measurement(s))" if step.measurements else " (automatic)"
+    return [
+        f"r{step.revision}",
+        step.time.strftime("%Y-%m-%d %H:%M"),
+        action,
+        move,
+        verdict + forced,
+        step.actor,
+        step.reason,
+    ]
+
+
+def _usage_rows(step: StepReport) -> list[list[str]]:
+    return [
+        [
+            f"r{step.revision} {step.action}",
+            variant,
+            count(totals.requests),
+            money(totals.cost_per_request),
+            percent(totals.error_rate),
+            seconds(totals.latency.quantile(0.95)),
+            "-" if totals.quality is None else f"{totals.quality:.2f}",
+        ]
+        for variant, totals in sorted(step.usage.items())
+    ]
+
+
+def _step_csv(step: StepReport) -> dict[str, object]:
+    return {
+        "revision": step.revision,
+        "time": step.time.isoformat(),
+        "action": step.action,
+        "from_stage": step.source.get("stage"),
+        "from_weight": step.source.get("weight"),
+        "to_stage": step.target.get("stage"),
+        "to_weight": step.target.get("weight"),
+        "gates": (step.gates or {}).get("verdict"),
+        "actor": step.actor,
+        "reason": step.reason,
+    }
+
+
 def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | None = None) -> None:
-    timeline = []
-    usage_rows = []
-    for step in report.steps:
-        move = (
-            f"{step.source.get('stage', '?')} {step.source.get('weight', 0)}% -> "
-            f"{step.target.get('stage', '?')} {step.target.get('weight', 0)}%"
-        )
-        verdict = (step.gates or {}).get("verdict", "-")
-        forced = f" (forced: {'; '.join(step.forced)})" if step.forced else ""
-        action = step.action
-        if step.automatic:
-            action += (
-                f" (automatic, {step.measurements} measurement(s))" if step.measurements else " (automatic)"
-            )
-        timeline.append(
-            [
-                f"r{step.revision}",
-                step.time.strftime("%Y-%m-%d %H:%M"),
-                action,
-                move,
-                verdict + forced,
-                step.actor,
-                step.reason,
-            ]
-        )
-        for variant, totals in sorted(step.usage.items()):
-            usage_rows.append(
-                [
-                    f"r{step.revision} {step.action}",
-                    variant,
-                    count(totals.requests),
-                    money(totals.cost_per_request),
-                    percent(totals.error_rate),
-                    seconds(totals.latency.quantile(0.95)),
-                    "-" if totals.quality is None else f"{totals.quality:.2f}",
-                ]
-            )
+    usage_rows = [row for step in report.steps for row in _usage_rows(step)]
     grids = [
         Grid(
             "Timeline",
             ["revision", "time (UTC)", "action", "stage and weight", "gates", "actor", "reason"],
-            timeline,
+            [_timeline_row(step) for step in report.steps],
         )
     ]
     notes = []
@@ -389,21 +404,6 @@ def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | Non
     if report.data is not None:
         notes += _input_notes(report.data)
     title = f"Rollout of r{report.candidate}" if report.candidate else "Rollout"
-    csv_rows = [
-        {
-            "revision": s.revision,
-            "time": s.time.isoformat(),
-            "action": s.action,
-            "from_stage": s.source.get("stage"),
-            "from_weight": s.source.get("weight"),
-            "to_stage": s.target.get("stage"),
-            "to_weight": s.target.get("weight"),
-            "gates": (s.gates or {}).get("verdict"),
-            "actor": s.actor,
-            "reason": s.reason,
-        }
-        for s in report.steps
-    ]
     weights = [(f"r{s.revision}", float(s.target.get("weight", 0))) for s in report.steps]
     _render(
         report,
@@ -413,7 +413,7 @@ def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | Non
         grids=grids,
         notes=notes,
         charts=[("Candidate weight after each step (%)", weights)] if fmt != "text" else [],
-        csv_rows=csv_rows,
+        csv_rows=[_step_csv(step) for step in report.steps],
     )
 
 

@@ -178,12 +178,47 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
     if as_json:
         write_json(result.to_dict())
         return
+    out = out or console()
+    _status_head(result, out)
+    roles = sorted(set(result.stable_roles) | set(result.candidate_roles))
+    if roles:
+        grid = table("ROLE", "STABLE", "CANDIDATE")
+        for role in roles:
+            grid.add_row(
+                role, _models(result.stable_roles.get(role)), _models(result.candidate_roles.get(role))
+            )
+        print_table(out, grid)
+    if result.gates is not None:
+        gate_table(result.gates, out)
+    for reason in result.rollback_recommended:
+        out.print(safe_text(("rollback recommended: ", "bold red"), reason))
+    if result.drift:
+        out.print(safe_text(("drift: ", "bold red"), result.drift))
+    for role, model in result.state.forced:
+        out.print(
+            safe_text(
+                ("forced: ", "yellow"), f"{role} -> {model} for everyone (hybridctl force --clear ends it)"
+            )
+        )
+    if result.remote is not None:
+        push_table(result.remote, out)
+    out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
+
+
+def _models(info: RoleModels | None) -> str:
+    if not info:
+        return "-"
+    escalation = f" (escalates to {info['escalation']})" if info["escalation"] else ""
+    return f"{info['primary']}{escalation}"
+
+
+def _status_head(result: StatusResult, out: Console) -> None:
+    """Where the rollout is: health, revisions, time in step, the last action, the analysis counters."""
     from rich.text import Text
 
     from hybridctl.rollout.machine import describe
     from hybridctl.rollout.state import Stage
 
-    out = out or console()
     state = result.state
     health = Text("healthy", style="green") if result.healthy else Text("unhealthy", style="bold red")
     out.print(safe_text(("rollout: ", "bold"), describe(state), "  ", health))
@@ -216,36 +251,6 @@ def render_status(result: StatusResult, as_json: bool, out: Console | None = Non
             f"the last {measured.last_verdict} at {when(measured.last_measured)} UTC; "
             f"{measured.failures} failed and {measured.inconclusive} inconclusive in a row"
         )
-    roles = sorted(set(result.stable_roles) | set(result.candidate_roles))
-    if roles:
-        grid = table("ROLE", "STABLE", "CANDIDATE")
-
-        def models(info: RoleModels | None) -> str:
-            if not info:
-                return "-"
-            escalation = f" (escalates to {info['escalation']})" if info["escalation"] else ""
-            return f"{info['primary']}{escalation}"
-
-        for role in roles:
-            grid.add_row(
-                role, models(result.stable_roles.get(role)), models(result.candidate_roles.get(role))
-            )
-        print_table(out, grid)
-    if result.gates is not None:
-        gate_table(result.gates, out)
-    for reason in result.rollback_recommended:
-        out.print(safe_text(("rollback recommended: ", "bold red"), reason))
-    if result.drift:
-        out.print(safe_text(("drift: ", "bold red"), result.drift))
-    for role, model in state.forced:
-        out.print(
-            safe_text(
-                ("forced: ", "yellow"), f"{role} -> {model} for everyone (hybridctl force --clear ends it)"
-            )
-        )
-    if result.remote is not None:
-        push_table(result.remote, out)
-    out.print(safe_text(("legal now: ", "dim"), ", ".join(result.legal)))
 
 
 def watch_status(

@@ -120,14 +120,7 @@ class Transaction:
     ) -> TransitionResult:
         """Write the new state (and configs, if they change) with the record of it.
         A measurement (kind "analysis") leaves ``last`` to the last transition."""
-        head = self.store.head()
-        revision = (head.revision if head else 0) + 1
-        if after.step_started != self.before.step_started or after.stage is not self.before.stage:
-            after = after.with_(analysis=StepAnalysis())  # a new step: its measurements start over
-        if kind != "analysis":
-            after = after.with_(
-                last=LastAction(self.action.value, self.actor, self.now, self.reason, revision)
-            )
+        after = self._stamped(after, kind)
         working = working_files(self.workspace)
         recorded = working if configs is None else configs
         files: dict[str, bytes | None] = {}
@@ -136,22 +129,7 @@ class Transaction:
             files.update(configs)
         state_bytes = after.to_bytes()
         files[STATE_FILE] = state_bytes
-        record_details = {
-            **self.details,
-            **(details or {}),
-            "action": self.action.value,
-            "from": {
-                "stage": self.before.stage.value,
-                "weight": self.before.weight,
-                "paused": self.before.paused,
-            },
-            "to": {"stage": after.stage.value, "weight": after.weight, "paused": after.paused},
-            "stable": None if after.stable is None else asdict(after.stable),
-            "candidate": None if after.candidate is None else asdict(after.candidate),
-            "gates": gates.to_dict() if gates else None,
-            "forced": self.forced,
-            "operation": uuid.uuid4().hex,
-        }
+        record_details = self._details(after, gates, details)
         note = {
             "kind": kind,
             "actor": self.actor,
@@ -181,6 +159,39 @@ class Transaction:
         return TransitionResult(
             self.action.value, "applied", self.before, after, made[0], gates, self.forced, summary, saved
         )
+
+    def _stamped(self, after: RolloutState, kind: str) -> RolloutState:
+        """A new step's measurements start over; a transition (not a measurement)
+        is the rollout's last action."""
+        if after.step_started != self.before.step_started or after.stage is not self.before.stage:
+            after = after.with_(analysis=StepAnalysis())
+        if kind == "analysis":
+            return after
+        head = self.store.head()
+        revision = (head.revision if head else 0) + 1
+        return after.with_(last=LastAction(self.action.value, self.actor, self.now, self.reason, revision))
+
+    def _details(
+        self, after: RolloutState, gates: GateReport | None, details: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What the record says of the move: from where to where, the revisions,
+        the gates' verdict, what was forced, and an id to recognise it by."""
+        return {
+            **self.details,
+            **(details or {}),
+            "action": self.action.value,
+            "from": {
+                "stage": self.before.stage.value,
+                "weight": self.before.weight,
+                "paused": self.before.paused,
+            },
+            "to": {"stage": after.stage.value, "weight": after.weight, "paused": after.paused},
+            "stable": None if after.stable is None else asdict(after.stable),
+            "candidate": None if after.candidate is None else asdict(after.candidate),
+            "gates": gates.to_dict() if gates else None,
+            "forced": self.forced,
+            "operation": uuid.uuid4().hex,
+        }
 
     def unchanged(self, summary: str) -> TransitionResult:
         return TransitionResult(

@@ -8,10 +8,11 @@ from typing import Any, NamedTuple
 
 from hybridctl import fsutil
 from hybridctl.config.diff import DiffResult, semantic_diff
-from hybridctl.config.validate import InvalidConfig, validate_snapshot
+from hybridctl.config.validate import InvalidConfig, ValidationResult, validate_snapshot
 from hybridctl.errors import RefusedError, UsageError
 from hybridctl.store.backup import find_backup
 from hybridctl.store.records import Record, digest_files
+from hybridctl.store.repo import Store
 from hybridctl.store.setup import Setup, settle_races
 from hybridctl.text import checked_reason
 from hybridctl.times import format_utc, parse_user_time, utc_now
@@ -93,53 +94,84 @@ def restore(
         validation = checked.summary()
         if record.digest == working_digest:
             return RestoreResult("unchanged", record, diff, validation, [])
-        forced = []
-        if checked.errors:
-            if not force:
-                raise InvalidConfig(
-                    f"backup {record.revision} does not validate; nothing was restored",
-                    checked,
-                    hint="restore another backup, or --force to restore it anyway",
-                )
-            forced.append("invalid snapshot")
-        if current and not store.holds(working_digest):
-            if not force:
-                raise RefusedError(
-                    f"{workspace.shown} has changes that no backup holds; restoring would lose them",
-                    hint="hybridctl backup create --reason '...' first, or --force to discard them",
-                )
-            forced.append("unrecorded local changes")
+        forced = _overrides(workspace, store, record, checked, current, working_digest, force)
         if dry_run:
             return RestoreResult("dry-run", record, diff, validation, forced)
-        moment = now or utc_now()
-        details = {"restored_from": record.revision, "operation": uuid.uuid4().hex, "forced": forced}
-        entry: dict[str, Any] = {
-            "kind": "restore",
-            "actor": workspace.actor(),
-            "reason": reason or f"restore backup {record.revision}",
-            "time": moment.isoformat(),
-            "validation": validation,
-            "details": details,
-        }
-        made: list[Record] = []
+        made = _write(workspace, store, record, snapshot, current, validation, forced, reason, now)
+        return RestoreResult("restored", record, diff, validation, forced, made)
 
-        def record_restore() -> None:
-            made.append(
-                store.commit(
-                    "restore",
-                    actor=entry["actor"],
-                    reason=entry["reason"],
-                    now=moment,
-                    configs=snapshot,
-                    validation=validation,
-                    details=details,
-                )
+
+def _overrides(
+    setup: Setup,
+    store: Store,
+    record: Record,
+    checked: ValidationResult,
+    current: dict[str, bytes],
+    working_digest: str,
+    force: bool,
+) -> list[str]:
+    """What a restore must refuse (an invalid snapshot, edits no backup holds),
+    or, with ``force``, what it overrides."""
+    forced = []
+    if checked.errors:
+        if not force:
+            raise InvalidConfig(
+                f"backup {record.revision} does not validate; nothing was restored",
+                checked,
+                hint="restore another backup, or --force to restore it anyway",
             )
+        forced.append("invalid snapshot")
+    if current and not store.holds(working_digest):
+        if not force:
+            raise RefusedError(
+                f"{setup.shown} has changes that no backup holds; restoring would lose them",
+                hint="hybridctl backup create --reason '...' first, or --force to discard them",
+            )
+        forced.append("unrecorded local changes")
+    return forced
 
-        files: dict[str, bytes | None] = {name: None for name in current if name not in snapshot}
-        files.update(snapshot)
-        fsutil.write_file_set(workspace.config_dir, files, before_commit=record_restore, note=entry)
-        return RestoreResult("restored", record, diff, validation, forced, made[0])
+
+def _write(
+    setup: Setup,
+    store: Store,
+    record: Record,
+    snapshot: dict[str, bytes],
+    current: dict[str, bytes],
+    validation: dict[str, Any],
+    forced: list[str],
+    reason: str | None,
+    now: datetime | None,
+) -> Record:
+    """The backup's files in the config directory, all or none, with the record of it."""
+    moment = now or utc_now()
+    details = {"restored_from": record.revision, "operation": uuid.uuid4().hex, "forced": forced}
+    entry: dict[str, Any] = {
+        "kind": "restore",
+        "actor": setup.actor(),
+        "reason": reason or f"restore backup {record.revision}",
+        "time": moment.isoformat(),
+        "validation": validation,
+        "details": details,
+    }
+    made: list[Record] = []
+
+    def record_restore() -> None:
+        made.append(
+            store.commit(
+                "restore",
+                actor=entry["actor"],
+                reason=entry["reason"],
+                now=moment,
+                configs=snapshot,
+                validation=validation,
+                details=details,
+            )
+        )
+
+    files: dict[str, bytes | None] = {name: None for name in current if name not in snapshot}
+    files.update(snapshot)
+    fsutil.write_file_set(setup.config_dir, files, before_commit=record_restore, note=entry)
+    return made[0]
 
 
 restore = settle_races(restore)  # re-checked against the new head: refuses unrecorded edits as ever

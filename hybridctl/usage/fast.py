@@ -77,13 +77,8 @@ def fast_chunks(
             if end < 0 and not last:
                 kept = 0
                 continue
-            stats.lines += 1
-            stats.add_bad(source.label, line_base + 1, TOO_LONG, spec.strict)
+            filled, skipping = _drop_long_line(buffer, filled, end, source, spec, stats, line_base), False
             line_base += 1
-            skipping = False
-            end = filled if end < 0 else end + 1
-            buffer[: filled - end] = buffer[end:filled]
-            filled -= end
             kept = filled
             if filled == 0 and last:
                 break
@@ -99,17 +94,7 @@ def fast_chunks(
             continue
         tick()
         with memoryview(buffer) as view, view[:cut] as data:
-            taken = reader.take(data, cells)
-            if taken is None:  # a line it cannot take: line by line
-                lines = general_lines(bytes(data), None, cells, source, spec, stats, line_base)
-            else:
-                failed, records, untimed, lines = taken
-                stats.lines += records
-                stats.events += records - len(failed)
-                stats.fast += records - len(failed)
-                stats.untimed += untimed
-                if failed:
-                    general_lines(bytes(data), failed, cells, source, spec, stats, line_base)
+            lines = _take_chunk(reader, data, cells, source, spec, stats, line_base)
         line_base += lines
         buffer[: filled - cut] = buffer[cut:filled]
         kept = filled - cut
@@ -117,3 +102,40 @@ def fast_chunks(
             break
     tick()  # the end of the file (a gzip trailer is read last)
     return Cube(reader.finish(cells)), stats, line_base
+
+
+def _take_chunk(
+    reader: ChunkReader,
+    data: memoryview,
+    cells: dict[CellKey, list[Any]],
+    source: Source,
+    spec: ScanSpec,
+    stats: ScanStats,
+    line_base: int,
+) -> int:
+    """A chunk of whole lines: the reader takes what it can, the general path
+    the rest (all of it when the reader hands the chunk back); its line count."""
+    taken = reader.take(data, cells)
+    if taken is None:  # a line it cannot take: line by line
+        return general_lines(bytes(data), None, cells, source, spec, stats, line_base)
+    failed, records, untimed, lines = taken
+    stats.lines += records
+    stats.events += records - len(failed)
+    stats.fast += records - len(failed)
+    stats.untimed += untimed
+    if failed:
+        general_lines(bytes(data), failed, cells, source, spec, stats, line_base)
+    return lines
+
+
+def _drop_long_line(
+    buffer: bytearray, filled: int, end: int, source: Source, spec: ScanSpec, stats: ScanStats, line_base: int
+) -> int:
+    """The end of a line over MAX_LINE reached (``end``: its newline, or -1 at
+    the end of input): count it as a bad line, keep what follows it; the
+    number of bytes left in the buffer."""
+    stats.lines += 1
+    stats.add_bad(source.label, line_base + 1, TOO_LONG, spec.strict)
+    end = filled if end < 0 else end + 1
+    buffer[: filled - end] = buffer[end:filled]
+    return filled - end

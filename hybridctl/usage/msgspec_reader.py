@@ -98,23 +98,10 @@ def add_decoded(
         if fields is None:
             fallback.append(index)
             continue
-        (
-            time_value,
-            role,
-            model,
-            provider,
-            variant,
-            escalated,
-            input_tokens,
-            output_tokens,
-            cached_tokens,
-            latency_ms,
-            latency_s,
-            status,
-            error_type,
-            cost,
-            quality,
-        ) = fields
+        # FAST_FIELDS, in their order (three short unpacks read better than one of fifteen)
+        time_value, role, model, provider, variant, escalated = fields[:6]
+        input_tokens, output_tokens, cached_tokens, latency_ms, latency_s = fields[6:11]
+        status, error_type, cost, quality = fields[11:]
         input_tokens = input_tokens or 0
         output_tokens = output_tokens or 0
         cached_tokens = cached_tokens or 0

@@ -343,46 +343,9 @@ def savings_report(
 ) -> SavingsReport:
     """Actual cost against every request going to the premium model, the
     targets it promises, and (in a rollout) the candidate against stable."""
-
-    premium_ids = catalog.premium_ids()
-    model_id = baseline_model or (premium_ids[0] if premium_ids else None)
-    if model_id is None or catalog.pricing(model_id) is None:
-        raise UsageError(
-            f"no price for the baseline model {model_id or '(none: no premium-tier model)'}",
-            hint="pass --baseline MODEL, a model the catalog or prices.json prices",
-        )
-    baseline = catalog.pricing(model_id)
-    assert baseline is not None
-    model_id = catalog.canonical(model_id)
-    keep = _filter(window, {}, catalog)
-    per_role: dict[str, list[float]] = {}  # requests, actual, baseline, unpriced
-    overall = Priced(Totals(), {})
-    variant_cells: dict[str, dict[tuple[str, bool], Totals]] = {"stable": {}, "candidate": {}}
-    for key, cell in data.cube.cells.items():
-        if not keep(key):
-            continue
-        before_cost, before_priced = overall.totals.cost, overall.totals.priced
-        add_cell(overall, key, cell, catalog, recompute)
-        actual = overall.totals.cost - before_cost
-        priced_requests = overall.totals.priced - before_priced
-        model_priced = (
-            found := catalog.resolve(key[3], key[4] or None)
-        ) is not None and found.pricing is not None
-        entry = per_role.setdefault(_label(key, "role", catalog), [0, 0.0, 0.0, 0])
-        entry[0] += cell[REQUESTS]
-        entry[1] += actual
-        entry[2] += _baseline_cost(cell, model_priced, baseline, recompute)
-        entry[3] += cell[REQUESTS] - priced_requests
-        if key[5] in variant_cells:
-            cells = variant_cells[key[5]]
-            add_cell(
-                Priced(cells.setdefault((key[2], key[6]), Totals()), {}),
-                key,
-                cell,
-                catalog,
-                recompute,
-            )
-    roles = [SavingsRow(role, int(v[0]), v[1], v[2], int(v[3])) for role, v in sorted(per_role.items())]
+    model_id, baseline = _baseline(catalog, baseline_model)
+    added = _savings_by_role(data, catalog, baseline, window, recompute)
+    roles = [SavingsRow(role, int(v[0]), v[1], v[2], int(v[3])) for role, v in sorted(added.per_role.items())]
     total = SavingsRow(
         "total",
         sum(r.requests for r in roles),
@@ -390,41 +353,95 @@ def savings_report(
         sum(r.baseline for r in roles),
         sum(r.unpriced for r in roles),
     )
-    totals = overall.totals
+    checks = _target_checks(strategy, total.savings, added.overall.totals)
+    variants = _variant_savings(added.variants["stable"], added.variants["candidate"])
+    return SavingsReport(model_id, roles, total, checks, variants, added.overall.unpriced, window, data)
+
+
+def _baseline(catalog: Catalog, baseline_model: str | None) -> tuple[str, Pricing]:
+    """The all-premium baseline: the model asked for, or the catalog's premium one."""
+    premium_ids = catalog.premium_ids()
+    model_id = baseline_model or (premium_ids[0] if premium_ids else None)
+    baseline = None if model_id is None else catalog.pricing(model_id)
+    if model_id is None or baseline is None:
+        raise UsageError(
+            f"no price for the baseline model {model_id or '(none: no premium-tier model)'}",
+            hint="pass --baseline MODEL, a model the catalog or prices.json prices",
+        )
+    return catalog.canonical(model_id), baseline
+
+
+class _Added(NamedTuple):
+    per_role: dict[str, list[float]]  # requests, actual, baseline, unpriced
+    overall: Priced
+    variants: dict[str, dict[tuple[str, bool], Totals]]  # variant -> (role, escalated) -> totals
+
+
+def _savings_by_role(
+    data: UsageData, catalog: Catalog, baseline: Pricing, window: Window, recompute: bool
+) -> _Added:
+    """Each role's requests, actual cost and all-premium cost; the totals; each
+    variant's workload cells (for savings on the same mix)."""
+    keep = _filter(window, {}, catalog)
+    added = _Added({}, Priced(Totals(), {}), {"stable": {}, "candidate": {}})
+    overall = added.overall
+    for key, cell in data.cube.cells.items():
+        if not keep(key):
+            continue
+        before_cost, before_priced = overall.totals.cost, overall.totals.priced
+        add_cell(overall, key, cell, catalog, recompute)
+        found = catalog.resolve(key[3], key[4] or None)
+        model_priced = found is not None and found.pricing is not None
+        entry = added.per_role.setdefault(_label(key, "role", catalog), [0, 0.0, 0.0, 0])
+        entry[0] += cell[REQUESTS]
+        entry[1] += overall.totals.cost - before_cost
+        entry[2] += _baseline_cost(cell, model_priced, baseline, recompute)
+        entry[3] += cell[REQUESTS] - (overall.totals.priced - before_priced)
+        if key[5] in added.variants:
+            workload = added.variants[key[5]].setdefault((key[2], key[6]), Totals())
+            add_cell(Priced(workload, {}), key, cell, catalog, recompute)
+    return added
+
+
+def _target_checks(strategy: Strategy, saved: float | None, totals: Totals) -> list[Check]:
+    """The strategy's promises: savings in range, premium share and escalation rate at most their limit."""
     low, high = strategy.targets.savings_min, strategy.targets.savings_max
     target_text = (
         f">= {low:.0%}" + (f" and <= {high:.0%}" if high is not None else "") if low is not None else "-"
     )
-    saved = total.savings
     above = saved is not None and high is not None and saved > high
-    checks = [
+    share = totals.premium / totals.requests if totals.requests else None
+    rate_limit = strategy.escalation.max_rate if strategy.escalation else None
+    return [
         Check(
             "cost savings vs all-premium",
             saved,
             target_text,
             None if saved is None or low is None else saved >= low,
             "above the range: is the premium model used where it should be?" if above else "",
-        )
+        ),
+        Check.at_most("premium share", share, strategy.targets.max_premium_share),
+        Check.at_most("escalation rate", totals.escalation_rate, rate_limit),
     ]
-    share = totals.premium / totals.requests if totals.requests else None
-    checks.append(Check.at_most("premium share", share, strategy.targets.max_premium_share))
-    rate_limit = strategy.escalation.max_rate if strategy.escalation else None
-    checks.append(Check.at_most("escalation rate", totals.escalation_rate, rate_limit))
-    variants = None
-    stable, candidate = variant_cells["stable"], variant_cells["candidate"]
-    if stable and candidate:
 
-        def per_request(cells: dict[tuple[str, bool], Totals]) -> float | None:
-            cost = sum(t.cost for t in cells.values())
-            priced = sum(t.priced for t in cells.values())
-            return cost / priced if priced else None
 
-        variants = {
-            "stable_cost_per_request": per_request(stable),
-            "candidate_cost_per_request": per_request(candidate),
-            "savings_same_workload": same_workload_savings(stable, candidate),
-        }
-    return SavingsReport(model_id, roles, total, checks, variants, overall.unpriced, window, data)
+def _variant_savings(
+    stable: dict[tuple[str, bool], Totals], candidate: dict[tuple[str, bool], Totals]
+) -> dict[str, float | None] | None:
+    """In a rollout: each variant's cost per request, and the candidate's savings on the same mix."""
+    if not stable or not candidate:
+        return None
+
+    def per_request(cells: dict[tuple[str, bool], Totals]) -> float | None:
+        cost = sum(t.cost for t in cells.values())
+        priced = sum(t.priced for t in cells.values())
+        return cost / priced if priced else None
+
+    return {
+        "stable_cost_per_request": per_request(stable),
+        "candidate_cost_per_request": per_request(candidate),
+        "savings_same_workload": same_workload_savings(stable, candidate),
+    }
 
 
 # -- budget -----------------------------------------------------------------------------

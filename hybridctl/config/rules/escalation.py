@@ -4,6 +4,7 @@ config's own test cases."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from hybridctl.config.diagnostics import ERROR, WARNING, Diagnostic, Rule
 from hybridctl.config.document import Document, JsonPath
@@ -58,24 +59,7 @@ def escalation_scores(document: Document, strategy: Strategy) -> Iterator[Diagno
             threshold_path,
         )
         return
-    for name in escalating:
-        counted = strategy.criteria_of(name)
-        for index, criterion_name in enumerate(counted):
-            if criterion_name not in weights:
-                yield document.diag(
-                    "unknown-criterion",
-                    f"role '{name}' counts criterion '{criterion_name}', which escalation.criteria "
-                    "does not define",
-                    ("roles", name, "escalation", "criteria", index),
-                )
-        reachable = sum(weights.get(c, 0) for c in counted)
-        if reachable < policy.threshold:
-            yield document.diag(
-                "escalation-threshold-unreachable",
-                f"role '{name}' counts criteria worth {fmt(reachable)} together, below the "
-                f"threshold {fmt(policy.threshold)}: it can never escalate",
-                ("roles", name, "escalation", "criteria"),
-            )
+    yield from _roles_reach(document, strategy, weights, escalating)
     strongest = max(weights, key=lambda n: weights[n])
     if weights[strongest] < policy.threshold:
         pair = sorted(weights, key=lambda n: -weights[n])[:2]
@@ -88,6 +72,32 @@ def escalation_scores(document: Document, strategy: Strategy) -> Iterator[Diagno
             hint="intended if escalation should need corroborating signals; otherwise lower the "
             "threshold or raise a weight (--ignore escalation-no-single-criterion to accept)",
         )
+
+
+def _roles_reach(
+    document: Document, strategy: Strategy, weights: dict[str, float], escalating: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    """Each escalating role counts criteria that exist and can reach the threshold."""
+    assert strategy.escalation is not None
+    threshold = strategy.escalation.threshold
+    for name in escalating:
+        counted = strategy.criteria_of(name)
+        for index, criterion_name in enumerate(counted):
+            if criterion_name not in weights:
+                yield document.diag(
+                    "unknown-criterion",
+                    f"role '{name}' counts criterion '{criterion_name}', which escalation.criteria "
+                    "does not define",
+                    ("roles", name, "escalation", "criteria", index),
+                )
+        reachable = sum(weights.get(c, 0) for c in counted)
+        if reachable < threshold:
+            yield document.diag(
+                "escalation-threshold-unreachable",
+                f"role '{name}' counts criteria worth {fmt(reachable)} together, below the "
+                f"threshold {fmt(threshold)}: it can never escalate",
+                ("roles", name, "escalation", "criteria"),
+            )
 
 
 @register(
