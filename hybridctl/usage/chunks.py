@@ -5,9 +5,9 @@ and the protocol a chunk reader follows."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
-from hybridctl.usage.cube import CellKey
+from hybridctl.usage.cube import Cell, CellKey
 from hybridctl.usage.events import (
     ANTHROPIC_CACHE_NAMES,
     CACHE_WRITE_NAMES,
@@ -49,12 +49,10 @@ READERS = ("compiled", "msgspec")
 
 
 class ChunkReader(Protocol):
-    def take(
-        self, data: memoryview, cells: dict[CellKey, list[Any]]
-    ) -> tuple[list[int], int, int, int] | None:
+    def take(self, data: memoryview, cells: dict[CellKey, Cell]) -> tuple[list[int], int, int, int] | None:
         """Add up what it can of a chunk of whole lines: the indexes of the
         records it hands back, the number of records, of untimed events and
         of lines; None hands back the whole chunk."""
 
-    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+    def finish(self, cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
         """All the cells: its own and ``cells``, those of the lines handed back."""

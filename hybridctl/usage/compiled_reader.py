@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
-from typing import Any
 
 from hybridctl.usage.chunks import FAST_FIELDS, OTHER_RECORD_KEYS, naive_utc
-from hybridctl.usage.cube import LONG_REQUEST, CellKey, merge_cells, widened
+from hybridctl.usage.cube import LONG_REQUEST, Cell, CellKey, merge_cells, widened
 from hybridctl.usage.events import (
     _OK_STATUSES,
     ALIASES,
@@ -33,12 +32,10 @@ class CompiledReader:
             any_fraction=sys.version_info >= (3, 11),  # as fromisoformat reads them in this Python
         )
 
-    def take(
-        self, data: memoryview, cells: dict[CellKey, list[Any]]
-    ) -> tuple[list[int], int, int, int] | None:
+    def take(self, data: memoryview, cells: dict[CellKey, Cell]) -> tuple[list[int], int, int, int] | None:
         return self.aggregator.feed(data)
 
-    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+    def finish(self, cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
         merged = {key: widened(cell) for key, cell in self.aggregator.cells().items()}
         merge_cells(merged, cells)
         return merged

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from typing import Any
 
 from hybridctl.usage import sources
 from hybridctl.usage.compiled_reader import CompiledReader
-from hybridctl.usage.cube import CellKey, Cube
+from hybridctl.usage.cube import Cell, CellKey, Cube
 from hybridctl.usage.formats import MARKER_KEYS
 from hybridctl.usage.general import Prefixed, csv_general
 from hybridctl.usage.progress import file_progress
@@ -38,7 +37,7 @@ def scan_csv_fast(
     and from a row the csv module would split its own way the rest, the general way."""
     reader = CompiledReader(spec.boundaries)
     reader.aggregator.set_columns(header)
-    cells: dict[CellKey, list[Any]] = {}
+    cells: dict[CellKey, Cell] = {}
     stats = ScanStats()
     line_base = 1  # the header
     buffer = bytearray(sources.CHUNK)  # read when called: tests and the fuzz run vary it

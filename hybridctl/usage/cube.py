@@ -22,7 +22,12 @@ from hybridctl.usage.stats import LatencySketch, Totals, latency_bucket
 CellKey = tuple[int, str, str, str, str, str, bool]  # segment, day, role, model, provider, variant, escalated
 DIMENSIONS = ("segment", "day", "role", "model", "provider", "variant", "escalated")
 
-# positions in a cell (a list, for speed in the scanning loop)
+# A cell: sums at the positions below, and the latency histogram (a dict) at
+# LATENCY. A list rather than an object: the scanning loops add into it a
+# million times a second, and the compiled reader fills the same layout.
+Cell = list[Any]
+
+# positions in a cell
 REQUESTS, ERRORS, INPUT, OUTPUT, CACHED = 0, 1, 2, 3, 4
 RECORDED_COST, RECORDED_N = 5, 6  # events that carried their own cost
 OPEN_INPUT, OPEN_OUTPUT, OPEN_CACHED = 7, 8, 9  # tokens of events priced from the price list
@@ -38,14 +43,14 @@ CELL_SIZE = LONG + 2 * TOKENS * len(TIER_THRESHOLDS)
 LONG_REQUEST = min(TIER_THRESHOLDS)
 
 
-def new_cell() -> list[Any]:
-    cell: list[Any] = [0] * CELL_SIZE
+def new_cell() -> Cell:
+    cell: Cell = [0] * CELL_SIZE
     cell[RECORDED_COST] = cell[QUALITY_SUM] = 0.0
     cell[LATENCY] = {}
     return cell
 
 
-def widened(cell: list[Any]) -> list[Any]:
+def widened(cell: Cell) -> Cell:
     """A cell of a fast reader (up to LATENCY) at full size."""
     return cell + [0] * (CELL_SIZE - len(cell))
 
@@ -55,7 +60,7 @@ def _long_slot(threshold_index: int, open_tokens: bool) -> int:
 
 
 def add_event(
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     key: CellKey,
     ok: bool,
     input_tokens: int,
@@ -102,7 +107,7 @@ def add_event(
         histogram[bucket] = histogram.get(bucket, 0) + 1
 
 
-def merge_cells(into: dict[CellKey, list[Any]], other: dict[CellKey, list[Any]]) -> None:
+def merge_cells(into: dict[CellKey, Cell], other: dict[CellKey, Cell]) -> None:
     for key, cell in other.items():
         mine = into.get(key)
         if mine is None:
@@ -124,7 +129,7 @@ class Priced(NamedTuple):
 
 
 class Cube(NamedTuple):
-    cells: dict[CellKey, list[Any]]
+    cells: dict[CellKey, Cell]
 
     @classmethod
     def empty(cls) -> Cube:
@@ -145,7 +150,7 @@ class Cube(NamedTuple):
 
     @classmethod
     def from_json(cls, rows: Iterable[list[Any]]) -> Cube:
-        cells: dict[CellKey, list[Any]] = {}
+        cells: dict[CellKey, Cell] = {}
         for row in rows:
             key = (int(row[0]), row[1], row[2], row[3], row[4], row[5], bool(row[6]))
             cell = list(row[7:])
@@ -176,7 +181,7 @@ class Cube(NamedTuple):
         return out
 
 
-def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, recompute: bool) -> None:
+def add_cell(priced: Priced, key: CellKey, cell: Cell, catalog: Catalog, recompute: bool) -> None:
     """Add a cell into its group's totals, priced by the catalog; requests of a
     model without a price are counted under ``unpriced`` by the model's catalog id."""
     totals = priced.totals
@@ -210,7 +215,7 @@ def add_cell(priced: Priced, key: CellKey, cell: list[Any], catalog: Catalog, re
         totals.priced += unrecorded
 
 
-def cell_cost(pricing: Pricing, cell: list[Any], *, every_request: bool) -> float:
+def cell_cost(pricing: Pricing, cell: Cell, *, every_request: bool) -> float:
     """A cell's requests priced by the list: those without a recorded cost, or every
     one; each request above a price tier at the tier's prices."""
     if every_request:

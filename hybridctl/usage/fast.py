@@ -6,12 +6,11 @@ from __future__ import annotations
 import gc
 import io
 from collections.abc import Callable
-from typing import Any
 
 from hybridctl.usage import sources
 from hybridctl.usage.chunks import ChunkReader
 from hybridctl.usage.compiled_reader import CompiledReader
-from hybridctl.usage.cube import CellKey, Cube
+from hybridctl.usage.cube import Cell, CellKey, Cube
 from hybridctl.usage.general import general_lines
 from hybridctl.usage.msgspec_reader import MsgspecReader
 from hybridctl.usage.progress import file_progress
@@ -51,7 +50,7 @@ def fast_chunks(
     remaining: int | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[Cube, ScanStats, int]:
-    cells: dict[CellKey, list[Any]] = {}
+    cells: dict[CellKey, Cell] = {}
     stats = ScanStats()
     line_base = 0
     tick = file_progress(handle, progress)
@@ -107,7 +106,7 @@ def fast_chunks(
 def _take_chunk(
     reader: ChunkReader,
     data: memoryview,
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     source: Source,
     spec: ScanSpec,
     stats: ScanStats,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any, cast
 
-from hybridctl.usage.cube import CellKey, Cube, add_event
+from hybridctl.usage.cube import Cell, CellKey, Cube, add_event
 from hybridctl.usage.events import (
     UsageEvent,
 )
@@ -51,7 +51,7 @@ def cell_key(
 
 
 def add_record(
-    cells: dict[CellKey, list[Any]], event: Any, boundaries: tuple[datetime, ...], stats: ScanStats
+    cells: dict[CellKey, Cell], event: Any, boundaries: tuple[datetime, ...], stats: ScanStats
 ) -> None:
     if event.time is None:
         stats.untimed += 1
@@ -172,7 +172,7 @@ def _long_int(text: str) -> int | float:
 
 
 def take_record(
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     record: dict[str, Any] | str,
     number: int,
     source: Source,
@@ -222,7 +222,7 @@ def scan_general(
     spec: ScanSpec,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Cube, ScanStats]:
-    cells: dict[CellKey, list[Any]] = {}
+    cells: dict[CellKey, Cell] = {}
     stats = ScanStats()
     tick = file_progress(handle, progress)
     for number, record in records_of(handle, container):
@@ -237,7 +237,7 @@ def scan_general(
 def general_lines(
     data: bytes,
     only: list[int] | None,
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     source: Source,
     spec: ScanSpec,
     stats: ScanStats,
@@ -289,7 +289,7 @@ def csv_general(
     only: set[int] | None,
     header: list[str],
     line_base: int,
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     source: Source,
     spec: ScanSpec,
     stats: ScanStats,

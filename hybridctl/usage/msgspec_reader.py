@@ -11,7 +11,7 @@ from typing import Any
 
 from hybridctl.times import parse_log_time
 from hybridctl.usage.chunks import FAST_FIELDS, OTHER_RECORD_KEYS
-from hybridctl.usage.cube import CellKey, add_event
+from hybridctl.usage.cube import Cell, CellKey, add_event
 from hybridctl.usage.events import (
     ALIASES,
     is_usage,
@@ -83,7 +83,7 @@ def _decoding() -> tuple[Any, Callable[[Any], tuple[Any, ...] | None]]:
 
 def add_decoded(
     events: Sequence[Any],
-    cells: dict[CellKey, list[Any]],
+    cells: dict[CellKey, Cell],
     boundaries: tuple[datetime, ...],
     read: Callable[[Any], tuple[Any, ...] | None],
 ) -> tuple[list[int], int]:
@@ -159,9 +159,7 @@ class MsgspecReader:
         self.errors = (msgspec.DecodeError, msgspec.ValidationError)
         self.boundaries = boundaries
 
-    def take(
-        self, data: memoryview, cells: dict[CellKey, list[Any]]
-    ) -> tuple[list[int], int, int, int] | None:
+    def take(self, data: memoryview, cells: dict[CellKey, Cell]) -> tuple[list[int], int, int, int] | None:
         raw = bytes(data)
         if not raw.isascii():
             try:  # msgspec skips unread strings without checking them; json.loads would refuse the line
@@ -179,5 +177,5 @@ class MsgspecReader:
         failed, untimed = add_decoded(events, cells, self.boundaries, self.read)
         return failed, len(events), untimed, lines
 
-    def finish(self, cells: dict[CellKey, list[Any]]) -> dict[CellKey, list[Any]]:
+    def finish(self, cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
         return cells  # its loop adds into the same cells

@@ -12,7 +12,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from hybridctl.usage.cube import CellKey, Cube, merge_cells
+from hybridctl.usage.cube import Cell, CellKey, Cube, merge_cells
 from hybridctl.usage.fast import scan_fast
 from hybridctl.usage.reader import available_reader
 from hybridctl.usage.sources import Scanned, ScanSpec, ScanStats, Source
@@ -56,7 +56,7 @@ def scan_parallel(source: Source, spec: ScanSpec, progress: Callable[[int], None
     ranges = _ranges(source.path, parts)
     if not ranges:  # emptied since it was measured (a log rotated): nothing to read
         return Scanned(Cube({}), ScanStats(), 0, 0)
-    cells: dict[CellKey, list[Any]] = {}
+    cells: dict[CellKey, Cell] = {}
     stats = ScanStats()
     reader = available_reader()
     # The compiled reader lets go of the GIL, so threads suffice and cost no start-up.
