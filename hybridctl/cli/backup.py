@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, LockTimeout, Reason, StorePath, ignored_rules, workspace
+from hybridctl.cli.options import Changing, JsonOut, Place, Reason, ignored_rules, with_options
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -24,13 +26,8 @@ app = typer.Typer(help="Record, list, show and prune backups of the config direc
 
 
 @app.command("create", epilog=EXAMPLES)
-def create(
-    reason: Reason,
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    lock_timeout: LockTimeout = None,
-    as_json: Json = False,
-) -> None:
+@with_options
+def create(reason: Reason, place: Changing, out: JsonOut) -> None:
     """Validate the configs and record them as a backup (git commit and tag).
 
     An unchanged config makes no duplicate: it names the backup that holds it.
@@ -38,50 +35,48 @@ def create(
     from hybridctl.output.store import render_backup
     from hybridctl.store.backup import create_backup
 
-    render_backup(
-        create_backup(workspace(config_dir, store, lock_timeout), reason=reason, ignore=ignored_rules()),
-        as_json,
-    )
+    render_backup(create_backup(place.workspace(), reason=reason, ignore=ignored_rules()), out.as_json)
 
 
 @app.command("list", epilog=EXAMPLES)
+@with_options
 def list_(
-    limit: int | None = typer.Option(None, "--limit", "-n", help="Show at most this many."),
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    as_json: Json = False,
+    place: Place,
+    out: JsonOut,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most this many.")] = None,
 ) -> None:
     """List backups, newest first."""
     from hybridctl.output.store import render_backup_list
     from hybridctl.store.backup import list_backups
 
-    render_backup_list(list_backups(workspace(config_dir, store, None), limit=limit), as_json)
+    render_backup_list(list_backups(place.workspace(), limit=limit), out.as_json)
 
 
 @app.command("show", epilog=EXAMPLES)
+@with_options
 def show(
-    backup_id: str = typer.Argument(..., metavar="ID", help="The backup id (hybridctl backup list)."),
-    file_name: str | None = typer.Option(None, "--file", help="Print this file of the backup instead."),
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    as_json: Json = False,
+    backup_id: Annotated[str, typer.Argument(metavar="ID", help="The backup id (hybridctl backup list).")],
+    place: Place,
+    out: JsonOut,
+    file_name: Annotated[
+        str | None, typer.Option("--file", help="Print this file of the backup instead.")
+    ] = None,
 ) -> None:
     """Show a backup: its metadata and files."""
     from hybridctl.output.store import render_backup_show
     from hybridctl.store.backup import show_backup
 
-    render_backup_show(show_backup(workspace(config_dir, store, None), backup_id), as_json, file_name)
+    render_backup_show(show_backup(place.workspace(), backup_id), out.as_json, file_name)
 
 
 @app.command("prune", epilog=EXAMPLES)
+@with_options
 def prune(
-    keep_days: float = typer.Option(7, "--keep-days", help="Keep backups younger than this."),
-    keep_last: int = typer.Option(5, "--keep-last", help="Keep at least the newest this many."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would go; change nothing."),
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    lock_timeout: LockTimeout = None,
-    as_json: Json = False,
+    place: Changing,
+    out: JsonOut,
+    keep_days: Annotated[float, typer.Option("--keep-days", help="Keep backups younger than this.")] = 7,
+    keep_last: Annotated[int, typer.Option("--keep-last", help="Keep at least the newest this many.")] = 5,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; change nothing.")] = False,
 ) -> None:
     """Drop old backups from the list (history keeps their records).
 
@@ -91,7 +86,7 @@ def prune(
     from hybridctl.rollout.state import stable_digest
     from hybridctl.store.backup import prune_backups
 
-    space = workspace(config_dir, store, lock_timeout)
+    space = place.workspace()
     stable = {"stable in the rollout": stable_digest(space.config_dir)}
     result = prune_backups(space, keep_days=keep_days, keep_last=keep_last, dry_run=dry_run, keep=stable)
-    render_prune(result, as_json)
+    render_prune(result, out.as_json)

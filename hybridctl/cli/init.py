@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, StorePath, workspace
+from hybridctl.cli.options import JsonOut, Place, with_options
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -23,19 +24,21 @@ EXAMPLES = """\
 """
 
 
-def init(
-    directory: Path = typer.Argument(Path(), help="Where to create the setup."),
-    store: StorePath = None,
-    store_only: bool = typer.Option(
-        False, "--store-only", help="Only create the store, for existing configs."
-    ),
-    store_remote: str | None = typer.Option(
-        None,
-        "--store-remote",
-        help="A git URL the team shares the store through: joins it (clone) or publishes this one.",
-    ),
-    config_dir: ConfigDir = None,
-    as_json: Json = False,
+@with_options
+def command(
+    place: Place,
+    out: JsonOut,
+    directory: Annotated[Path, typer.Argument(help="Where to create the setup.")] = Path(),
+    store_only: Annotated[
+        bool, typer.Option("--store-only", help="Only create the store, for existing configs.")
+    ] = False,
+    store_remote: Annotated[
+        str | None,
+        typer.Option(
+            "--store-remote",
+            help="A git URL the team shares the store through: joins it (clone) or publishes this one.",
+        ),
+    ] = None,
 ) -> None:
     """Create a working setup: the default strategy, its schemas, and a store with a first backup.
 
@@ -50,7 +53,8 @@ def init(
 
         git_remote(store_remote, "--store-remote")  # before anything runs or is made
     if store_only:
-        result = init_store(workspace(config_dir, store, None))
+        result = init_store(place.workspace())
     else:
-        result = init_project(directory, store=store, actor=load_settings().actor, store_remote=store_remote)
-    render_init(result, as_json)
+        actor = load_settings().actor
+        result = init_project(directory, store=place.store, actor=actor, store_remote=store_remote)
+    render_init(result, out.as_json)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from hybridctl.cli.options import (
-    ConfigDir,
-    Json,
-    LockTimeout,
-    OptionalReason,
-    StorePath,
-    ignored_rules,
-    workspace,
-)
+from hybridctl.cli.options import Changing, JsonOut, OptionalReason, ignored_rules, with_options
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -29,31 +23,27 @@ EXAMPLES = """\
 """
 
 
-def restore(
-    target: str = typer.Argument(..., metavar="ID|TIME|previous", help="Which backup to restore."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show the diff and checks; change nothing."),
-    force: bool = typer.Option(
-        False, "--force", help="Restore even an invalid backup, or over changes no backup holds."
-    ),
+@with_options
+def command(
+    target: Annotated[str, typer.Argument(metavar="ID|TIME|previous", help="Which backup to restore.")],
+    place: Changing,
+    out: JsonOut,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the diff and checks; change nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore even an invalid backup, or over changes no backup holds.")
+    ] = False,
     reason: OptionalReason = None,
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    lock_timeout: LockTimeout = None,
-    as_json: Json = False,
 ) -> None:
     """Restore a backup: show the diff, check it, write all files or none, record it.
 
     Refuses an invalid backup (exit 1) and working changes no backup holds (exit 3) unless --force.
     """
     from hybridctl.output.store import render_restore
-    from hybridctl.store.restore import restore as run_restore
+    from hybridctl.store.restore import restore
 
-    result = run_restore(
-        workspace(config_dir, store, lock_timeout),
-        target,
-        dry_run=dry_run,
-        force=force,
-        reason=reason,
-        ignore=ignored_rules(),
+    result = restore(
+        place.workspace(), target, dry_run=dry_run, force=force, reason=reason, ignore=ignored_rules()
     )
-    render_restore(result, as_json)
+    render_restore(result, out.as_json)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, StorePath, output_path, workspace
+from hybridctl.cli.options import Place, output_path, with_options
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -20,7 +20,9 @@ EXAMPLES = """\
 """
 
 
-def simulate(
+@with_options
+def command(
+    place: Place,
     requests: Annotated[int, typer.Option("--requests", "-n", help="How many requests.")] = 1000,
     users: Annotated[int, typer.Option("--users", help="How many distinct users.")] = 500,
     start: Annotated[
@@ -39,15 +41,12 @@ def simulate(
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.", callback=output_path)
     ] = None,
     append: Annotated[bool, typer.Option("--append", help="Add to --out instead of replacing it.")] = False,
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
 ) -> None:
     """Write usage events (JSONL) for requests routed through the current rollout, as an application would."""
     import sys
     from datetime import timedelta
 
-    from hybridctl.app.simulate import Workload, write_events, write_events_file
-    from hybridctl.app.simulate import simulate as run
+    from hybridctl.app.simulate import Workload, simulate, write_events, write_events_file
     from hybridctl.errors import UsageError
     from hybridctl.rollout.bundle import render_bundle
     from hybridctl.times import parse_user_time, utc_now
@@ -65,7 +64,7 @@ def simulate(
         candidate_latency_factor,
         seed,
     )
-    events = run(render_bundle(workspace(config_dir, store, None)), workload)
+    events = simulate(render_bundle(place.workspace()), workload)
     if out is None:
         write_events(events, sys.stdout.buffer)
     else:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hybridctl.cli.options import comma_list
 from hybridctl.output import OutputFormat
+
+if TYPE_CHECKING:
+    from hybridctl.config.validate import ValidateRequest
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -37,40 +41,60 @@ class Kind(str, Enum):
     litellm = "litellm"
 
 
-def validate(
-    paths: list[Path] | None = typer.Argument(
-        None, help="Files or directories to check. Default: the config directory.", show_default=False
-    ),
-    config_dir: Path | None = typer.Option(
-        None,
+Paths = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or directories to check. Default: the config directory.", show_default=False),
+]
+# validate's own --config-dir: the directory checked when no path is given (also from the environment).
+CheckedDir = Annotated[
+    Path | None,
+    typer.Option(
         "--config-dir",
         "-c",
         help="Config directory checked when no path is given.",
         envvar="HYBRIDCTL_CONFIG_DIR",
         show_default="configs/",
     ),
-    kind: Kind | None = typer.Option(None, "--kind", "-k", help="Treat the given files as this kind."),
-    output_format: OutputFormat | None = typer.Option(
-        None,
+]
+KindOption = Annotated[Kind | None, typer.Option("--kind", "-k", help="Treat the given files as this kind.")]
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
         "--format",
         "-f",
         help="Output format. Default: text, or github when GITHUB_ACTIONS=true.",
         show_default=False,
     ),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
-    ignore: list[str] | None = typer.Option(
-        None, "--ignore", help="Rule id to skip; repeat or separate with commas.", show_default=False
+]
+Ignore = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Rule id to skip; repeat or separate with commas.", show_default=False),
+]
+MaxFileSize = Annotated[
+    int | None,
+    typer.Option("--max-file-size", help="Refuse files larger than this many bytes.", show_default="5 MiB"),
+]
+MaxFindings = Annotated[
+    int,
+    typer.Option(
+        "--max-findings", help="Print at most this many findings per file (0: all); the rest are counted."
     ),
-    max_file_size: int | None = typer.Option(
-        None, "--max-file-size", help="Refuse files larger than this many bytes.", show_default="5 MiB"
-    ),
-    max_findings: int = typer.Option(
-        100,
-        "--max-findings",
-        help="Print at most this many findings per file (0: all); the rest are counted.",
-    ),
-    defaults: bool = typer.Option(False, "--defaults", help="Check the configs shipped with hybridctl."),
-    list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
+]
+
+
+def command(
+    paths: Paths = None,
+    config_dir: CheckedDir = None,
+    kind: KindOption = None,
+    output_format: FormatOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    ignore: Ignore = None,
+    max_file_size: MaxFileSize = None,
+    max_findings: MaxFindings = 100,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Check the configs shipped with hybridctl.")
+    ] = False,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
 ) -> None:
     """Validate modes.yml and model-config.json, with file:line:column for every problem.
 
@@ -78,38 +102,48 @@ def validate(
     across both files (models, fallbacks, escalation, secrets, instruction drift).
     Exit 0 when valid, 1 when not (warnings too with --strict), 2 on a usage error.
     """
-    from hybridctl.app.settings import load_settings
-    from hybridctl.config.validate import ValidateRequest
-    from hybridctl.config.validate import validate as run_validate
+    from hybridctl.config.validate import validate
     from hybridctl.output.validate import render_rules, render_validation
 
-    fmt = (
-        output_format
-        if output_format
-        else (OutputFormat.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.TEXT)
+    fmt = output_format or (
+        OutputFormat.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.TEXT
     )
     if list_rules:
         from hybridctl.config.rules import RULES
 
         render_rules(list(RULES.values()), fmt)
         return
-    settings = load_settings()
-    if defaults:
-        from hybridctl.resources import default_config_dir
-
-        targets: tuple[Path, ...] = (default_config_dir(),)
-    else:
-        targets = tuple(paths) if paths else (config_dir or settings.config_dir,)
-    ignored = set(comma_list(*(ignore or ())))
-    request = ValidateRequest(
-        paths=targets,
-        kind=kind.value if kind else None,
-        strict=strict,
-        ignore=frozenset(ignored | set(settings.ignore)),
-        max_file_bytes=max_file_size or settings.max_file_size,
-        schema_dir=settings.schema_dir,
-    )
-    result = run_validate(request)
+    request = _request(paths, config_dir, kind, strict, ignore, max_file_size, defaults)
+    result = validate(request)
     render_validation(result, fmt, max(max_findings, 0))
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _request(
+    paths: list[Path] | None,
+    config_dir: Path | None,
+    kind: Kind | None,
+    strict: bool,
+    ignore: list[str] | None,
+    max_file_size: int | None,
+    defaults: bool,
+) -> ValidateRequest:
+    """What to validate and how, from the options and the settings."""
+    from hybridctl.app.settings import load_settings
+    from hybridctl.config.validate import ValidateRequest
+    from hybridctl.resources import default_config_dir
+
+    settings = load_settings()
+    if defaults:
+        targets: tuple[Path, ...] = (default_config_dir(),)
+    else:
+        targets = tuple(paths) if paths else (config_dir or settings.config_dir,)
+    return ValidateRequest(
+        paths=targets,
+        kind=kind.value if kind else None,
+        strict=strict,
+        ignore=frozenset(set(comma_list(*(ignore or ()))) | set(settings.ignore)),
+        max_file_bytes=max_file_size or settings.max_file_size,
+        schema_dir=settings.schema_dir,
+    )

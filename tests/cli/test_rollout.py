@@ -278,7 +278,12 @@ def test_usage_comes_from_settings_when_not_given(cli: RunFn, project: Project) 
     usage_now(project, "usage.jsonl")
     (project.root / "hybridctl.toml").write_text('usage = ["usage.jsonl"]\n')
 
-    assert cli("gate", "check", cwd=project.root).exit_code == 0
+    checked = cli("gate", "check", cwd=project.root)
+    promoted = cli("promote", "--json", cwd=project.root)
+
+    assert checked.exit_code == 0
+    assert promoted.exit_code == 0, promoted.stderr
+    assert promoted.json()["after"]["weight"] == 50  # judged on the settings' usage, as gate check was
 
 
 def test_plan_shows_the_earliest_time_of_each_step(cli: RunFn, project: Project) -> None:

@@ -436,6 +436,6 @@ def test_openrouters_model_variant_is_not_a_rollout_variant(tmp_path: Path) -> N
 
 
 def test_the_command_line_offers_every_input_format() -> None:
-    from hybridctl.cli.report import InputFormat
+    from hybridctl.cli.options import InputFormat
 
     assert [choice.value for choice in InputFormat] == list(scan.INPUT_FORMATS)

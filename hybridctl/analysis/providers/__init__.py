@@ -32,7 +32,6 @@ class Observation(NamedTuple):
 class MetricsProvider(Protocol):
     def observe(self, step: Step, variants: Variants, now: datetime) -> Observation:
         """Both variants' figures since the step began; a figure it cannot have is None."""
-        ...
 
 
 def provider_for(measuring: Measuring, usage: Sequence[Path] = ()) -> MetricsProvider:

@@ -1,4 +1,4 @@
-"""hybridctl push and hybridctl serve."""
+"""hybridctl serve: the reference management endpoint."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hybridctl.cli.options import ConfigDir, Json, StorePath, workspace
-
-PUSH_EXAMPLES = """\
-[bold]Examples[/bold]
-
-  hybridctl push                                    [dim]# every target in settings[/dim]
-
-  hybridctl push --target https://app-1.internal/hybridctl/bundle --ca-bundle corp-ca.pem
-
-  hybridctl push --json                             [dim]# exit 0 every target serves it, 4 otherwise[/dim]
-"""
-SERVE_EXAMPLES = """\
+EXAMPLES = """\
 [bold]Examples[/bold]
 
   [dim]# PUT/GET http://127.0.0.1:8700/bundle with the bearer token in HYBRIDCTL_TARGET_TOKEN[/dim]
@@ -26,44 +15,9 @@ SERVE_EXAMPLES = """\
 
   hybridctl serve --no-auth --port 8700 --dir state   [dim]# a test on loopback: anyone may PUT[/dim]
 """
-CaBundle = Annotated[
-    Path | None,
-    typer.Option(
-        "--ca-bundle", help="A CA (PEM) to trust beside the system's.", show_default="ca-bundle in settings"
-    ),
-]
 
 
-def push(
-    target: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--target", help="A management endpoint URL (repeatable).", show_default="targets in settings"
-        ),
-    ] = None,
-    ca_bundle: CaBundle = None,
-    config_dir: ConfigDir = None,
-    store: StorePath = None,
-    as_json: Json = False,
-) -> None:
-    """Send the current bundle to every target, read each back, and compare digests.
-
-    Exit 0 when every target serves it; 4 when any failed or serves another bundle.
-    """
-    from hybridctl.app.delivery import push as run
-    from hybridctl.errors import UsageError
-    from hybridctl.output.rollout import render_push
-
-    space = workspace(config_dir, store, None)
-    if not (target or space.remote.targets):
-        raise UsageError("no targets to push to", hint="--target URL, or targets = [...] in hybridctl.toml")
-    report = run(space, target or (), ca_bundle)
-    render_push(report, as_json)
-    if not report.ok:
-        raise typer.Exit(4)
-
-
-def serve(
+def command(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8700,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     directory: Annotated[Path, typer.Option("--dir", help="Where the received bundle is kept.")] = Path(
