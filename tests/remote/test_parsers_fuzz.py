@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from hybridctl.analysis.providers.prometheus import Sample, parse
 from hybridctl.remote.serve import BadRequest, Endpoint, check_bundle, content_length, serve
-from tests.remote.test_serve import bundle
+from tests.remote.helpers import bundle
 
 KEYS = ["status", "data", "resultType", "result", "metric", "value", "role", "error", "success", "vector"]
 scalars = st.one_of(

@@ -18,7 +18,8 @@ import pytest
 
 from hybridctl.remote.contract import bundle_digest
 from hybridctl.remote.serve import Endpoint, serve
-from tests.helpers import Project, RunFn, clean_env, hybridctl_executable
+from tests.helpers import clean_env, hybridctl_executable
+from tests.remote.helpers import bundle
 
 
 @pytest.fixture
@@ -46,31 +47,6 @@ def call(
         return error.code, json.loads(error.read())
 
 
-def bundle(weight: int) -> dict[str, Any]:
-    """A bundle as hybridctl renders it (bundle.schema.json), at ``weight``."""
-    side = {"revision": 1, "digest": "sha256:" + "1" * 64, "modelConfig": {}, "modes": None}
-    made: dict[str, Any] = {
-        "version": 3,
-        "generated_at": "2026-12-01T00:00:00Z",
-        "rollout_id": "r-1",
-        "stage": "canary",
-        "paused": False,
-        "weight": weight,
-        "bucketing": {
-            "key": "rollout_id:user_id",
-            "hash": "murmur3",
-            "buckets": 100,
-            "rule": "bucket <= weight",
-        },
-        "enabled": True,
-        "forced": {},
-        "stable": side,
-        "candidate": {**side, "revision": 2, "digest": "sha256:" + "2" * 64},
-    }
-    made["digest"] = bundle_digest(made)
-    return made
-
-
 def test_it_stores_what_it_is_given_and_serves_it_back(endpoint: Endpoint) -> None:
     assert call(endpoint, "GET", "/bundle")[0] == 404
     assert call(endpoint, "PUT", "/bundle", bundle(10)) == (200, {"digest": bundle(10)["digest"]})
@@ -86,31 +62,6 @@ def test_it_refuses_a_wrong_token_and_a_bundle_whose_digest_does_not_match(endpo
     assert call(endpoint, "GET", "/bundle", token=None)[0] == 401
     assert call(endpoint, "PUT", "/bundle", tampered)[0] == 422
     assert not endpoint.bundle_path.exists()
-
-
-def test_push_to_the_command_line_endpoint(cli: RunFn, project: Project, tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [hybridctl_executable(), "serve", "--port", "0", "--dir", str(tmp_path / "app")],
-        env=clean_env({"HYBRIDCTL_TARGET_TOKEN": "shared-token"}),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        url = line.split("on ")[1].split(" ")[0] + "bundle"
-        (project.root / "hybridctl.toml").write_text(f'targets = ["{url}"]\n')
-
-        run = cli("push", cwd=project.root, env={"HYBRIDCTL_TARGET_TOKEN": "shared-token"})
-        status = cli(
-            "status", "--remote", "--json", cwd=project.root, env={"HYBRIDCTL_TARGET_TOKEN": "shared-token"}
-        )
-
-        assert run.exit_code == 0, run.stdout
-        assert status.exit_code == 0 and status.json()["remote"]["counts"]["ok"] == 1
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_the_endpoint_checks_a_bundle_against_the_schema(endpoint: Endpoint) -> None:
@@ -244,14 +195,6 @@ def test_a_request_past_its_deadline_is_cut_whatever_it_sends(tmp_path: Path) ->
         running.server_close()
 
 
-def test_the_command_refuses_to_start_without_a_token_unless_told(hybridctl: RunFn, tmp_path: Path) -> None:
-    refused = hybridctl("serve", "--port", "0", "--dir", str(tmp_path / "app"))
-
-    assert refused.exit_code == 2
-    assert "refusing to serve without a token" in refused.stderr and "--no-auth" in refused.stderr
-    assert not (tmp_path / "app").exists()
-
-
 def test_no_auth_says_so_loudly(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [hybridctl_executable(), "serve", "--no-auth", "--port", "0", "--dir", str(tmp_path / "app")],
@@ -266,19 +209,3 @@ def test_no_auth_says_so_loudly(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def test_a_port_in_use_is_a_clear_error(hybridctl: RunFn, tmp_path: Path) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as taken:
-        port = str(taken.getsockname()[1])
-        run = hybridctl(
-            "serve",
-            "--port",
-            port,
-            "--dir",
-            str(tmp_path / "app"),
-            env={"HYBRIDCTL_TARGET_TOKEN": "shared-token"},
-        )
-
-    assert run.exit_code == 2 and "Traceback" not in run.stderr
-    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in run.stderr

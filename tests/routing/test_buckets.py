@@ -12,7 +12,7 @@ import pytest
 
 from hybridctl.routing import Router
 from hybridctl.routing.buckets import UnknownHash, bucket
-from tests.helpers import CONFIGS, Project, RunFn
+from tests.helpers import CONFIGS
 
 USERS = ["alice", "", "u-42", "usér-ü-名前", "🙂" * 9, "x" * 1001, *(f"user-{n}" for n in range(3000))]
 
@@ -93,27 +93,3 @@ def test_the_router_splits_by_the_hash_its_bundle_names() -> None:
     assert all(legacy.variant(u) == Router(bundle("sha256")).variant(u) for u in USERS[:200])
     with pytest.raises(UnknownHash, match=r"hash 'xxh3'.*upgrade hybridctl"):
         Router(bundle("xxh3"))
-
-
-def test_a_new_rollout_records_murmur3_and_keeps_it_for_its_life(cli: RunFn, project: Project) -> None:
-    project.edit_config(lambda c: c["roles"]["critic"].update(primary="claude-4.1-opus"))
-    assert cli("stage", "-r", "critic on opus", "--no-push", cwd=project.root).exit_code == 0
-    staged = json.loads(cli("render", cwd=project.root).stdout)
-    assert cli("promote", "--no-push", cwd=project.root).exit_code == 0
-    at_10 = json.loads(cli("render", cwd=project.root).stdout)
-
-    assert staged["version"] == 3
-    assert staged["bucketing"]["hash"] == at_10["bucketing"]["hash"] == "murmur3"
-    state = json.loads((project.configs / "rollout.json").read_text())
-    assert state["bucketing"] == "murmur3"
-
-
-def test_a_rollout_staged_before_murmur3_keeps_sha256(cli: RunFn, project: Project) -> None:
-    from hybridctl.rollout.state import RolloutState
-
-    project.edit_config(lambda c: c["roles"]["critic"].update(primary="claude-4.1-opus"))
-    assert cli("stage", "-r", "critic on opus", "--no-push", cwd=project.root).exit_code == 0
-    recorded = json.loads((project.configs / "rollout.json").read_text())
-    del recorded["bucketing"]  # as an older hybridctl wrote it
-
-    assert RolloutState.from_dict(recorded).bucketing == "sha256"

@@ -1,39 +1,13 @@
-"""route explain and route simulate: the split, escalation and fallbacks as the
-routing library decides them, with buckets worked out here from the documented
+"""explain and simulate in the routing library: the split, escalation and
+fallbacks as it decides them, with buckets worked out here from the documented
 rule (first 8 hex digits of sha256("<rollout_id>:<user>") modulo 100, plus 1)."""
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
-from typing import Any
-
 import pytest
 
 from hybridctl.routing.explain import explain_route, simulate_routes
-from tests.helpers import CONFIGS, Project, RunFn
-
-ROLLOUT = "20261201-abcdef12"
-
-
-def documented_bucket(user: str) -> int:
-    return int(hashlib.sha256(f"{ROLLOUT}:{user}".encode()).hexdigest()[:8], 16) % 100 + 1
-
-
-def bundle(weight: int = 10, **changes: Any) -> dict[str, Any]:
-    stable = json.loads((CONFIGS / "model-config.json").read_text())
-    candidate = copy.deepcopy(stable)
-    candidate["roles"]["critic"]["primary"] = "gemini-2.5-flash-lite"
-    return {
-        "rollout_id": ROLLOUT,
-        "weight": weight,
-        "enabled": True,
-        "forced": {},
-        "stable": {"modelConfig": stable},
-        "candidate": {"modelConfig": candidate},
-        **changes,
-    }
+from tests.routing.helpers import bundle, documented_bucket
 
 
 def test_explain_says_why_a_user_is_where_and_which_model_serves() -> None:
@@ -86,44 +60,3 @@ def test_simulate_splits_users_as_the_buckets_say_and_no_one_leaves_a_later_step
     }
     assert all(left == 0 for left in simulation.stays_inside.values())
     assert min(simulation.stays_inside) > weight
-
-
-def test_route_commands_read_the_current_state_or_a_bundle_file(cli: RunFn, project: Project) -> None:
-    path = project.root / "bundle.json"
-    path.write_text(json.dumps(bundle(50)))
-
-    run = cli(
-        "route",
-        "explain",
-        "--role",
-        "critic",
-        "--user",
-        "u-3",
-        "--bundle",
-        str(path),
-        "--json",
-        cwd=project.root,
-    )
-    state = cli("route", "simulate", "--users", "500", "--json", cwd=project.root)
-
-    assert run.exit_code == 0
-    assert run.json()["variant"] == ("candidate" if documented_bucket("u-3") <= 50 else "stable")
-    assert state.exit_code == 0 and state.json()["observed_candidate_share"] == 0.0  # nothing in flight
-    unknown = cli("route", "explain", "--role", "nobody", "--user", "u", cwd=project.root)
-    assert unknown.exit_code == 2 and "role 'nobody'" in unknown.stderr
-    assert "roles: architect, critic, implementer, integrator, orchestrator" in unknown.stderr
-    misspelt = cli("route", "explain", "--role", "architekt", "--user", "u", cwd=project.root)
-    assert misspelt.exit_code == 2 and "did you mean 'architect'?" in misspelt.stderr
-
-
-def test_a_bundle_split_by_an_unknown_hash_is_refused_without_a_traceback(
-    cli: RunFn, project: Project
-) -> None:
-    path = project.root / "bundle.json"
-    path.write_text(json.dumps(bundle(50, bucketing={"hash": "xxh3"})))
-
-    for command in (["explain", "--role", "critic", "--user", "u-3"], ["simulate", "--users", "10"]):
-        run = cli("route", *command, "--bundle", str(path), cwd=project.root)
-        assert run.exit_code == 2
-        assert "hash 'xxh3'" in run.stderr and "upgrade hybridctl" in run.stderr
-        assert "Traceback" not in run.stderr + run.stdout

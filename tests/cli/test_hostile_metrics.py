@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.analysis.helpers import MALFORMED, TOKEN, configure, healthy, reconcile
 from tests.helpers import Figure, Project, PromServer, RunFn, closed_port_url, snapshot
-from tests.rollout.test_analysis import TOKEN, configure, healthy, reconcile
 
 Start = Callable[..., Any]
 
@@ -88,26 +88,6 @@ def test_impossible_figures_are_inconclusive_never_a_promotion(
     strict_json(cli("history", "--json", cwd=project.root).stdout)
 
 
-MALFORMED = {
-    "data is a list": b'{"status": "success", "data": [1, 2]}',
-    "metric is not an object": (
-        b'{"status":"success","data":{"resultType":"vector","result":[{"metric":"x","value":[1,"5"]}]}}'
-    ),
-    "a series that is a number": b'{"status":"success","data":{"resultType":"vector","result":[7]}}',
-    "a value that is not a pair": (
-        b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":"5"}]}}'
-    ),
-    "a value that is not a number": (
-        b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"five"]}]}}'
-    ),
-    "100,000 nested brackets": b"[" * 100_000 + b"]" * 100_000,
-    "a string result": b'{"status":"success","data":{"resultType":"string","result":[1,"x"]}}',
-    "not JSON": b"<html>proxy error</html>",
-    "a JSON list": b"[1, 2, 3]",
-    "an unknown result type": b'{"status":"success","data":{"resultType":"histogram","result":[]}}',
-}
-
-
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_a_malformed_answer_is_an_inconclusive_measurement_recorded_and_counted(
     cli: RunFn, project: Project, prometheus: PromServer, case: str
@@ -122,15 +102,6 @@ def test_a_malformed_answer_is_an_inconclusive_measurement_recorded_and_counted(
     assert first["measurement"]["gates"]["problems"], first["measurement"]
     assert (second["outcome"], second["exit_code"], second["state"]["paused"]) == ("paused", 1, True)
     assert [r["kind"] for r in store_records(project)[:2]] == ["pause", "analysis"]
-
-
-def test_a_string_result_is_named_as_such() -> None:
-    from hybridctl.analysis.providers.prometheus import parse
-
-    assert parse(MALFORMED["a string result"]).problem == (
-        "a string result; the query must return a vector or a scalar"
-    )
-    assert "malformed" in (parse(MALFORMED["an unknown result type"]).problem or "")
 
 
 def test_a_newline_in_an_error_message_never_starts_a_line_of_its_own(

@@ -1,11 +1,10 @@
-"""Automated analysis against a Prometheus-API-shaped server written here:
-reconcile walks a rollout on good metrics, rolls back on bad ones (and the
-targets receive the stable bundle), pauses when it cannot decide, never reads
-an outage as a pass; run ends in time."""
+"""rollout reconcile and rollout run against a Prometheus-API-shaped server
+written here: reconcile walks a rollout on good metrics, rolls back on bad ones
+(and the targets receive the stable bundle), pauses when it cannot decide, never
+reads an outage as a pass; run ends in time."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -14,51 +13,9 @@ from typing import Any
 
 import pytest
 
-from hybridctl.app import reconcile as analysis
-from hybridctl.rollout.state import Stage
 from hybridctl.times import utc_now
-from tests.helpers import CONFIGS, Project, PromServer, RunFn, TargetServer, closed_port_url
-
-CHEAP = "gemini-2.5-flash-lite"
-TOKEN = "prom-" + "c0ffee" * 5
-Start = Callable[..., Any]
-
-
-def configure(
-    project: Project,
-    prometheus_url: str,
-    *,
-    soak_hours: float = 0,
-    analysis_settings: dict[str, Any] | None = None,
-    targets: tuple[str, ...] = (),
-) -> None:
-    def change(config: dict[str, Any]) -> None:
-        config["roles"]["critic"]["primary"] = CHEAP
-        config["rollout"] = {
-            "steps": [{"weight": 10, "minSoakHours": soak_hours}, {"weight": 50, "minSoakHours": soak_hours}],
-            "analysis": {"intervalSeconds": 0, **(analysis_settings or {})},
-        }
-
-    project.edit_config(change)
-    settings = f'targets = {json.dumps(list(targets))}\n[metrics]\nprovider = "prometheus"\n'
-    settings += f'url = "{prometheus_url}"\ntoken-env = "PROM_TOKEN"\n'
-    (project.root / "hybridctl.toml").write_text(settings)
-
-
-def healthy(server: PromServer, *, candidate_errors: float = 2) -> None:
-    """1,000 stable and 500 candidate requests; the candidate cheaper and as good
-    (0.4% errors: availability 99.6%, above the 99.5% rollback trigger)."""
-    server.set("stable", requests=1000, errors=10, latency=1.4, cost=4.0, escalations=10, satisfaction=0.9)
-    server.set("candidate", requests=500, errors=candidate_errors, latency=1.5, cost=1.0)
-    server.set("candidate", escalations=5, satisfaction=0.9)
-
-
-def reconcile(cli: RunFn, project: Project) -> Any:
-    run = cli("rollout", "reconcile", "--json", cwd=project.root, env={"PROM_TOKEN": TOKEN})
-    data = run.json()
-    data["exit_code"] = run.exit_code
-    data["output"] = run.stdout + run.stderr
-    return data
+from tests.analysis.helpers import CHEAP, TOKEN, Start, configure, healthy, reconcile
+from tests.helpers import Project, PromServer, RunFn, TargetServer, closed_port_url
 
 
 def test_good_metrics_walk_a_rollout_from_staged_to_100_percent(
@@ -185,55 +142,6 @@ def test_a_prometheus_outage_is_inconclusive_never_a_pass(
     assert gate.exit_code == 5  # inconclusive for CI, not go
 
 
-def test_reconcile_within_the_interval_changes_nothing(project: Project, local_server: Start) -> None:
-    prometheus = local_server(PromServer)
-    healthy(prometheus)
-    configure(project, prometheus.url, soak_hours=2, analysis_settings={"intervalSeconds": 300})
-    (project.root / "hybridctl.toml").write_text(f'[metrics]\nurl = "{prometheus.url}"\n')
-    from hybridctl.app.settings import load_settings
-    from hybridctl.rollout.staging import stage
-
-    space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
-    stage(space, reason="s")
-    t0 = utc_now()
-    analysis.reconcile(space, now=t0)  # staged -> 10%
-    space = dataclasses.replace(
-        space,
-        metrics=__import__("hybridctl.app.settings", fromlist=["x"]).load_settings(project.root).metrics,
-    )
-    early = analysis.reconcile(space, now=t0 + timedelta(seconds=100))
-    measured = analysis.reconcile(space, now=t0 + timedelta(seconds=301))
-    head = space.open_store().head()
-    again = analysis.reconcile(space, now=t0 + timedelta(seconds=302))
-
-    assert early.outcome == "waited" and early.measurement is None
-    assert measured.measurement is not None and measured.measurement.verdict == "go"
-    assert again.outcome == "waited" and again.measurement is None
-    assert space.open_store().head() == head  # no second record
-    assert again.next_measurement == t0 + timedelta(seconds=601)
-
-
-def test_a_step_inconclusive_for_too_long_pauses(project: Project, local_server: Start) -> None:
-    prometheus = local_server(PromServer)
-    healthy(prometheus)
-    prometheus.set("stable", requests=None)
-    configure(
-        project, prometheus.url, analysis_settings={"inconclusiveLimit": 100, "maxInconclusiveMinutes": 30}
-    )
-    from hybridctl.app.settings import load_settings
-    from hybridctl.rollout.staging import stage
-
-    space = dataclasses.replace(project.workspace(), metrics=load_settings(project.root).metrics)
-    stage(space, reason="s")
-    t0 = utc_now()
-    analysis.reconcile(space, now=t0)
-    first = analysis.reconcile(space, now=t0 + timedelta(minutes=1))
-    later = analysis.reconcile(space, now=t0 + timedelta(minutes=32))
-
-    assert first.outcome == "waited"
-    assert later.outcome == "paused" and later.state.paused and later.state.stage is Stage.CANARY
-
-
 def test_run_ends_at_its_timeout_while_the_analysis_cannot_decide(
     hybridctl: RunFn, project: Project, local_server: Start
 ) -> None:
@@ -334,35 +242,3 @@ def test_usage_events_from_a_url_are_a_metrics_provider(
     assert gates["error rate"]["observed"] == pytest.approx(30 / 300)
     assert measured["measurement"]["gates"]["source"] == "usage"
     assert [(m, p) for m, p, _ in served.received] == [("GET", "/usage.jsonl")]
-
-
-def test_the_budget_projection_is_month_to_date_plus_the_rest_at_the_next_weight() -> None:
-    from datetime import datetime, timezone
-
-    from hybridctl.analysis.figures import Figures
-    from hybridctl.analysis.measure import budget_projection
-    from hybridctl.config.model import Strategy
-    from hybridctl.rollout.revisions import step_of
-    from hybridctl.rollout.state import CanaryStep, RolloutState
-
-    config = json.loads((CONFIGS / "model-config.json").read_text())
-    config["budgets"] = {"monthly": 1000.0}
-    config["gates"]["maxMonthlyBudgetShare"] = 1.0
-    strategy = Strategy.from_dict(config)
-    now = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
-    state = RolloutState(
-        stage=Stage.CANARY,
-        weight=10,
-        plan=(CanaryStep(10), CanaryStep(50)),
-        step=0,
-        step_started=now - timedelta(hours=2),
-    )
-    stable = Figures(requests=900, cost=3.6, priced=900)  # $0.004 a request
-    candidate = Figures(requests=100, cost=0.1, priced=100)  # $0.001
-
-    projection = budget_projection(200.0, stable, candidate, step_of(state), strategy, now)
-
-    hours_left = (datetime(2026, 12, 1, tzinfo=timezone.utc) - now).total_seconds() / 3600  # 492 h
-    at_half = 0.5 * 0.004 + 0.5 * 0.001
-    assert projection is not None and projection.next_weight == 50
-    assert projection.projected == pytest.approx(200.0 + (1000 / 2) * at_half * hours_left)
