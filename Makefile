@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint unit fuzz bench smoke clean test-lowest
+.PHONY: demo test lint unit docs docs-serve fuzz bench smoke clean test-lowest
 
 # The editable install compiles the usage reader in place: rebuild when its source changes.
 $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
 demo: $(STAMP)
 	@PATH="$(abspath $(BIN)):$$PATH" sh scripts/demo.sh
 
-## test: lint, type-check, run the whole test suite, and a short fuzz run of the compiled reader
-test: lint unit
+## test: lint, type-check, build the docs strictly, run the whole test suite, and a short fuzz run
+test: lint docs unit
 	$(BIN)/python scripts/fuzz_scanner.py --seconds 20
 
 lint: $(STAMP)
@@ -33,6 +33,14 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## docs: the documentation site into site/; a broken link or anchor, or a page left out, fails it
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
+## docs-serve: preview the site at http://127.0.0.1:8000, rebuilt on every change
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 ## fuzz: the compiled usage reader under AddressSanitizer and UndefinedBehaviorSanitizer, 10 minutes
 fuzz: $(STAMP)
@@ -67,4 +75,4 @@ smoke: $(STAMP)
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
 
 clean:
-	rm -rf $(VENV) .venv-smoke .venv-lowest dist build .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so
+	rm -rf $(VENV) .venv-smoke .venv-lowest dist build site .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Documented, stable exit codes (README: "Exit codes")."""
+    """Documented, stable exit codes (docs/reference/exit-codes.md)."""
 
     OK = 0
     CHECK_FAILED = 1  # validation, gate or budget check failed

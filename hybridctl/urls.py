@@ -142,7 +142,7 @@ def _git_remote_problem(value: str) -> str | None:
 
 def git_remote(value: str, origin: str) -> str:
     """A git remote from a flag or settings, checked before git ever sees it
-    (exit 2): only the forms the README documents."""
+    (exit 2): only the forms docs/explanation/security.md documents."""
     hold_url_secrets(value)
     problem = _git_remote_problem(value)
     if problem is not None:

@@ -1,7 +1,7 @@
 """A stand-in for Prometheus in `make demo`: its HTTP API (GET /api/v1/query)
 answering hybridctl's default queries from the simulated traffic in a usage log.
 
-A real application exports the counters the README lists (llm_requests_total,
+A real application exports the counters docs/reference/metrics.md lists (llm_requests_total,
 llm_errors_total, llm_latency_seconds_bucket, llm_cost_usd_total,
 llm_escalations_total, each labelled with `variant`) and Prometheus answers
 the queries. Here the same figures come straight from the events

@@ -48,7 +48,7 @@ class Settings(NamedTuple):
 
 
 # key in the file -> (environment variable, parser)
-_KEYS: dict[str, tuple[str, str]] = {
+KEYS: dict[str, tuple[str, str]] = {
     "config-dir": ("HYBRIDCTL_CONFIG_DIR", "path"),
     "store": ("HYBRIDCTL_STORE", "path"),
     "max-file-size": ("HYBRIDCTL_MAX_FILE_SIZE", "int"),
@@ -198,14 +198,14 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
     if file is not None:
         path = file
         for key, value in table.items():
-            if key not in _KEYS:
+            if key not in KEYS:
                 raise UsageError(
                     f"{path}: unknown setting '{key}'",
-                    hint=did_you_mean(key, list(_KEYS)) or "known settings: " + ", ".join(_KEYS),
+                    hint=did_you_mean(key, list(KEYS)) or "known settings: " + ", ".join(KEYS),
                 )
-            values[key] = _parse(key, _KEYS[key][1], value, str(path), root)
+            values[key] = _parse(key, KEYS[key][1], value, str(path), root)
     origins: dict[str, str] = {key: str(file) for key in values}
-    for key, (variable, kind) in _KEYS.items():
+    for key, (variable, kind) in KEYS.items():
         if variable and environ.get(variable):
             values[key] = _parse(key, kind, environ[variable], variable, cwd)
             origins[key] = variable

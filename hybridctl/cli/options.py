@@ -38,38 +38,49 @@ def option_group(cls: G) -> G:
 
 def with_options(command: F) -> F:
     """Spread each option-group parameter of ``command`` into its fields (in
-    its place, so arguments keep their order) and rebuild the group on a call."""
+    its place, so arguments keep their order; a group made of groups all the
+    way down) and rebuild the group on a call."""
     hints = typing.get_type_hints(command, include_extras=True)
-    groups: dict[str, type] = {}
+    builders: dict[str, Callable[[dict[str, Any]], Any]] = {}
     parameters: list[inspect.Parameter] = []
-    annotations: dict[str, Any] = {}
     for name, parameter in inspect.signature(command).parameters.items():
         hint = hints.get(name, parameter.annotation)
         if hint in _GROUPS:
-            groups[name] = hint
-            fields = typing.get_type_hints(hint, include_extras=True)
-            for field in hint._fields:
-                default = hint._field_defaults.get(field, inspect.Parameter.empty)
-                parameters.append(
-                    inspect.Parameter(
-                        field, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=fields[field]
-                    )
-                )
-                annotations[field] = fields[field]
+            builders[name] = _spread(hint, parameters)
         else:
             parameters.append(parameter.replace(annotation=hint))
-            annotations[name] = hint
 
     @functools.wraps(command)
     def run(**parsed: Any) -> None:
-        for name, group in groups.items():
-            parsed[name] = group(**{field: parsed.pop(field) for field in group._fields})  # type: ignore[attr-defined]
-        command(**parsed)
+        groups = {name: build(parsed) for name, build in builders.items()}
+        command(**parsed, **groups)
 
     run.__signature__ = inspect.Signature(sorted(parameters, key=_positional_first))  # type: ignore[attr-defined]
-    run.__annotations__ = {**annotations, "return": None}
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
     del run.__wrapped__  # Typer must read the signature above, not the command's own
     return run  # type: ignore[return-value]
+
+
+def _spread(group: Any, parameters: list[inspect.Parameter]) -> Callable[[dict[str, Any]], Any]:
+    """Add the options of ``group`` to ``parameters``; return what builds it from the parsed values."""
+    fields = typing.get_type_hints(group, include_extras=True)
+    parts: dict[str, Callable[[dict[str, Any]], Any]] = {}
+    for field in group._fields:
+        if fields[field] in _GROUPS:
+            parts[field] = _spread(fields[field], parameters)
+            continue
+        default = group._field_defaults.get(field, inspect.Parameter.empty)
+        parameters.append(
+            inspect.Parameter(
+                field, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=fields[field]
+            )
+        )
+        parts[field] = functools.partial(_take, field)
+    return lambda parsed: group(**{field: build(parsed) for field, build in parts.items()})
+
+
+def _take(field: str, parsed: dict[str, Any]) -> Any:
+    return parsed.pop(field)
 
 
 def _positional_first(parameter: inspect.Parameter) -> int:
@@ -310,3 +321,18 @@ class ReportOutput(NamedTuple):
             )
             raise UsageError(f"choose one output format, not {' and '.join(given)}")
         return flags[0] if flags else chosen.value
+
+
+@option_group
+class UsageReport(NamedTuple):
+    """What every priced usage report takes: its inputs, its output, pricing,
+    caching and the config directory (whose prices it uses)."""
+
+    files: UsageFiles
+    output: ReportOutput
+    pricing: Pricing
+    caching: Caching
+    configs: Configs
+
+    def usage(self) -> UsageInput:
+        return self.files.read(self.caching)

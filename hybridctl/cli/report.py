@@ -9,12 +9,11 @@ import typer
 
 from hybridctl.cli.options import (
     Caching,
-    Configs,
     Place,
-    Pricing,
     ReportOutput,
     TimeWindow,
     UsageFiles,
+    UsageReport,
     comma_list,
     with_options,
 )
@@ -53,12 +52,8 @@ def reporting(config_dir: Path | None, store: Path | None = None) -> Reporting:
 @app.command("usage", epilog=EXAMPLES)
 @with_options
 def usage(
-    files: UsageFiles,
+    report: UsageReport,
     window: TimeWindow,
-    output: ReportOutput,
-    pricing: Pricing,
-    caching: Caching,
-    configs: Configs,
     by: Annotated[
         str, typer.Option("--by", help="Group by: role, model, provider, variant, day, escalated.")
     ] = "role",
@@ -70,27 +65,23 @@ def usage(
     """Requests, tokens, cost, error rate and latency percentiles, grouped and totalled."""
     from hybridctl.output.reports import render_usage
 
-    chosen = output.format()
+    chosen = report.output.format()
     filters = {"role": role, "model": model, "provider": provider, "variant": variant}
-    report = reporting(configs.config_dir).usage_report(
-        files.read(caching),
+    result = reporting(report.configs.config_dir).usage_report(
+        report.usage(),
         by=comma_list(by),
         window=window.window(),
         filters={name: frozenset(comma_list(value)) for name, value in filters.items()},
-        recompute=pricing.recompute,
+        recompute=report.pricing.recompute,
     )
-    render_usage(report, chosen, output.html)
+    render_usage(result, chosen, report.output.html)
 
 
 @app.command("savings", epilog=EXAMPLES)
 @with_options
 def savings(
-    files: UsageFiles,
+    report: UsageReport,
     window: TimeWindow,
-    output: ReportOutput,
-    pricing: Pricing,
-    caching: Caching,
-    configs: Configs,
     baseline: Annotated[
         str | None,
         typer.Option(
@@ -102,21 +93,17 @@ def savings(
     premium share and escalation rate against 5%, and the candidate against stable."""
     from hybridctl.output.reports import render_savings
 
-    chosen = output.format()
-    report = reporting(configs.config_dir).savings_report(
-        files.read(caching), baseline=baseline, window=window.window(), recompute=pricing.recompute
+    chosen = report.output.format()
+    result = reporting(report.configs.config_dir).savings_report(
+        report.usage(), baseline=baseline, window=window.window(), recompute=report.pricing.recompute
     )
-    render_savings(report, chosen, output.html)
+    render_savings(result, chosen, report.output.html)
 
 
 @app.command("budget", epilog=EXAMPLES)
 @with_options
 def budget(
-    files: UsageFiles,
-    output: ReportOutput,
-    pricing: Pricing,
-    caching: Caching,
-    configs: Configs,
+    report: UsageReport,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Judge the budgets at this time.", show_default="now")
     ] = None,
@@ -126,13 +113,13 @@ def budget(
     from hybridctl.app.reports import parse_when
     from hybridctl.output.reports import render_budget
 
-    chosen = output.format()
+    chosen = report.output.format()
     moment = parse_when(as_of, "--as-of")
-    report = reporting(configs.config_dir).budget_report(
-        files.read(caching), as_of=moment, recompute=pricing.recompute
+    result = reporting(report.configs.config_dir).budget_report(
+        report.usage(), as_of=moment, recompute=report.pricing.recompute
     )
-    render_budget(report, chosen, output.html)
-    if report.over:
+    render_budget(result, chosen, report.output.html)
+    if result.over:
         raise typer.Exit(1)
 
 

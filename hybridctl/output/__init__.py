@@ -2,7 +2,7 @@
 and GitHub annotations for machines.
 
 Machine formats are written straight to stdout (never through rich, which
-would wrap or colour them); their shapes are documented in the README and
+would wrap or colour them); their shapes are documented in docs/ and
 carry a ``version`` so scripts can rely on them.
 """
 

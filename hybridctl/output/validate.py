@@ -39,7 +39,7 @@ def shown(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> Shown:
 
 
 def validation_json(result: ValidationResult, limit: int = DEFAULT_MAX_FINDINGS) -> dict[str, object]:
-    """The documented JSON form (README: "Output formats")."""
+    """The documented JSON form (docs/guides/validate.md, "Output formats")."""
     printed = shown(result, limit)
     return {
         "version": 1,

@@ -1,5 +1,5 @@
 """The management contract between hybridctl and an application (documented in
-the README and in schemas/management.openapi.json).
+docs/reference/contract.md and in schemas/management.openapi.json).
 
     PUT <url>   the bundle as JSON; Content-Type: application/json;
                 Authorization: Bearer <token>; Idempotency-Key: <bundle digest>.

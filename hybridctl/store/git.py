@@ -1,7 +1,7 @@
 """The git command line, in one repository, with the user's own git settings
 kept out of the way (no hooks, signing, pager, prompt or command-running
 transport). Why not GitPython: importing it costs 80-130 ms, more than all
-the git commands a transition runs (the README's "Dependencies")."""
+the git commands a transition runs (docs/explanation/dependencies.md)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from hybridctl.usage.stats import Totals, same_workload_savings
 
 VARIANTS = ("stable", "candidate")
 
-# The metrics an application exports (README "Metrics"), and the figure each query gives.
+# The metrics an application exports (docs/reference/metrics.md), and the figure each query gives.
 DEFAULT_QUERIES: dict[str, str] = {
     "requests": 'sum(increase(llm_requests_total{variant="{variant}"}[{window}]))',
     "errors": 'sum(increase(llm_errors_total{variant="{variant}"}[{window}]))',
