@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hybridctl.cli.options import comma_list
+from hybridctl.cli.options import ConfigDir, comma_list
 from hybridctl.output import OutputFormat
 
 if TYPE_CHECKING:
@@ -46,16 +46,6 @@ Paths = Annotated[
     typer.Argument(help="Files or directories to check. Default: the config directory.", show_default=False),
 ]
 # validate's own --config-dir: the directory checked when no path is given (also from the environment).
-CheckedDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--config-dir",
-        "-c",
-        help="Config directory checked when no path is given.",
-        envvar="HYBRIDCTL_CONFIG_DIR",
-        show_default="configs/",
-    ),
-]
 KindOption = Annotated[Kind | None, typer.Option("--kind", "-k", help="Treat the given files as this kind.")]
 FormatOption = Annotated[
     OutputFormat | None,
@@ -84,7 +74,7 @@ MaxFindings = Annotated[
 
 def command(
     paths: Paths = None,
-    config_dir: CheckedDir = None,
+    config_dir: ConfigDir = None,
     kind: KindOption = None,
     output_format: FormatOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
