@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
@@ -161,6 +162,66 @@ def hybridctl_executable() -> str:
 READERS = ["msgspec"] if os.environ.get("HYBRIDCTL_READER") == "msgspec" else ["compiled", "msgspec"]
 
 
+class _TargetHandler(http.server.BaseHTTPRequestHandler):
+    """How a TargetServer answers: it keeps every request, and misbehaves as told."""
+
+    @property
+    def owner(self) -> TargetServer:
+        owner: TargetServer = self.server.owner  # type: ignore[attr-defined]
+        return owner
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _answer(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _common(self, method: str) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.owner.received.append((method, dict(self.headers.items()), body))
+        with self.owner.lock:
+            self.owner.inflight += 1
+            self.owner.most_at_once = max(self.owner.most_at_once, self.owner.inflight)
+        if self.owner.delay_s:
+            import time
+
+            time.sleep(self.owner.delay_s)
+        with self.owner.lock:
+            self.owner.inflight -= 1
+        if self.owner.fail_first > 0:
+            self.owner.fail_first -= 1
+            self._answer(503, {"error": "busy"})
+            return None
+        if self.owner.token is not None and self.headers.get("Authorization") != f"Bearer {self.owner.token}":
+            self._answer(401, {"error": "unauthorized"})
+            return None
+        return body
+
+    def do_PUT(self) -> None:
+        body = self._common("PUT")
+        if body is None:
+            return
+        if self.owner.bundle is None or not self.owner.stale:
+            self.owner.bundle = json.loads(body)
+        self._answer(self.owner.status, {"ok": True})
+
+    def do_GET(self) -> None:
+        if self._common("GET") is None:
+            return
+        self._answer(200, self.owner.bundle or {"digest": None})
+
+    def do_POST(self) -> None:
+        body = self._common("POST")
+        if body is not None:
+            self._answer(self.owner.status, {"ok": True})
+
+
 class TargetServer:
     """A minimal management endpoint written for the tests (not hybridctl's own):
     it keeps what it was sent, and misbehaves on request."""
@@ -189,62 +250,9 @@ class TargetServer:
             stale,
             status,
         )
-        owner = self
-        lock = threading.Lock()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _answer(self, status: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _common(self, method: str) -> bytes | None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                owner.received.append((method, dict(self.headers.items()), body))
-                with lock:
-                    owner.inflight += 1
-                    owner.most_at_once = max(owner.most_at_once, owner.inflight)
-                if owner.delay_s:
-                    import time
-
-                    time.sleep(owner.delay_s)
-                with lock:
-                    owner.inflight -= 1
-                if owner.fail_first > 0:
-                    owner.fail_first -= 1
-                    self._answer(503, {"error": "busy"})
-                    return None
-                if owner.token is not None and self.headers.get("Authorization") != f"Bearer {owner.token}":
-                    self._answer(401, {"error": "unauthorized"})
-                    return None
-                return body
-
-            def do_PUT(self) -> None:
-                body = self._common("PUT")
-                if body is None:
-                    return
-                if owner.bundle is None or not owner.stale:
-                    owner.bundle = json.loads(body)
-                self._answer(owner.status, {"ok": True})
-
-            def do_GET(self) -> None:
-                if self._common("GET") is None:
-                    return
-                self._answer(200, owner.bundle or {"digest": None})
-
-            def do_POST(self) -> None:
-                body = self._common("POST")
-                if body is not None:
-                    self._answer(owner.status, {"ok": True})
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.lock = threading.Lock()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TargetHandler)
+        self.server.owner = self  # type: ignore[attr-defined]
         self.server.daemon_threads = True
         scheme = "http"
         if tls is not None:
@@ -314,7 +322,8 @@ class JsonServer:
             def do_POST(self) -> None:
                 self._any("POST")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TargetHandler)
+        self.server.owner = self  # type: ignore[attr-defined]
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
