@@ -322,8 +322,7 @@ class JsonServer:
             def do_POST(self) -> None:
                 self._any("POST")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TargetHandler)
-        self.server.owner = self  # type: ignore[attr-defined]
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
