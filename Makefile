@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint unit docs docs-serve fuzz bench smoke clean test-lowest
+.PHONY: demo test lint unit docs docs-serve e2e fuzz bench smoke clean test-lowest
 
 # The editable install compiles the usage reader in place: rebuild when its source changes.
 $(STAMP): pyproject.toml hatch_build.py hybridctl/usage/_scanner.c
@@ -42,6 +42,11 @@ docs: $(STAMP)
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
+## e2e: a real LiteLLM proxy with hybridctl's plug-in and a real Prometheus, end to end
+## (installs the proxy in .venv-e2e and the Debian package prometheus when missing)
+e2e: $(STAMP)
+	sh scripts/e2e.sh
+
 ## fuzz: the compiled usage reader under AddressSanitizer and UndefinedBehaviorSanitizer, 10 minutes
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz_scanner.py --seconds 600
@@ -63,6 +68,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/push.py
+	@if [ -x .venv-e2e/bin/litellm ]; then $(BIN)/python benchmarks/gateway.py; \
+	else echo "benchmarks/gateway.py needs the LiteLLM proxy: make e2e prepares it"; fi
 
 ## smoke: build the wheel, install it in a fresh venv, run it from another directory
 smoke: $(STAMP)
@@ -75,4 +82,4 @@ smoke: $(STAMP)
 	cd /tmp && $(abspath .venv-smoke/bin/hybridctl) validate --defaults
 
 clean:
-	rm -rf $(VENV) .venv-smoke .venv-lowest dist build site .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so
+	rm -rf $(VENV) .venv-smoke .venv-lowest .venv-e2e dist build site .pytest_cache .mypy_cache .ruff_cache hybridctl/usage/*.so

@@ -24,6 +24,10 @@ from tests.helpers import (
     hybridctl_executable,
 )
 
+# LiteLLM (the tests that load its Router or its CustomLogger) fetches its price
+# map from the internet on import unless told not to: the tests stay offline.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> RunFn:

@@ -87,8 +87,9 @@ def test_every_metric_the_default_queries_read_is_in_the_metrics_reference() -> 
     from hybridctl.analysis.providers.prometheus import DEFAULT_QUERIES
 
     metrics = page("reference/metrics.md")
-    for name in DEFAULT_QUERIES:  # the names [metrics.queries] replaces them by
+    for name, query in DEFAULT_QUERIES.items():  # the names [metrics.queries] replaces them by
         assert f"`{name}`" in metrics, name
+        assert f"`{query}`" in metrics, query  # the query as sent, word for word
     for query in DEFAULT_QUERIES.values():
         for name in re.findall(r"llm_[a-z_]+", query):
             base = re.sub(r"_(bucket|sum|count)$", "", name)

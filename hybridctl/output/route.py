@@ -8,8 +8,8 @@ from hybridctl.output import console, print_table, safe_text, say, table, write_
 from hybridctl.text import clean
 
 if TYPE_CHECKING:
+    from hybridctl.gateway.litellm_config import LiteLLMConfig
     from hybridctl.routing.explain import RouteExplanation, RouteSimulation
-    from hybridctl.routing.litellm import LiteLLMConfig
 
 
 def render_explanation(explanation: RouteExplanation, as_json: bool) -> None:

@@ -19,35 +19,20 @@ import hmac
 import json
 import socket
 import threading
-from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hybridctl.errors import UsageError
 from hybridctl.fsutil import atomic_write
-from hybridctl.remote.contract import bundle_digest
-from hybridctl.text import show_value
-
-if TYPE_CHECKING:
-    import jsonschema
+from hybridctl.remote.contract import NotABundle, read_bundle
 
 MAX_BUNDLE_BYTES = 16 << 20
 MAX_CONNECTIONS = 64  # served at once; more wait in the listen queue
 READ_TIMEOUT_S = 10.0  # a client silent this long is dropped
 REQUEST_DEADLINE_S = 30.0  # a request, whole, from its first byte to the answer
 _CHUNK = 1 << 16
-
-
-@lru_cache(maxsize=1)
-def _bundle_validator() -> jsonschema.protocols.Validator:
-    from jsonschema import Draft202012Validator
-
-    from hybridctl.resources import data_dir
-
-    schema = json.loads((data_dir("schemas") / "bundle.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
 
 
 class BadRequest(Exception):
@@ -60,24 +45,13 @@ class BadRequest(Exception):
 
 
 def check_bundle(body: bytes) -> dict[str, Any]:
-    """A PUT body as a stored bundle, or BadRequest saying why not. Whatever the
-    bytes (truncated, nested past any depth, not UTF-8), never another exception."""
+    """A PUT body as a stored bundle, or BadRequest saying why not: 400 for what is
+    not JSON, 422 for JSON that is not a bundle (contract.read_bundle)."""
     try:
-        bundle = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: brackets nested past the parser's depth
-        raise BadRequest(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
-    if not isinstance(bundle, dict):
-        raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, "not a bundle: the body is not a JSON object")
-    error = next(iter(_bundle_validator().iter_errors(bundle)), None)
-    if error is not None:
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        why = f"{error.validator} {show_value(error.validator_value, width=60)}"
-        raise BadRequest(
-            HTTPStatus.UNPROCESSABLE_ENTITY, f"not a bundle (bundle.schema.json): {where}: {why}"
-        )
-    if bundle.get("digest") != bundle_digest(bundle):
-        raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, "the digest does not match the bundle")
-    return bundle
+        return read_bundle(body)
+    except NotABundle as problem:
+        status = HTTPStatus.BAD_REQUEST if problem.unreadable else HTTPStatus.UNPROCESSABLE_ENTITY
+        raise BadRequest(status, problem.message) from None
 
 
 def content_length(values: list[str]) -> int:

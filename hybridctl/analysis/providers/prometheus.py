@@ -28,20 +28,24 @@ from hybridctl.usage.stats import Totals, same_workload_savings
 VARIANTS = ("stable", "candidate")
 
 # The metrics an application exports (docs/reference/metrics.md), and the figure each query gives.
+# A counter that was never incremented has no series, and Prometheus answers an
+# empty vector for it: "or vector(0)" reads it as the zero it is (a variant with
+# no errors yet has 0 errors, not "no data"). Requests and latency stay without:
+# no series there means the application exports nothing, which is inconclusive.
 DEFAULT_QUERIES: dict[str, str] = {
     "requests": 'sum(increase(llm_requests_total{variant="{variant}"}[{window}]))',
-    "errors": 'sum(increase(llm_errors_total{variant="{variant}"}[{window}]))',
+    "errors": 'sum(increase(llm_errors_total{variant="{variant}"}[{window}])) or vector(0)',
     "latency-p95": (
         "histogram_quantile(0.95, sum by (le) "
         '(rate(llm_latency_seconds_bucket{variant="{variant}"}[{window}])))'
     ),
-    "cost": 'sum(increase(llm_cost_usd_total{variant="{variant}"}[{window}]))',
-    "escalations": 'sum(increase(llm_escalations_total{variant="{variant}"}[{window}]))',
+    "cost": 'sum(increase(llm_cost_usd_total{variant="{variant}"}[{window}])) or vector(0)',
+    "escalations": 'sum(increase(llm_escalations_total{variant="{variant}"}[{window}])) or vector(0)',
     "satisfaction": (
         'sum(increase(llm_satisfaction_sum{variant="{variant}"}[{window}])) / '
         'sum(increase(llm_satisfaction_count{variant="{variant}"}[{window}]))'
     ),
-    "spend-month": "sum(increase(llm_cost_usd_total[{month}]))",
+    "spend-month": "sum(increase(llm_cost_usd_total[{month}])) or vector(0)",
 }
 PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
 # A query's answer: a number or a series per role is a few hundred bytes; 13

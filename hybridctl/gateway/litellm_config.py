@@ -54,6 +54,12 @@ class LiteLLMConfig(NamedTuple):
     notes: list[str]  # what LiteLLM cannot express, said on stderr
 
 
+def per_token(per_million: float) -> float:
+    """A catalog price per million tokens as LiteLLM's per-token price, without
+    the binary noise a division leaves (0.1 / 1e6 is 1.0000000000000001e-07)."""
+    return float(f"{per_million / 1e6:.12g}")
+
+
 def litellm_params(strategy: Strategy, model: ModelSpec) -> dict[str, Any]:
     """The deployment of one catalog model: provider-qualified id, key reference, endpoint, prices."""
     provider = strategy.provider(model.provider)
@@ -64,19 +70,19 @@ def litellm_params(strategy: Strategy, model: ModelSpec) -> dict[str, Any]:
     if provider.api_key_env:
         params["api_key"] = f"os.environ/{provider.api_key_env}"
     pricing = model.pricing
-    params["input_cost_per_token"] = pricing.input_per_million / 1e6
-    params["output_cost_per_token"] = pricing.output_per_million / 1e6
+    params["input_cost_per_token"] = per_token(pricing.input_per_million)
+    params["output_cost_per_token"] = per_token(pricing.output_per_million)
     if pricing.cache_read_per_million is not None:
-        params["cache_read_input_token_cost"] = pricing.cache_read_per_million / 1e6
+        params["cache_read_input_token_cost"] = per_token(pricing.cache_read_per_million)
     if pricing.cache_write_per_million is not None:
-        params["cache_creation_input_token_cost"] = pricing.cache_write_per_million / 1e6
+        params["cache_creation_input_token_cost"] = per_token(pricing.cache_write_per_million)
     tier = pricing.above
     if tier is not None and tier.tokens in TIER_THRESHOLDS:  # LiteLLM names only these tiers
         suffix = f"_above_{tier.tokens // 1000}k_tokens"
-        params[f"input_cost_per_token{suffix}"] = tier.input_per_million / 1e6
-        params[f"output_cost_per_token{suffix}"] = tier.output_per_million / 1e6
+        params[f"input_cost_per_token{suffix}"] = per_token(tier.input_per_million)
+        params[f"output_cost_per_token{suffix}"] = per_token(tier.output_per_million)
         if tier.cache_read_per_million is not None:
-            params[f"cache_read_input_token_cost{suffix}"] = tier.cache_read_per_million / 1e6
+            params[f"cache_read_input_token_cost{suffix}"] = per_token(tier.cache_read_per_million)
     return params
 
 
