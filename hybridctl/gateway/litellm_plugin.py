@@ -17,6 +17,7 @@ own entry, which serves stable.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -178,7 +179,7 @@ class HybridctlRouting(CustomLogger):
             metrics.escalations.labels(*labels).inc()
         if answered:
             metrics.latency.labels(*labels).observe(max(0.0, time.time() - routed.started))
-        if isinstance(cost, (int, float)) and cost > 0:
+        if isinstance(cost, (int, float)) and math.isfinite(cost) and cost > 0:
             metrics.cost.labels(*labels).inc(float(cost))
 
     def _write(self, record: dict[str, Any]) -> None:
