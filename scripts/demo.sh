@@ -140,6 +140,13 @@ grep -E "^- model_name: (candidate/)?critic$" -A3 litellm.yaml
 hybridctl validate litellm.yaml --strict
 hybridctl route explain --role critic --user u-7
 
+step "6d. At low volume the gates hold: 2,500 requests, the candidate at 2% errors against 1%" \
+    hybridctl promote --usage small.jsonl
+# About 250 candidate requests: neither shown within 2 points of stable nor worse than it,
+# so no verdict (exit 5): the candidate stays at 10%, neither promoted nor rolled back.
+hybridctl simulate --requests 2500 --minutes 0 --candidate-error-rate 0.02 --seed 3 --out small.jsonl
+expect_failure hybridctl promote --usage small.jsonl
+
 step "7. The gates pass: 50%" \
     hybridctl promote --usage usage.jsonl
 hybridctl promote --usage usage.jsonl

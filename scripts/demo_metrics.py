@@ -2,7 +2,7 @@
 answering hybridctl's default queries from the simulated traffic in a usage log.
 
 A real application exports the counters docs/reference/metrics.md lists (llm_requests_total,
-llm_errors_total, llm_latency_seconds_bucket, llm_cost_usd_total,
+llm_errors_total, llm_unanswered_total, llm_latency_seconds_bucket, llm_cost_usd_total,
 llm_escalations_total, each labelled with `variant`) and Prometheus answers
 the queries. Here the same figures come straight from the events
 `hybridctl simulate` appends: for each query, the metric its PromQL names, its
@@ -32,6 +32,7 @@ class Event(NamedTuple):
     time: datetime
     variant: str
     failed: bool
+    unanswered: bool  # failed, and no fallback answered
     latency_s: float
     cost: float
     escalated: bool
@@ -65,6 +66,7 @@ class Traffic:
             datetime.fromisoformat(raw["time"].replace("Z", "+00:00")),
             raw.get("variant") or "stable",
             raw.get("status") not in (None, "ok"),
+            raw.get("status") not in (None, "ok") and not raw.get("answered", False),
             raw.get("latency_ms", 0) / 1000,
             cost,
             bool(raw.get("escalated")),
@@ -76,9 +78,26 @@ def _p95(events: list[Event]) -> float | None:
     return latencies[int(0.95 * (len(latencies) - 1))] if latencies else None
 
 
+BOUNDS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))  # a histogram's buckets, as prometheus-client's
+
+
+def _buckets(events: list[Event]) -> list[dict[str, Any]]:
+    """One series per bucket: requests at most that slow, labelled by ``le``."""
+    now = datetime.now(timezone.utc).timestamp()
+    return [
+        {
+            "metric": {"le": "+Inf" if bound == float("inf") else repr(bound)},
+            "value": [now, repr(float(count))],
+        }
+        for bound in BOUNDS
+        for count in [sum(e.latency_s <= bound for e in events)]
+    ]
+
+
 FIGURES: dict[str, Callable[[list[Event]], float | None]] = {
     "llm_requests_total": lambda es: float(len(es)),
     "llm_errors_total": lambda es: float(sum(e.failed for e in es)),
+    "llm_unanswered_total": lambda es: float(sum(e.unanswered for e in es)),
     "llm_cost_usd_total": lambda es: sum(e.cost for e in es),
     "llm_escalations_total": lambda es: float(sum(e.escalated for e in es)),
     "llm_latency_seconds_bucket": _p95,
@@ -93,6 +112,8 @@ def answer(traffic: Traffic, query: str) -> dict[str, Any]:
     variant = re.search(r'variant="(\w+)"', query)
     start = datetime.now(timezone.utc) - timedelta(minutes=int(window.group(1)))
     events = [e for e in traffic.since(start) if variant is None or e.variant == variant.group(1)]
+    if metric == "llm_latency_seconds_bucket" and "sum by (le) (increase(" in query and events:
+        return {"status": "success", "data": {"resultType": "vector", "result": _buckets(events)}}
     value = FIGURES[metric](events) if events else None
     now = datetime.now(timezone.utc).timestamp()
     result = [] if value is None else [{"metric": {}, "value": [now, repr(value)]}]

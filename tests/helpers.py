@@ -91,9 +91,11 @@ def usage_events(
     model: str = "glm-4.5",
     role: str = "critic",
     quality: float | None = None,
+    answered: int | None = None,
 ) -> list[dict[str, Any]]:
     """`count` requests of one variant, one per second from `start`; the first
-    `errors` fail, the first `slow` take `slow_latency_s`, the last `escalated` escalate."""
+    `errors` fail (the first `answered` of them answered by a fallback, when
+    given), the first `slow` take `slow_latency_s`, the last `escalated` escalate."""
     events = []
     for i in range(count):
         event: dict[str, Any] = {
@@ -110,6 +112,8 @@ def usage_events(
         }
         if quality is not None:
             event["quality"] = quality
+        if answered is not None and i < errors:
+            event["answered"] = i < answered
         events.append(event)
     return events
 
@@ -336,6 +340,7 @@ class JsonServer:
 PROM_METRICS = {
     "llm_requests_total": "requests",
     "llm_errors_total": "errors",
+    "llm_unanswered_total": "unanswered",
     "llm_latency_seconds_bucket": "latency-p95",
     "llm_cost_usd_total": "cost",
     "llm_escalations_total": "escalations",
@@ -391,7 +396,7 @@ class PromServer(JsonServer):
         super().__init__(answer)
 
     def set(self, variant: str, **figures: Figure) -> None:
-        """requests, errors, latency (p95 seconds), cost (USD), escalations, satisfaction."""
+        """requests, errors, unanswered, latency (p95 seconds), cost (USD), escalations, satisfaction."""
         names = {"latency": "latency-p95"}
         self.figures[variant].update({names.get(k, k): v for k, v in figures.items()})
 

@@ -1,41 +1,30 @@
 """Gates: may the candidate take more traffic? Each gate judges one figure of
-the candidate against its threshold (or against stable), once both variants
-have the minimum sample; the rollback triggers judge the same figures."""
+the candidate against its limit (or against stable), once both variants have
+the minimum sample. A figure counted per request (errors, slow requests,
+escalations) is judged on its always-valid confidence sequence
+(analysis/sequential.py): pass once the interval is within the limit, fail
+once it is beyond, hold while it straddles. A figure without a spread (cost
+savings, the budget projection) is judged on its estimate, and says so. The
+rollback triggers (analysis/triggers.py) judge the same figures."""
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from hybridctl.analysis import judging
+from hybridctl.analysis.evidence import GateResult
 from hybridctl.analysis.figures import Figures
-from hybridctl.config.model import Gates, RollbackTriggers
+from hybridctl.analysis.judging import BudgetProjection
+from hybridctl.config.model import Gates
 from hybridctl.errors import CheckFailed, Inconclusive
-from hybridctl.text import money
+from hybridctl.sequential import FAIL, HOLD, PASS, Design
 
-PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
-
-
-class GateResult(NamedTuple):
-    name: str
-    status: str  # pass, fail, inconclusive
-    observed: float | None
-    threshold: float | None
-    detail: str
-
-
-class BudgetProjection(NamedTuple):
-    """Month-end spend if the next weight held for the rest of the month."""
-
-    month_to_date: float | None
-    projected: float | None  # None: not enough data to project
-    monthly_budget: float
-    next_weight: int
+__all__ = ["FAIL", "HOLD", "PASS", "BudgetProjection", "GateReport", "GateResult", "evaluate"]
 
 
 class GateReport(NamedTuple):
-    verdict: str  # go, no-go, inconclusive
+    verdict: str  # go, fail, hold
     results: list[GateResult]
     stable: Figures
     candidate: Figures
@@ -51,13 +40,18 @@ class GateReport(NamedTuple):
             "since": None if self.since is None else self.since.isoformat(),
             "source": self.source,
             "problems": list(self.problems),
-            "gates": [r._asdict() for r in self.results],
+            "gates": [r.to_dict() for r in self.results],
             "stable": self.stable.to_dict(),
             "candidate": self.candidate.to_dict(),
         }
 
     def failing(self) -> list[GateResult]:
         return [r for r in self.results if r.status == FAIL]
+
+    def missing(self) -> bool:
+        """Whether a hold is for lack of data (a source that failed, a figure
+        nobody gave, impossible figures), not for lack of evidence yet."""
+        return bool(self.problems) or any(r.status == HOLD and r.observed is None for r in self.results)
 
 
 class GatesFailed(CheckFailed):
@@ -69,7 +63,7 @@ class GatesFailed(CheckFailed):
 
 
 class GatesInconclusive(Inconclusive):
-    """Promotion refused: the gates gave no verdict yet (exit 5)."""
+    """Promotion refused: the gates hold, no verdict yet (exit 5)."""
 
     def __init__(self, message: str, report: GateReport, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -96,58 +90,6 @@ def project_month_end(
     return month_to_date + per_hour * per_request * max(hours_left, 0.0)
 
 
-Check = tuple[str, float | None, float | None, Callable[[float, float], bool], str]
-
-
-def _checks(
-    stable: Figures, candidate: Figures, gates: Gates, savings: float | None, budget: BudgetProjection | None
-) -> list[Check]:
-    """Every gate after the sample size: name, observed, threshold, comparison, detail."""
-    error_rate = candidate.error_rate
-    delta = None if error_rate is None or stable.error_rate is None else error_rate - stable.error_rate
-    checks: list[Check] = [
-        ("error rate", error_rate, gates.max_error_rate, operator.le, "candidate errors / requests"),
-        (
-            "error rate vs stable",
-            delta,
-            gates.max_error_rate_delta,
-            operator.le,
-            "candidate error rate minus stable's, in points",
-        ),
-        (
-            "p95 latency",
-            candidate.p95_latency_s,
-            gates.max_p95_latency_s,
-            operator.le,
-            "candidate 95th percentile, seconds",
-        ),
-        (
-            "cost savings",
-            savings,
-            gates.min_cost_savings,
-            operator.ge,
-            "1 - candidate cost / stable's for the same mix of roles and escalations",
-        ),
-        (
-            "escalation rate",
-            candidate.escalation_rate,
-            gates.max_escalation_rate,
-            operator.le,
-            "candidate escalated requests / requests",
-        ),
-    ]
-    if budget is not None and gates.max_monthly_budget_share is not None:
-        projected = budget.projected
-        detail = (
-            f"month-end spend at {budget.next_weight}%: "
-            + ("too little data to project" if projected is None else money(projected))
-            + f" of {money(budget.monthly_budget)}"
-        )
-        share = None if projected is None else projected / budget.monthly_budget
-        checks.append(("monthly budget", share, gates.max_monthly_budget_share, operator.le, detail))
-    return checks
-
-
 def evaluate(
     stable: Figures,
     candidate: Figures,
@@ -161,7 +103,7 @@ def evaluate(
 ) -> GateReport:
     """Every gate, candidate against stable. Figures that cannot be (a negative
     cost, a non-finite count, more errors than requests) judge nothing: every
-    gate is inconclusive and the report names them first among its problems."""
+    gate holds and the report names them first among its problems."""
     sides = (("stable", stable), ("candidate", candidate))
     impossible = tuple(f"{side} {what}" for side, figures in sides for what in figures.impossible())
     minimum = gates.min_requests
@@ -172,48 +114,42 @@ def evaluate(
     results = [
         GateResult(
             "sample size",
-            PASS if enough else INCONCLUSIVE,
+            PASS if enough else HOLD,
             None if impossible else fewest,
             float(minimum),
             f"stable {shown[0]}, candidate {shown[1]}; {minimum} per variant needed",
         )
     ]
-    for name, observed, threshold, within, detail in _checks(stable, candidate, gates, savings, budget):
-        if threshold is None:
-            continue  # not configured: no gate
+    design = Design(gates.confidence, gates.planned_requests)
+    seen = (Figures(), Figures(), None) if impossible else (stable, candidate, savings)  # judge nothing
+    for judged in judge_gates(*seen, gates, design, budget):
         if impossible:
-            results.append(GateResult(name, INCONCLUSIVE, None, threshold, "not judged: impossible figures"))
-        elif not enough or observed is None:
-            results.append(GateResult(name, INCONCLUSIVE, observed, threshold, detail))
-        else:
-            results.append(
-                GateResult(name, PASS if within(observed, threshold) else FAIL, observed, threshold, detail)
-            )
+            judged = judged._replace(status=HOLD, observed=None, detail="not judged: impossible figures")
+        elif not enough:
+            judged = judged._replace(status=HOLD)
+        results.append(judged)
     statuses = {r.status for r in results}
-    verdict = "no-go" if FAIL in statuses else "inconclusive" if INCONCLUSIVE in statuses else "go"
+    verdict = "fail" if FAIL in statuses else "hold" if HOLD in statuses else "go"
     savings = None if impossible else savings
     return GateReport(verdict, results, stable, candidate, since, source, (*impossible, *problems), savings)
 
 
-def rollback_reasons(report: GateReport, triggers: RollbackTriggers) -> list[str]:
-    """The seed's immediate rollback triggers that the candidate's figures meet,
-    judged once both variants have the gates' minimum sample (a few early
-    errors are not an error rate)."""
-    reasons: list[str] = []
-    if not report.results or report.results[0].status != PASS:
-        return reasons
-    candidate, stable, t = report.candidate, report.stable, triggers
-    error_rate = candidate.error_rate
-    if error_rate is not None:
-        if t.max_error_rate is not None and error_rate > t.max_error_rate:
-            reasons.append(f"error rate {error_rate:.1%} > {t.max_error_rate:.1%}")
-        if t.min_availability is not None and 1 - error_rate < t.min_availability:
-            reasons.append(f"availability {1 - error_rate:.2%} < {t.min_availability:.2%}")
-    savings = report.savings
-    if t.min_cost_savings is not None and savings is not None and savings < t.min_cost_savings:
-        reasons.append(f"cost savings {savings:.1%} < {t.min_cost_savings:.1%}")
-    if t.max_satisfaction_drop is not None and candidate.quality is not None and stable.quality:
-        drop = 1 - candidate.quality / stable.quality
-        if drop > t.max_satisfaction_drop:
-            reasons.append(f"satisfaction down {drop:.1%} > {t.max_satisfaction_drop:.1%}")
-    return reasons
+def judge_gates(
+    stable: Figures,
+    candidate: Figures,
+    savings: float | None,
+    gates: Gates,
+    design: Design,
+    budget: BudgetProjection | None,
+) -> list[GateResult]:
+    """Every configured gate after the sample size, judged on what the figures hold."""
+    made = [
+        judging.error_rate(candidate, gates.max_error_rate, design),
+        judging.error_rate_vs_stable(stable, candidate, gates.max_error_rate_delta, design),
+        judging.latency(candidate, gates.max_p95_latency_s, design),
+        judging.cost_savings(savings, gates.min_cost_savings),
+        judging.escalation_rate(candidate, gates.max_escalation_rate, design),
+    ]
+    if gates.max_monthly_budget_share is not None and budget is not None:
+        made.append(judging.monthly_budget(budget, gates.max_monthly_budget_share))
+    return [result for result in made if result is not None]

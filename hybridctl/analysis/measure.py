@@ -15,11 +15,11 @@ from hybridctl.analysis.gates import (
     GateReport,
     evaluate,
     project_month_end,
-    rollback_reasons,
 )
 from hybridctl.analysis.providers import provider_for
 from hybridctl.analysis.source import Measuring
 from hybridctl.analysis.subject import Step, Variants
+from hybridctl.analysis.triggers import judge_triggers
 from hybridctl.config.model import Strategy
 from hybridctl.times import format_utc
 
@@ -52,11 +52,15 @@ def budget_projection(
 class Measurement(NamedTuple):
     time: datetime
     report: GateReport
-    triggers: list[str]  # rollback triggers that hold
+    triggers: list[str]  # rollback triggers the candidate breaks
+    incidents: tuple[str, ...] = ()  # absolute triggers stable breaks as well
 
     @property
     def verdict(self) -> str:
-        return "no-go" if self.triggers else self.report.verdict
+        """fail (a gate or a trigger), hold (no verdict yet, or an incident), or go."""
+        if self.triggers or self.report.verdict == "fail":
+            return "fail"
+        return "hold" if self.incidents else self.report.verdict
 
     def why(self) -> str:
         """The failing gates and triggers with their values, or what is missing."""
@@ -66,10 +70,12 @@ class Measurement(NamedTuple):
         ]
         if failing or self.triggers:
             return "; ".join([*failing, *(f"trigger: {t}" for t in self.triggers)])
-        if self.report.verdict == "inconclusive":
+        if self.incidents:
+            return "both variants break a trigger: " + "; ".join(self.incidents)
+        if self.report.verdict == "hold":
             if self.report.problems:
                 return "; ".join(self.report.problems[:3])
-            waiting = next((r for r in self.report.results if r.status == "inconclusive"), None)
+            waiting = next((r for r in self.report.results if r.status == "hold"), None)
             return f"{waiting.name}: {waiting.detail}" if waiting else "no verdict"
         return "every gate passes"
 
@@ -78,6 +84,7 @@ class Measurement(NamedTuple):
             "time": format_utc(self.time),
             "verdict": self.verdict,
             "triggers": self.triggers,
+            "incidents": list(self.incidents),
             "why": self.why(),
             "gates": self.report.to_dict(),
         }
@@ -90,6 +97,8 @@ def _shown(name: str, value: float | None) -> str:
         return f"{value:.3g} s"
     if name == "sample size":
         return f"{value:,.0f}"
+    if name == "error rate vs stable":
+        return f"{value * 100:+.2f} points"
     return f"{value:.2%}"
 
 
@@ -112,4 +121,12 @@ def measure(
         source=seen.source,
         problems=seen.problems,
     )
-    return Measurement(now, report, rollback_reasons(report, strategy.rollback_triggers))
+    judged = judge_triggers(
+        report.stable,
+        report.candidate,
+        report.results,
+        report.savings,
+        strategy.rollback_triggers,
+        strategy.gates,
+    )
+    return Measurement(now, report, judged.reasons, tuple(judged.incidents))

@@ -7,9 +7,14 @@ is recorded in the store, so ``history`` shows why the rollout moved:
 
 - a failed measurement (a gate fails, or a rollback trigger holds): after
   ``failureLimit`` of them in a row, an automatic rollback;
-- an inconclusive one (too few requests, no data, metrics unreachable): after
-  ``inconclusiveLimit`` in a row, or ``maxInconclusiveMinutes`` of them, an
-  automatic pause for a person; never a pass;
+- a trigger that stable breaks as well: an automatic pause (an incident, not
+  a bad candidate; the pause reaches the hooks);
+- a hold for lack of data (no data, metrics unreachable, impossible figures):
+  after ``inconclusiveLimit`` in a row, or ``maxInconclusiveMinutes`` of them,
+  an automatic pause for a person; never a pass;
+- a hold for lack of evidence (too few requests yet, or an interval that
+  still straddles a limit): recorded, and measured again at the next
+  interval; the confidence sequences stay valid however many times;
 - a go: promotion once the step's soak time has passed.
 
 ``reconcile`` measures without holding the lock (a slow metrics server must
@@ -83,9 +88,12 @@ class ReconcileResult(NamedTuple):
 # -- deciding -----------------------------------------------------------------------
 
 
-def _counted(analysis: StepAnalysis, verdict: str, now: datetime) -> StepAnalysis:
-    """The step's counters after one more measurement."""
-    failed, inconclusive = verdict == "no-go", verdict == "inconclusive"
+def _counted(analysis: StepAnalysis, measurement: Measurement, now: datetime) -> StepAnalysis:
+    """The step's counters after one more measurement: a hold counts towards a
+    pause only when data is missing."""
+    verdict = measurement.verdict
+    failed = verdict == "fail"
+    inconclusive = verdict == "hold" and not measurement.incidents and measurement.report.missing()
     return StepAnalysis(
         measurements=analysis.measurements + 1,
         failures=analysis.failures + 1 if failed else 0,
@@ -182,7 +190,7 @@ def _apply(
             txn = Transaction(workspace, store, Action.PROMOTE, "automatic: start the canary", now)
             txn.details = {"automatic": True}
             return done(PROMOTED, apply_promotion(txn), None)
-        counted = _counted(state.analysis, measurement.verdict, now)
+        counted = _counted(state.analysis, measurement, now)
         decided = _decide(state, measurement, counted, settings, now)
         txn = Transaction(workspace, store, decided.action, decided.reason, now)
         txn.details = {"automatic": True, "analysis": {**measurement.to_dict(), "step": counted.to_dict()}}
@@ -211,9 +219,11 @@ def _decide(
     back at the failure limit, pause at the inconclusive limit (or after too
     long), promote a go once the soak is over, else record it and wait."""
     why, where, verdict = measurement.why(), f"at {state.weight}%", measurement.verdict
-    if verdict == "no-go" and counted.failures >= settings.failure_limit:
+    if verdict == "fail" and counted.failures >= settings.failure_limit:
         return _Decision(Action.ROLLBACK, f"automatic rollback {where}: {why}")
-    if verdict == "inconclusive":
+    if measurement.incidents and not measurement.triggers:
+        return _Decision(Action.PAUSE, f"automatic pause {where}: an incident, not the candidate: {why}")
+    if counted.inconclusive:
         since = counted.inconclusive_since or now
         too_long = now - since >= timedelta(minutes=settings.max_inconclusive_minutes)
         if counted.inconclusive >= settings.inconclusive_limit or too_long:
@@ -224,10 +234,12 @@ def _decide(
         return _Decision(Action.PROMOTE, f"automatic promote {where}: {why}")
     if verdict == "go" and until is not None:
         waiting = f"soaking until {format_utc(until)}"
-    elif verdict == "no-go":
+    elif verdict == "fail":
         waiting = f"failure {counted.failures} of {settings.failure_limit} before a rollback"
+    elif counted.inconclusive:
+        waiting = f"no data {counted.inconclusive} of {settings.inconclusive_limit} before a pause"
     else:
-        waiting = f"inconclusive {counted.inconclusive} of {settings.inconclusive_limit} before a pause"
+        waiting = "more requests needed; measured again at the next interval"
     return _Decision(Action.ANALYSIS, f"measurement {counted.measurements} {where}: {verdict}; {waiting}")
 
 

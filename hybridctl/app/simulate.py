@@ -75,7 +75,9 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
                 error_rate = workload.candidate_error_rate
             latency *= workload.candidate_latency_factor
         failed = rng.random() < error_rate
-        yield {
+        # A failed call goes down the route's fallback chain, each link failing at the base rate.
+        answered = failed and any(rng.random() >= workload.error_rate for _ in route.fallbacks)
+        event = {
             "time": (workload.start + step * index).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "request_id": f"req-{workload.seed}-{index:08d}",
             "user": user,
@@ -92,6 +94,9 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
             "error_type": "provider_error" if failed else None,
             "task": task,  # the context the router scored: escalation backtest replays it
         }
+        if failed:
+            event["answered"] = answered  # availability counts the failed requests no fallback answered
+        yield event
 
 
 def write_events(events: Iterator[dict[str, Any]], out: IO[bytes]) -> int:

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
-from hybridctl.analysis.gates import GateReport, rollback_reasons
+from hybridctl.analysis.gates import GateReport
+from hybridctl.analysis.triggers import judge_triggers
 from hybridctl.app.delivery import remote_status
 from hybridctl.app.workspace import Workspace
 from hybridctl.config.document import LoadFailed
-from hybridctl.config.model import RollbackTriggers, Strategy
+from hybridctl.config.model import Strategy
 from hybridctl.config.snapshot import ConfigFiles
 from hybridctl.errors import UsageError
 from hybridctl.remote.push import PushReport
@@ -59,7 +60,7 @@ class StatusResult(NamedTuple):
     def healthy(self) -> bool:
         """Serving what the store says, as it says: an aborted rollout serves
         stable, which is healthy (the rollback is a fact, not a standing fault)."""
-        failing = self.gates is not None and self.gates.verdict == "no-go"
+        failing = self.gates is not None and self.gates.verdict == "fail"
         return (
             not failing
             and not self.rollback_recommended
@@ -103,8 +104,12 @@ def status(
     if state.stage is Stage.CANARY and workspace.measuring.can_measure(usage):
         report = gate_report(store, state, usage, setup=workspace, measuring=workspace.measuring, now=now)
         candidate_strategy = strategy(state.candidate)
-        triggers = candidate_strategy.rollback_triggers if candidate_strategy else RollbackTriggers()
-        reasons = rollback_reasons(report, triggers)
+        if candidate_strategy is not None:  # an incident (stable breaks it too) recommends no rollback
+            triggers, gates = candidate_strategy.rollback_triggers, candidate_strategy.gates
+            stable, candidate = report.stable, report.candidate
+            reasons = judge_triggers(
+                stable, candidate, report.results, report.savings, triggers, gates
+            ).reasons
     started = state.step_started if state.in_flight else None
     if remote and not workspace.remote.targets:
         raise UsageError("no targets to ask", hint="targets = [...] in hybridctl.toml")

@@ -257,6 +257,8 @@ class Gates(NamedTuple):
     max_escalation_rate: float | None = None
     min_requests: int = 1  # per variant, before any verdict
     max_monthly_budget_share: float | None = None  # month-end projection at the next weight / budget
+    confidence: float = 0.95  # of the confidence sequences every verdict is read from
+    planned_requests: int = 2000  # per variant, where those sequences are narrowest
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Gates:
@@ -268,6 +270,8 @@ class Gates(NamedTuple):
             data.get("maxEscalationRate"),
             int(data.get("minRequests", 1)),
             data.get("maxMonthlyBudgetShare"),
+            float(data.get("confidence", 0.95)),
+            int(data.get("plannedRequests", 2000)),
         )
 
 
@@ -317,6 +321,18 @@ class Analysis(NamedTuple):
         )
 
 
+class EvalSettings(NamedTuple):
+    """How eval runs judge the candidate (``evals`` in model-config.json)."""
+
+    margin: float = 0.05  # how far the candidate's pass rate may fall below stable's
+    gate: str = "stage"  # where a passing run is required: stage, promote (the first), or off
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalSettings:
+        default = cls()
+        return cls(float(data.get("margin", default.margin)), str(data.get("gate", default.gate)))
+
+
 DEFAULT_ROLLOUT_STEPS = ((10, 0.0), (50, 0.0))  # canary weights when the file names none
 
 
@@ -332,6 +348,7 @@ class Strategy(NamedTuple):
     rollout_steps: tuple[tuple[int, float], ...]  # (weight, min soak hours)
     analysis: Analysis = Analysis()
     providers: tuple[ProviderSpec, ...] = ()
+    evals: EvalSettings = EvalSettings()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Strategy:
@@ -369,6 +386,7 @@ class Strategy(NamedTuple):
                 ProviderSpec(pid, spec.get("baseUrl"), spec.get("apiKeyEnv"))
                 for pid, spec in data.get("providers", {}).items()
             ),
+            evals=EvalSettings.from_dict(data.get("evals", {})),
         )
 
     def provider(self, provider_id: str) -> ProviderSpec:

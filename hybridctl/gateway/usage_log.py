@@ -3,8 +3,8 @@
 litellm`` reads the gateway's traffic as the metrics count it.
 
 A line is the request's outcome: the routed role, variant and catalog model;
-``status: failure`` when the routed model's call failed (a fallback may have
-answered: its cost and tokens are kept) or nothing answered. Prompts and
+``status: failure`` when the routed model's call failed, and ``answered``
+whether anything answered in the end (a fallback's cost and tokens are kept). Prompts and
 answers are never written: only counts, times, cost, ids and tags.
 """
 
@@ -72,6 +72,7 @@ def usage_record(
         rollout_id=routed.rollout,
         request_tags=routed.tags(),
         status="failure" if failed else "success",
+        answered=payload is not None,  # a fallback may answer a failed request
     )
     answered_by = _text(given.get("model_group"))
     if answered_by is not None:

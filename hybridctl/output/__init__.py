@@ -225,7 +225,7 @@ def render_json_or(result: R, as_json: bool, text: Callable[[R], None]) -> None:
 
 
 @contextmanager
-def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(total: int, description: str, *, items: bool = False) -> Iterator[Callable[[int], None]]:
     """A callback that advances a progress bar on stderr, shown only on a terminal
     and only once the work has taken more than a second."""
     import time
@@ -235,7 +235,7 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
         return
     import threading
 
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     started = time.monotonic()
     done = 0
@@ -256,7 +256,7 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
             bar = Progress(
                 "{task.description}",
                 BarColumn(),
-                DownloadColumn(),
+                MofNCompleteColumn() if items else DownloadColumn(),  # calls, or bytes
                 TimeRemainingColumn(),
                 console=console(stderr=True),
                 transient=True,

@@ -366,6 +366,33 @@ def _usage_rows(step: StepReport) -> list[list[str]]:
     ]
 
 
+def _evidence_rows(step: StepReport) -> list[list[str]]:
+    """Each gate the step was judged by, with what it was read from: the
+    estimate, its interval and the method (records before intervals have none)."""
+    rows = []
+    for gate in (step.gates or {}).get("gates") or []:
+        evidence = gate.get("evidence") if isinstance(gate, dict) else None
+        if not isinstance(evidence, dict):
+            continue
+        interval = evidence.get("interval")
+        shown = "-"
+        if isinstance(interval, list) and len(interval) == 2 and all(isinstance(v, float) for v in interval):
+            shown = f"[{interval[0]:.2%}, {interval[1]:.2%}] at {evidence.get('confidence') or 0:.0%}"
+        counts = evidence.get("counts") or {}
+        rows.append(
+            [
+                f"r{step.revision} {step.action}",
+                str(gate.get("name", "?")),
+                str(gate.get("status", "?")),
+                "-" if not isinstance(gate.get("observed"), float) else f"{gate['observed']:.2%}",
+                shown,
+                "; ".join(f"{side} {int(k):,}/{int(n):,}" for side, (k, n) in sorted(counts.items())),
+                str(evidence.get("method", "?")),
+            ]
+        )
+    return rows
+
+
 def _step_csv(step: StepReport) -> dict[str, object]:
     return {
         "revision": step.revision,
@@ -401,6 +428,15 @@ def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | Non
         )
     else:
         notes.append("no usage data: pass usage files for cost and quality per step")
+    evidence_rows = [row for step in report.steps for row in _evidence_rows(step)]
+    if evidence_rows:
+        grids.append(
+            Grid(
+                "Why each step moved: the evidence",
+                ["step", "gate", "status", "estimate", "interval", "events / requests", "method"],
+                evidence_rows,
+            )
+        )
     if report.data is not None:
         notes += _input_notes(report.data)
     title = f"Rollout of r{report.candidate}" if report.candidate else "Rollout"

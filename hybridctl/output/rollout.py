@@ -32,10 +32,12 @@ def _gate_value(name: str, value: float | None) -> str:
         return f"{value:,.0f}"
     if name == "p95 latency":
         return f"{value:.3g} s"
+    if name == "error rate vs stable":
+        return f"{value * 100:+.2f} pt"
     return _percent(value)
 
 
-_GATE_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
+_GATE_STYLE = {"pass": "green", "fail": "bold red", "hold": "yellow"}
 
 
 def gate_table(report: GateReport, out: Console) -> None:
@@ -51,7 +53,7 @@ def gate_table(report: GateReport, out: Console) -> None:
             gate.detail,
         )
     print_table(out, grid)
-    verdict_style = {"go": "bold green", "no-go": "bold red"}.get(report.verdict, "bold yellow")
+    verdict_style = {"go": "bold green", "fail": "bold red"}.get(report.verdict, "bold yellow")
     out.print(safe_text("verdict: ", (report.verdict, verdict_style)))
     for line in problem_lines(report):
         out.print(safe_text(("  why: ", "yellow"), line))

@@ -74,8 +74,12 @@ def guard_increase(txn: Transaction, usage: Sequence[Path], force: bool) -> Gate
     report = gate_report(txn.store, state, usage, setup=txn.workspace, measuring=txn.measuring, now=txn.now)
     if report.verdict != "go":
         if not force:
-            refused = GatesFailed if report.verdict == "no-go" else GatesInconclusive
-            what = "failed" if report.verdict == "no-go" else "gave no verdict (too little usage yet)"
+            refused = GatesFailed if report.verdict == "fail" else GatesInconclusive
+            what = (
+                "failed"
+                if report.verdict == "fail"
+                else "hold: no verdict yet (too little usage or evidence)"
+            )
             raise refused(
                 f"the gates {what}; the candidate stays at {state.weight}%",
                 report,

@@ -10,9 +10,11 @@ from pathlib import Path
 from hybridctl.analysis.gates import GateReport
 from hybridctl.analysis.source import Measuring
 from hybridctl.rollout import next_state
+from hybridctl.rollout.eval_gate import EVAL_SUMMARY, has_suites, require_passing_run
 from hybridctl.rollout.judge import guard_increase
 from hybridctl.rollout.machine import Action, check
-from hybridctl.rollout.revisions import FULL, next_weight
+from hybridctl.rollout.revisions import FULL, next_weight, strategy_of
+from hybridctl.rollout.state import Stage
 from hybridctl.rollout.transaction import Transaction, TransitionResult, candidate_files, state_untouched
 from hybridctl.store.setup import Setup, settle_races
 from hybridctl.times import utc_now
@@ -49,7 +51,9 @@ def apply_promotion(
     state = txn.before
     check(state, txn.action)
     assert state.candidate is not None
-    _, validation = candidate_files(txn)
+    files, validation = candidate_files(txn)
+    if state.stage is Stage.STAGED:
+        _quality_gate(txn, files, state.candidate.digest, force)
     target = FULL if full else next_weight(state)
     if not named:
         txn.reason = f"promote to {target}%"
@@ -68,6 +72,16 @@ def apply_promotion(
         gates=report,
         details={"reached_full": target == FULL},
     )
+
+
+def _quality_gate(txn: Transaction, files: dict[str, bytes], digest: str, force: bool) -> None:
+    """The first promotion needs a passing eval run when ``evals.gate`` is promote."""
+    strategy = strategy_of(
+        files, f"candidate r{txn.before.candidate.revision if txn.before.candidate else '?'}"
+    )
+    if strategy.evals.gate == "promote" and has_suites(txn.workspace.config_dir):
+        run = require_passing_run(txn.store, digest, force=force, forced=txn.forced)
+        txn.details["eval"] = None if run is None else {k: run.get(k) for k in EVAL_SUMMARY}
 
 
 promote = settle_races(promote, on_top=state_untouched)

@@ -56,10 +56,10 @@ class StepAnalysis:
 
     measurements: int = 0
     failures: int = 0  # consecutive failed measurements
-    inconclusive: int = 0  # consecutive inconclusive measurements
+    inconclusive: int = 0  # consecutive measurements that held for lack of data
     inconclusive_since: datetime | None = None  # start of the current inconclusive run
     last_measured: datetime | None = None
-    last_verdict: str | None = None  # go, no-go, inconclusive
+    last_verdict: str | None = None  # go, fail, hold
 
     def to_dict(self) -> dict[str, Any]:
         def when(t: datetime | None) -> str | None:

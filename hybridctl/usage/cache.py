@@ -22,7 +22,7 @@ from hybridctl.fsutil import atomic_write
 from hybridctl.usage.cube import Cube
 from hybridctl.usage.scan import Scanned, ScanSpec, ScanStats, Source, scan_source
 
-FORMAT = 3  # 2: cells carry cache writes and the tokens of long requests; 3: records by path
+FORMAT = 4  # 2: cells carry cache writes and the tokens of long requests; 3: records by path; 4: fallbacks
 _HEAD = 64 << 10
 
 

@@ -41,8 +41,15 @@ FAST_FIELDS = (
 
 
 # Keys that make a line something the general path must read: nested
-# OpenTelemetry attributes, or another tool's record (formats.dialect_of).
-OTHER_RECORD_KEYS = ("attributes", *sorted(MARKER_KEYS), *CACHE_WRITE_NAMES, *ANTHROPIC_CACHE_NAMES)
+# OpenTelemetry attributes, another tool's record (formats.dialect_of), or
+# whether a fallback answered a failed request.
+OTHER_RECORD_KEYS = (
+    "attributes",
+    "answered",
+    *sorted(MARKER_KEYS),
+    *CACHE_WRITE_NAMES,
+    *ANTHROPIC_CACHE_NAMES,
+)
 
 
 READERS = ("compiled", "msgspec")

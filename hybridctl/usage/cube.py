@@ -37,7 +37,11 @@ CACHE_WRITE, OPEN_CACHE_WRITE = 13, 14  # input tokens written to a prompt cache
 # the requests with more input tokens than it: all of them, then those priced from the list.
 LONG = 15
 TOKENS = 4
-CELL_SIZE = LONG + 2 * TOKENS * len(TIER_THRESHOLDS)
+# Then the errors a fallback answered, and the errors whose record says whether one did
+# (a source that records fallbacks): availability counts requests with no answer at all.
+RECOVERED = LONG + 2 * TOKENS * len(TIER_THRESHOLDS)
+OUTCOME_KNOWN = RECOVERED + 1
+CELL_SIZE = OUTCOME_KNOWN + 1
 # The fast readers hand back every request that a tier may price (and every one with a
 # cache write), so their cells have nothing past LATENCY but zeros.
 LONG_REQUEST = min(TIER_THRESHOLDS)
@@ -70,6 +74,7 @@ def add_event(
     quality: float | None,
     latency_s: float | None,
     cache_write_tokens: int = 0,
+    answered: bool | None = None,
 ) -> None:
     """Count one request into its cell (the scanner's fast path inlines the same)."""
     cell = cells.get(key)
@@ -78,6 +83,9 @@ def add_event(
     cell[REQUESTS] += 1
     if not ok:
         cell[ERRORS] += 1
+        if answered is not None:
+            cell[OUTCOME_KNOWN] += 1
+            cell[RECOVERED] += answered
     cell[INPUT] += input_tokens
     cell[OUTPUT] += output_tokens
     cell[CACHED] += cached_tokens
@@ -197,6 +205,8 @@ def add_cell(priced: Priced, key: CellKey, cell: Cell, catalog: Catalog, recompu
     totals.cached_tokens += cell[CACHED]
     totals.quality_sum += cell[QUALITY_SUM]
     totals.quality_count += cell[QUALITY_N]
+    totals.recovered += cell[RECOVERED]
+    totals.outcome_known += cell[OUTCOME_KNOWN]
     totals.latency.merge(LatencySketch(dict(cell[LATENCY]), sum(cell[LATENCY].values())))
     if recompute:  # every request at the price list's price
         unrecorded = requests

@@ -71,6 +71,7 @@ class UsageEvent(NamedTuple):
     cost: float | None  # as recorded by the gateway, USD
     quality: float | None
     cache_write_tokens: int = 0  # part of input_tokens, like cached_tokens
+    answered: bool | None = None  # a failed request: did a fallback answer? None: not recorded
 
 
 def _pick(record: dict[str, Any], field: str) -> Any:
@@ -191,6 +192,7 @@ def to_event(raw: dict[str, Any]) -> UsageEvent:
         error_type=error_type,
         cost=as_float(_pick(record, "cost"), "cost"),
         quality=as_float(_pick(record, "quality"), "quality"),
+        answered=None if record.get("answered") is None else as_bool(record["answered"]),
     )
     if not is_usage(model, input_tokens, output_tokens, cached_tokens):
         raise ValueError("not a usage event: no model and no tokens")

@@ -217,6 +217,7 @@ def from_litellm(record: dict[str, Any]) -> UsageEvent:
         quality=None,
         # LiteLLM's prompt tokens hold cache reads and writes (the OpenAI convention)
         cache_write_tokens=min(written, input_tokens),
+        answered=None if record.get("answered") is None else as_bool(record["answered"]),
     )
 
 

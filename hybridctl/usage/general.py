@@ -69,6 +69,7 @@ def add_record(
         event.quality,
         event.latency_s,
         event.cache_write_tokens,
+        event.answered,
     )
     stats.events += 1
 

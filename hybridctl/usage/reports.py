@@ -173,6 +173,8 @@ class Row(NamedTuple):
             "cost": round(t.cost, 6),
             "unpriced_requests": sum(self.unpriced.values()),
             "error_rate": t.error_rate,
+            "availability": t.availability,
+            "availability_basis": t.availability_basis,
             "p50_latency_s": t.latency.quantile(0.50),
             "p95_latency_s": t.latency.quantile(0.95),
             "p99_latency_s": t.latency.quantile(0.99),

@@ -52,6 +52,18 @@ class LatencySketch:
                 return 2 * _GAMMA**key / (_GAMMA + 1)  # the bucket's midpoint, by relative error
         raise AssertionError("unreachable: ranks never exceed the count")
 
+    def cumulative(self) -> tuple[tuple[float, float], ...]:
+        """(upper bound in seconds, values at most that), ascending: the form
+        of a Prometheus histogram, for counting values above a limit."""
+        out: list[tuple[float, float]] = []
+        seen = 0
+        for key in sorted(self.buckets):
+            if not out or out[-1][0] < _GAMMA ** (key - 1):  # the empty stretch below this bucket
+                out.append((_GAMMA ** (key - 1), float(seen)))
+            seen += self.buckets[key]
+            out.append((_GAMMA**key, float(seen)))
+        return tuple(out)
+
 
 @dataclass
 class Totals:
@@ -68,6 +80,8 @@ class Totals:
     priced: int = 0  # requests whose cost is known
     quality_sum: float = 0.0
     quality_count: int = 0
+    recovered: int = 0  # errors a fallback answered
+    outcome_known: int = 0  # errors whose record says whether a fallback answered
     latency: LatencySketch = field(default_factory=LatencySketch)
 
     @property
@@ -86,6 +100,17 @@ class Totals:
     def quality(self) -> float | None:
         return self.quality_sum / self.quality_count if self.quality_count else None
 
+    @property
+    def availability(self) -> float | None:
+        """Share of requests that got an answer: every error counts as one without,
+        unless its record says a fallback answered it."""
+        return 1 - (self.errors - self.recovered) / self.requests if self.requests else None
+
+    @property
+    def availability_basis(self) -> str:
+        """Whether failed requests say if a fallback answered: "answers", else "errors"."""
+        return "answers" if self.outcome_known else "errors"
+
     def merge(self, other: Totals) -> None:
         for name in (
             "requests",
@@ -99,6 +124,8 @@ class Totals:
             "priced",
             "quality_sum",
             "quality_count",
+            "recovered",
+            "outcome_known",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.latency.merge(other.latency)

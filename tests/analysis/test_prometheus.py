@@ -3,6 +3,8 @@ named for what it is."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.analysis.helpers import MALFORMED
 
 
@@ -13,3 +15,42 @@ def test_a_string_result_is_named_as_such() -> None:
         "a string result; the query must return a vector or a scalar"
     )
     assert "malformed" in (parse(MALFORMED["an unknown result type"]).problem or "")
+
+
+def _vector(*series: tuple[dict[str, str], float]) -> bytes:
+    import json
+
+    result = [{"metric": labels, "value": [1764547200, repr(value)]} for labels, value in series]
+    return json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}}).encode()
+
+
+def test_histogram_buckets_count_the_requests_slower_than_a_limit() -> None:
+    from hybridctl.analysis.providers.prometheus import _figures, parse
+
+    # increase() extrapolates each bucket alone: the 2.5 s bucket dips below the 1 s one.
+    buckets = parse(
+        _vector(
+            ({"le": "0.5"}, 100.0),
+            ({"le": "1"}, 700.0),
+            ({"le": "2.5"}, 690.0),
+            ({"le": "5"}, 950.0),
+            ({"le": "+Inf"}, 1000.0),
+        )
+    )
+    requests = parse(_vector(({}, 1000.0)))
+
+    figures = _figures({"requests": requests, "latency-buckets": buckets})
+
+    assert figures.latency_buckets[2] == (2.5, 700.0)  # raised to the bucket before it
+    assert figures.slower_than(5.0) == 50.0
+    assert figures.slower_than(3.0) == pytest.approx(1000 - (700 + (950 - 700) * (0.5 / 2.5)))
+    assert figures.slower_than(10.0) is None  # 50 requests over 5 s: slower than 10 s or not, unknown
+
+
+def test_buckets_without_an_infinite_one_are_no_distribution() -> None:
+    from hybridctl.analysis.providers.prometheus import _figures, parse
+
+    buckets = parse(_vector(({"le": "1"}, 10.0), ({"le": "bogus"}, 3.0), ({}, 5.0)))
+    figures = _figures({"requests": parse(_vector(({}, 10.0))), "latency-buckets": buckets})
+
+    assert figures.latency_buckets == () and figures.slower_than(1.0) is None

@@ -78,9 +78,9 @@ def test_impossible_figures_are_inconclusive_never_a_promotion(
     first, second = reconcile(cli, project), reconcile(cli, project)
 
     assert first["outcome"] == "waited" and first["state"]["weight"] == 10
-    assert first["measurement"]["verdict"] == "inconclusive"
+    assert first["measurement"]["verdict"] == "hold"
     assert named in first["measurement"]["why"]
-    assert all(g["status"] == "inconclusive" for g in first["measurement"]["gates"]["gates"])
+    assert all(g["status"] == "hold" for g in first["measurement"]["gates"]["gates"])
     assert first["measurement"]["triggers"] == []  # nor a rollback on figures that cannot be
     assert (second["outcome"], second["state"]["weight"], second["state"]["paused"]) == ("paused", 10, True)
     records = store_records(project)  # strict: a record holding NaN or Infinity fails here
@@ -98,7 +98,7 @@ def test_a_malformed_answer_is_an_inconclusive_measurement_recorded_and_counted(
     first, second = reconcile(cli, project), reconcile(cli, project)
 
     assert first["exit_code"] == 0 and "Traceback" not in first["output"]
-    assert first["outcome"] == "waited" and first["measurement"]["verdict"] == "inconclusive"
+    assert first["outcome"] == "waited" and first["measurement"]["verdict"] == "hold"
     assert first["measurement"]["gates"]["problems"], first["measurement"]
     assert (second["outcome"], second["exit_code"], second["state"]["paused"]) == ("paused", 1, True)
     assert [r["kind"] for r in store_records(project)[:2]] == ["pause", "analysis"]

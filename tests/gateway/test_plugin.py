@@ -95,6 +95,7 @@ def test_each_request_is_counted_once_by_its_route_and_logged_as_the_report_read
     assert {
         line["answered_by"] for line in lines if line["status"] == "failure" and "answered_by" in line
     } <= {"glm-4.5"}
+    assert sum(not line["answered"] for line in lines) == outcomes["unanswered"]
     log_path = str(tmp_path / "usage.jsonl")
     report = cli("report", "usage", log_path, "--input-format", "litellm", "--by", "variant")
     read = cli("report", "usage", log_path, "--input-format", "litellm", "--by", "variant", "--json")
@@ -105,6 +106,9 @@ def test_each_request_is_counted_once_by_its_route_and_logged_as_the_report_read
         failed = round(rows[variant]["error_rate"] * rows[variant]["requests"])
         assert failed == value(routing, "llm_errors_total", variant=variant)
         assert rows[variant]["cost"] == pytest.approx(value(routing, "llm_cost_usd_total", variant=variant))
+        unanswered = value(routing, "llm_unanswered_total", variant=variant)
+        assert rows[variant]["availability"] == pytest.approx(1 - unanswered / rows[variant]["requests"])
+        assert rows[variant]["availability_basis"] == ("answers" if failed else "errors")
 
 
 def test_every_series_the_queries_read_exists_at_zero_for_both_variants(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -32,13 +33,17 @@ VARIANTS = ("stable", "candidate")
 # empty vector for it: "or vector(0)" reads it as the zero it is (a variant with
 # no errors yet has 0 errors, not "no data"). Requests and latency stay without:
 # no series there means the application exports nothing, which is inconclusive.
+# Unanswered requests stay without too: an application that does not count them
+# has its errors judged as requests without an answer (Figures.availability_basis).
 DEFAULT_QUERIES: dict[str, str] = {
     "requests": 'sum(increase(llm_requests_total{variant="{variant}"}[{window}]))',
     "errors": 'sum(increase(llm_errors_total{variant="{variant}"}[{window}])) or vector(0)',
+    "unanswered": 'sum(increase(llm_unanswered_total{variant="{variant}"}[{window}]))',
     "latency-p95": (
         "histogram_quantile(0.95, sum by (le) "
         '(rate(llm_latency_seconds_bucket{variant="{variant}"}[{window}])))'
     ),
+    "latency-buckets": 'sum by (le) (increase(llm_latency_seconds_bucket{variant="{variant}"}[{window}]))',
     "cost": 'sum(increase(llm_cost_usd_total{variant="{variant}"}[{window}])) or vector(0)',
     "escalations": 'sum(increase(llm_escalations_total{variant="{variant}"}[{window}])) or vector(0)',
     "satisfaction": (
@@ -48,18 +53,20 @@ DEFAULT_QUERIES: dict[str, str] = {
     "spend-month": "sum(increase(llm_cost_usd_total[{month}])) or vector(0)",
 }
 PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
-# A query's answer: a number or a series per role is a few hundred bytes; 13
+# A query's answer: a number or a series per role is a few hundred bytes; 17
 # queries run at once, so this bounds what a hostile server can make hybridctl hold.
 MAX_ANSWER_BYTES = 4 << 20
 
 
 class Sample(NamedTuple):
     """One query's answer: the sum of its series, each series by its ``role``
-    label when it has one, or why there is none."""
+    label when it has one (and by its ``le`` label: a histogram's buckets), or
+    why there is none."""
 
     value: float | None
     by_role: dict[str, float]
     problem: str | None = None
+    by_le: Mapping[float, float] = {}
 
 
 def duration(span: timedelta) -> str:
@@ -131,6 +138,7 @@ def _sample(answer: object) -> Sample:
 def _summed(result: list[object]) -> Sample:
     values: list[float] = []
     by_role: dict[str, float] = {}
+    by_le: dict[float, float] = {}
     for series in result:
         if not isinstance(series, dict):
             raise _Malformed("a series that is not an object")
@@ -143,15 +151,28 @@ def _summed(result: list[object]) -> Sample:
         if value is None:
             continue
         values.append(value)
-        role = metric.get("role")
+        role, bound = metric.get("role"), _bound(metric.get("le"))
         if isinstance(role, str):
             by_role[role] = by_role.get(role, 0.0) + value
+        if bound is not None:
+            by_le[bound] = by_le.get(bound, 0.0) + value
     if not values:
         return Sample(None, {}, "no data")
     total = sum(values)  # float sums overflow to inf (checked next); math.fsum would raise
-    if not math.isfinite(total) or not all(math.isfinite(v) for v in by_role.values()):
+    if not all(math.isfinite(v) for v in (total, *by_role.values(), *by_le.values())):
         return Sample(None, {}, "the series add up to more than a number can hold")
-    return Sample(total, by_role)
+    return Sample(total, by_role, None, by_le)
+
+
+def _bound(label: object) -> float | None:
+    """A histogram bucket's ``le`` label ("0.5", "+Inf"); None for anything else."""
+    if not isinstance(label, str) or len(label) > 40:
+        return None
+    try:
+        bound = float(label)
+    except ValueError:
+        return None
+    return None if math.isnan(bound) or bound < 0 else bound
 
 
 def _query(http: Caller, base: str, promql: str, at: datetime, headers: dict[str, str]) -> Sample:
@@ -228,6 +249,7 @@ def _figures(samples: dict[str, Sample]) -> Figures:
         return None if sample is None else sample.value
 
     requests = value("requests")
+    buckets = samples.get("latency-buckets")
     return Figures(
         requests=requests,
         errors=value("errors"),
@@ -236,7 +258,22 @@ def _figures(samples: dict[str, Sample]) -> Figures:
         priced=requests if value("cost") is not None else None,
         escalated=value("escalations"),
         quality=value("satisfaction"),
+        unanswered=value("unanswered"),
+        latency_buckets=_cumulative(buckets.by_le) if buckets is not None else (),
     )
+
+
+def _cumulative(by_le: Mapping[float, float]) -> tuple[tuple[float, float], ...]:
+    """Buckets in order, when they end at +Inf (else none, and latency is judged
+    without them). increase() extrapolates each bucket alone, so a count may dip
+    below the one before: raised to it, as histogram_quantile does."""
+    ordered = sorted(by_le.items())
+    if not ordered or not math.isinf(ordered[-1][0]):
+        return ()
+    made: list[tuple[float, float]] = []
+    for bound, count in ordered:
+        made.append((bound, max(count, made[-1][1]) if made else count))
+    return tuple(made)
 
 
 def _savings(readings: Readings, stable: Figures, candidate: Figures) -> float | None:

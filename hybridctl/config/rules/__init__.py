@@ -12,6 +12,7 @@ from hybridctl.config.rules import (  # noqa: F401 - imported to register their 
     cross,
     escalation,
     fallbacks,
+    judgement,
     litellm,
     models,
     modes,
