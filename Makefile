@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/push.py
+	$(BIN)/python benchmarks/decisions.py
 	@if [ -x .venv-e2e/bin/litellm ]; then $(BIN)/python benchmarks/gateway.py; \
 	else echo "benchmarks/gateway.py needs the LiteLLM proxy: make e2e prepares it"; fi
 

@@ -6,8 +6,9 @@ set -eu
 repo=$(pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hybridctl-demo.XXXXXX")
 apps=""
+helpers=""  # servers that stand in for the providers and Prometheus
 cleanup() {
-    for pid in $apps; do kill "$pid" 2>/dev/null || true; done
+    for pid in $apps $helpers; do kill "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -116,17 +117,59 @@ for role in ("orchestrator", "implementer", "critic"):
 config["rollout"]["steps"] = [{"weight": 10, "minSoakHours": 0}, {"weight": 50, "minSoakHours": 0}]'
 hybridctl validate --ignore escalation-no-single-criterion
 
-step "5b. Give Flash Lite a way back to GLM-4.5 (no soak time, for the demo), and stage it" \
-    hybridctl diff ';' hybridctl stage --reason "routine roles on flash lite"
+step "5b. Give Flash Lite a way back to GLM-4.5 (no soak time, for the demo)" \
+    hybridctl diff
 edit_config '
 config["models"]["gemini-2.5-flash-lite"]["fallback"] = "glm-4.5"'
 hybridctl diff
+
+step "5c. The quality gate: with eval suites beside the configs, stage wants a passing eval run first" \
+    hybridctl stage --reason "..." ';' hybridctl eval run --gateway URL ';' hybridctl stage --reason "..."
+# A stand-in for the providers answers the eval cases (a real run reaches each provider's
+# OpenAI-compatible endpoint with its key from the environment, or a LiteLLM proxy).
+models_port=$(free_port)
+python "$repo/scripts/demo_models.py" --port "$models_port" &
+helpers="$helpers $!"
+wait_for_post() {  # wait_for_post URL: until it answers a POST
+    python - "$1" <<'PY'
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"{}"), timeout=1)
+        break
+    except OSError:
+        time.sleep(0.05)
+PY
+}
+wait_for_post "http://127.0.0.1:$models_port/v1/chat/completions"
+mkdir -p configs/evals
+python - <<'PY'
+import pathlib
+pairs = [(6, 7), (3, 9), (12, 12), (8, 5), (7, 7), (9, 4), (11, 3), (5, 13), (14, 2), (6, 6), (15, 4), (21, 3)]
+roles = ["critic", "implementer", "orchestrator"]
+lines = ["name: routine-arithmetic", "repeats: 4", "cases:"]
+for n, (a, b) in enumerate(pairs):
+    lines += [
+        f"  - name: {a} times {b}",
+        f"    role: {roles[n % 3]}",
+        "    messages:",
+        f'      - {{role: user, content: "What is {a} times {b}? Answer with the number only."}}',
+        "    assert:",
+        f"      - {{type: number, value: {a * b}}}",
+        "      - {type: max-latency, value: 5}",
+    ]
+pathlib.Path("configs/evals/routine.yml").write_text("\n".join(lines) + "\n")
+PY
+head -9 configs/evals/routine.yml
+expect_failure hybridctl stage --reason "routine roles on flash lite"
+hybridctl eval run --gateway "http://127.0.0.1:$models_port/v1"
 hybridctl stage --reason "routine roles on flash lite"
 
-step "6. Canary 10%, traffic routed through the bundle, gates judge it" \
-    hybridctl promote ';' hybridctl simulate --requests 4000 --minutes 0 --out usage.jsonl ';' hybridctl gate check --usage usage.jsonl
+step "6. Canary 10%, traffic routed through the bundle (0.5% of calls fail), gates judge it" \
+    hybridctl promote ';' hybridctl simulate --requests 8000 --minutes 0 --error-rate 0.005 --out usage.jsonl ';' hybridctl gate check --usage usage.jsonl
 hybridctl promote
-hybridctl simulate --requests 4000 --minutes 0 --out usage.jsonl
+# About 800 candidate requests: enough to show the candidate within 2 points of stable.
+hybridctl simulate --requests 8000 --minutes 0 --error-rate 0.005 --out usage.jsonl
 hybridctl gate check --usage usage.jsonl
 
 step "6b. Both applications serve the canary: what each reports, beside the local digest" \
@@ -153,7 +196,7 @@ hybridctl promote --usage usage.jsonl
 
 step "8. The provider degrades: the candidate fails 9% of requests; the gates block promotion" \
     hybridctl promote --usage usage.jsonl
-hybridctl simulate --requests 4000 --minutes 0 --candidate-error-rate 0.09 --seed 2 --out usage.jsonl --append
+hybridctl simulate --requests 2000 --minutes 0 --candidate-error-rate 0.09 --seed 2 --out usage.jsonl --append
 expect_failure hybridctl promote --usage usage.jsonl
 
 step "9. status says so (exit 1), and recommends a rollback" \
@@ -215,6 +258,18 @@ metrics_port=$(free_port)
 python "$repo/scripts/demo_metrics.py" --port "$metrics_port" --log traffic.jsonl --config configs/model-config.json &
 apps="$apps $!"
 printf '\n[metrics]\nprovider = "prometheus"\nurl = "http://127.0.0.1:%s"\n' "$metrics_port" >> hybridctl.toml
+# The default queries, each narrowed to the rollout's own traffic (the rollout_id label a
+# gateway sets): the last rollout's candidate is never judged as this one's.
+python - <<'PY'
+from hybridctl.analysis.providers.prometheus import DEFAULT_QUERIES
+lines = ["", "[metrics.queries]"]
+for name, query in DEFAULT_QUERIES.items():
+    if 'variant="{variant}"' in query:
+        narrowed = query.replace('variant="{variant}"', 'variant="{variant}",rollout_id="{rollout}"')
+        lines.append(f"{name} = '{narrowed}'")
+with open("hybridctl.toml", "a") as settings:
+    settings.write("\n".join(lines) + "\n")
+PY
 cat hybridctl.toml
 feed() {  # feed CANDIDATE-ERROR-RATE: about 600 requests a second until the flag file goes
     touch feeding
@@ -236,6 +291,7 @@ config["rollout"] = {
     "steps": [{"weight": 10, "minSoakHours": 0}, {"weight": 50, "minSoakHours": 0}],
     "analysis": {"intervalSeconds": 4, "inconclusiveLimit": 10},
 }'
+hybridctl eval run --gateway "http://127.0.0.1:$models_port/v1" >/dev/null  # the quality gate, as in 5c
 hybridctl stage --reason "orchestrator and implementer on flash lite, judged by the analysis"
 feed 0.001 &
 feeder=$!
@@ -245,6 +301,7 @@ stop_feeding
 step "16. The next candidate goes bad mid-rollout: the analysis rolls it back by itself" \
     hybridctl stage --reason "..." ';' hybridctl rollout run --timeout 180
 edit_config 'config["roles"]["critic"]["primary"] = "gemini-2.5-flash-lite"'
+hybridctl eval run --gateway "http://127.0.0.1:$models_port/v1" >/dev/null
 hybridctl stage --reason "the critic on flash lite too"
 feed 0.09 &
 feeder=$!

@@ -20,10 +20,11 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
+
+from demo_server import serve_json
 
 from hybridctl.config.snapshot import ConfigFiles
 
@@ -36,6 +37,7 @@ class Event(NamedTuple):
     latency_s: float
     cost: float
     escalated: bool
+    rollout: str  # the rollout_id the request was routed under
 
 
 class Traffic:
@@ -70,6 +72,7 @@ class Traffic:
             raw.get("latency_ms", 0) / 1000,
             cost,
             bool(raw.get("escalated")),
+            str(raw.get("rollout_id") or ""),
         )
 
 
@@ -110,8 +113,14 @@ def answer(traffic: Traffic, query: str) -> dict[str, Any]:
     if metric is None or window is None:
         return {"status": "success", "data": {"resultType": "vector", "result": []}}  # no such series
     variant = re.search(r'variant="(\w+)"', query)
+    rollout = re.search(r'rollout_id="([\w.-]*)"', query)
     start = datetime.now(timezone.utc) - timedelta(minutes=int(window.group(1)))
-    events = [e for e in traffic.since(start) if variant is None or e.variant == variant.group(1)]
+    events = [
+        e
+        for e in traffic.since(start)
+        if (variant is None or e.variant == variant.group(1))
+        and (rollout is None or e.rollout == rollout.group(1))
+    ]
     if metric == "llm_latency_seconds_bucket" and "sum by (le) (increase(" in query and events:
         return {"status": "success", "data": {"resultType": "vector", "result": _buckets(events)}}
     value = FIGURES[metric](events) if events else None
@@ -128,21 +137,12 @@ def main() -> None:
     args = parser.parse_args()
     traffic = Traffic(args.log, args.config)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *rest: Any) -> None:
-            pass
+    def reply(method: str, path: str, body: bytes) -> tuple[int, Any]:
+        parts = urlsplit(path)
+        query = parse_qs(parts.query).get("query", [""])[0]
+        return 200 if parts.path == "/api/v1/query" else 404, answer(traffic, query)
 
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = parse_qs(parts.query).get("query", [""])[0]
-            body = json.dumps(answer(traffic, query)).encode()
-            self.send_response(200 if parts.path == "/api/v1/query" else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
+    serve_json(args.port, reply)
 
 
 if __name__ == "__main__":

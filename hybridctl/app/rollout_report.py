@@ -40,6 +40,7 @@ class StepReport(NamedTuple):
     usage: dict[str, Totals]  # variant -> usage while this step lasted
     automatic: bool = False  # made by rollout reconcile, on a measurement
     measurements: int | None = None  # automatic: measurements of the step it ended, its own included
+    evals: dict[str, Any] | None = None  # the eval run the quality gate read (stage, or the first promotion)
 
 
 class RolloutReport(NamedTuple):
@@ -76,6 +77,7 @@ class RolloutReport(NamedTuple):
                     "automatic": s.automatic,
                     "measurements": s.measurements,
                     "gates": s.gates,
+                    "evals": s.evals,
                     "usage": {v: variant(t) for v, t in s.usage.items()},
                 }
                 for s in self.steps
@@ -128,6 +130,7 @@ def rollout_report(
                 usage,
                 bool(details.get("automatic")),
                 (measured.get("step") or {}).get("measurements"),
+                details.get("eval") if isinstance(details.get("eval"), dict) else None,
             )
         )
     last = transitions[-1].details if transitions else {}

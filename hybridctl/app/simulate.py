@@ -94,6 +94,8 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
             "error_type": "provider_error" if failed else None,
             "task": task,  # the context the router scored: escalation backtest replays it
         }
+        if router.rollout_id:
+            event["rollout_id"] = router.rollout_id  # as a gateway labels it: one rollout's traffic apart
         if failed:
             event["answered"] = answered  # availability counts the failed requests no fallback answered
         yield event

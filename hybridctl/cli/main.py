@@ -49,6 +49,7 @@ COMMANDS: dict[str, str] = {
         "gate",
         "providers",
         "escalation",
+        "eval",
         "route",
         "simulate",
         "report",
@@ -61,7 +62,7 @@ HELP = (
 )
 EXIT_CODES = (
     "Exit codes: 0 ok, 1 check failed, 2 usage error, 3 refused or locked, 4 remote error, "
-    "5 inconclusive (gates without a verdict, or a rollout paused for a person), "
+    "5 hold (gates or evals without a verdict yet, or a rollout paused for a person), "
     "6 timed out (rollout run), 130 interrupted."
 )
 

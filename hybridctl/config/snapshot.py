@@ -19,9 +19,10 @@ from hybridctl.config.jsonload import load_json
 from hybridctl.config.model import Pricing, Strategy
 from hybridctl.config.schema import load_schema
 
-Kind = Literal["modes", "model-config", "prices", "litellm"]
-# litellm: a LiteLLM proxy config, checked on request; never part of a config directory
-KINDS: tuple[Kind, ...] = ("modes", "model-config", "prices", "litellm")
+Kind = Literal["modes", "model-config", "prices", "litellm", "evals"]
+# litellm: a LiteLLM proxy config, checked on request; never part of a config directory.
+# evals: an eval suite (evals/*.yml in a config directory), never part of a snapshot.
+KINDS: tuple[Kind, ...] = ("modes", "model-config", "prices", "litellm", "evals")
 REQUIRED_KINDS: tuple[Kind, ...] = ("modes", "model-config")
 MODES_NAMES = ("modes.yml", "modes.yaml", ".roomodes", "custom_modes.yaml", "custom_modes.yml")
 MODEL_CONFIG_NAMES = ("model-config.json", "model-config.yml", "model-config.yaml")
@@ -60,6 +61,8 @@ def kind_by_content(data: Any) -> Kind | None:
         return "model-config"
     if "model_list" in data:
         return "litellm"
+    if "cases" in data:
+        return "evals"
     models = data.get("models")
     if isinstance(models, dict) and models:
         # A price overrides entry is only prices; a catalog entry names its provider.

@@ -153,6 +153,12 @@ def _directory_group(path: Path, kind: str | None) -> _Group | None:
             hint="run hybridctl init to create a config directory, or pass files",
         )
     entries = [_Entry(display_path(path / name), kind or k, path / name) for k, name in names.items()]
+    suites = path / "evals"
+    if kind is None and suites.is_dir():  # the eval suites beside the configs
+        found = sorted(
+            p for p in suites.iterdir() if p.is_file() and p.suffix.lower() in (".yml", ".yaml", ".json")
+        )
+        entries += [_Entry(display_path(p), "evals", p) for p in found]
     return _Group(entries, _missing(display_path(path), set(names)))
 
 
@@ -186,7 +192,7 @@ def validate(request: ValidateRequest) -> ValidationResult:
     if request.kind is not None and request.kind not in KINDS:
         raise UsageError(
             f"unknown kind '{request.kind}'",
-            hint="use --kind modes, --kind model-config, --kind prices or --kind litellm",
+            hint="use --kind modes, --kind model-config, --kind prices, --kind litellm or --kind evals",
         )
     _check_ignore(request.ignore)
     return _check(list(_targets(request)), request)
@@ -257,7 +263,7 @@ def _load(group: _Group, request: ValidateRequest, found: _Findings) -> list[tup
         if kind is None:
             raise UsageError(
                 f"cannot tell whether {entry.display} is a modes file, a model config or prices",
-                hint="pass --kind modes, --kind model-config, --kind prices or --kind litellm",
+                hint="pass --kind modes, --kind model-config, --kind prices, --kind litellm or --kind evals",
             )
         found.files.append(CheckedFile(entry.display, kind, format_of(entry.path.name, source.text)))
         found.documents[entry.display] = document
@@ -301,6 +307,8 @@ def _place(configs: ConfigSet, kind: Kind, document: Document, *, valid: bool, n
         configs.prices, configs.prices_valid = document, valid
     elif kind == "litellm":
         configs.litellm = document
+    elif kind == "evals":
+        return  # the schema says everything about a suite; eval run checks its roles
     else:
         configs.model_config = document
         if valid:

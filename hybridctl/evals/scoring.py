@@ -68,30 +68,36 @@ class Comparison(NamedTuple):
     high: float
     margin: float
     verdict: str  # pass, fail, hold
+    stable_unanswered: int = 0  # pairs left out: stable got no answer, so there is nothing to compare
 
     def to_dict(self) -> dict[str, Any]:
         return {**self._asdict(), "method": METHOD, "confidence": 0.95}
 
 
 def compare(attempts: Sequence[Attempt], margin: float) -> Comparison | None:
-    """The paired comparison, or None without pairs (one variant run)."""
-    by_key: dict[tuple[str, str, int], dict[str, bool]] = {}
+    """The paired comparison, or None without pairs (one variant run). A pair
+    whose stable call got no answer has no baseline: it is left out, and the
+    run cannot pass (missing data holds; it may still fail)."""
+    by_key: dict[tuple[str, str, int], dict[str, Attempt]] = {}
     for a in attempts:
-        by_key.setdefault((a.suite, a.case, a.repeat), {})[a.variant] = a.passed
-    pairs = [(v["stable"], v["candidate"]) for v in by_key.values() if len(v) == 2]
-    n = len(pairs)
-    if n == 0:
+        by_key.setdefault((a.suite, a.case, a.repeat), {})[a.variant] = a
+    both = [(v["stable"], v["candidate"]) for v in by_key.values() if len(v) == 2]
+    if not both:
         return None
+    pairs = [(s.passed, c.passed) for s, c in both if s.answered]
+    missing, n = len(both) - len(pairs), len(pairs)
+    if n == 0:
+        return Comparison(0, 0, 0, 0.0, -1.0, 1.0, margin, HOLD, missing)
     stable_only = sum(s and not c for s, c in pairs)
     candidate_only = sum(c and not s for s, c in pairs)
     estimate = (candidate_only - stable_only) / n
     variance = max((stable_only + candidate_only + 0.5) / (n + 1) - estimate * estimate, 1e-12)
     half = Z95 * math.sqrt(variance / n)
-    low, high = estimate - half, estimate + half
+    low, high = max(-1.0, estimate - half), min(1.0, estimate + half)
     verdict = PASS if low >= -margin else FAIL if high < -margin else HOLD
-    return Comparison(
-        n, stable_only, candidate_only, estimate, max(-1.0, low), min(1.0, high), margin, verdict
-    )
+    if missing and verdict == PASS:
+        verdict = HOLD
+    return Comparison(n, stable_only, candidate_only, estimate, low, high, margin, verdict, missing)
 
 
 class CaseRow(NamedTuple):

@@ -336,6 +336,8 @@ def _timeline_row(step: StepReport) -> list[str]:
         f"{step.target.get('stage', '?')} {step.target.get('weight', 0)}%"
     )
     verdict = (step.gates or {}).get("verdict", "-")
+    if step.gates is None and step.evals is not None:  # the quality gate: the eval run it read
+        verdict = f"evals {step.evals.get('verdict', '?')} (r{step.evals.get('revision', '?')})"
     forced = f" (forced: {'; '.join(step.forced)})" if step.forced else ""
     action = step.action
     if step.automatic:
@@ -366,6 +368,15 @@ def _usage_rows(step: StepReport) -> list[list[str]]:
     ]
 
 
+def _evidence_estimate(name: str, estimate: object, observed: object) -> str:
+    """The figure the status was read from: the interval's estimate (for the p95
+    gate, the share of slow requests), else the gate's own figure."""
+    value = estimate if isinstance(estimate, float) else observed
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "-"
+    return f"{value * 100:+.2f} pt" if name == "error rate vs stable" else f"{value:.2%}"
+
+
 def _evidence_rows(step: StepReport) -> list[list[str]]:
     """Each gate the step was judged by, with what it was read from: the
     estimate, its interval and the method (records before intervals have none)."""
@@ -377,14 +388,17 @@ def _evidence_rows(step: StepReport) -> list[list[str]]:
         interval = evidence.get("interval")
         shown = "-"
         if isinstance(interval, list) and len(interval) == 2 and all(isinstance(v, float) for v in interval):
-            shown = f"[{interval[0]:.2%}, {interval[1]:.2%}] at {evidence.get('confidence') or 0:.0%}"
+            level = f"at {evidence.get('confidence') or 0:.0%}"
+            shown = f"[{interval[0]:.2%}, {interval[1]:.2%}] {level}"
+            if gate.get("name") == "error rate vs stable":
+                shown = f"[{interval[0] * 100:+.2f}, {interval[1] * 100:+.2f}] pt {level}"
         counts = evidence.get("counts") or {}
         rows.append(
             [
                 f"r{step.revision} {step.action}",
                 str(gate.get("name", "?")),
                 str(gate.get("status", "?")),
-                "-" if not isinstance(gate.get("observed"), float) else f"{gate['observed']:.2%}",
+                _evidence_estimate(str(gate.get("name", "")), evidence.get("estimate"), gate.get("observed")),
                 shown,
                 "; ".join(f"{side} {int(k):,}/{int(n):,}" for side, (k, n) in sorted(counts.items())),
                 str(evidence.get("method", "?")),
