@@ -11,7 +11,7 @@ against its limit, availability as 1 - error rate), measured the same way:
 - A/A: 1,000 rollouts whose two variants are identical (1% of model calls
   fail, a fallback answers 90% of those), each measured 20 times as 100 more
   requests per variant arrive (up to 2,000): how many end in a rollback or a
-  failed gate (goal: at most 5%);
+  failed gate (goal: at most 5%); and the same near the 5% limit (both at 4%);
 - power: a candidate whose error rate is 3 points worse (4% against 1%): how
   many are caught (a failed gate or trigger) by 2,000 requests per variant
   (goal: at least 95%);
@@ -152,6 +152,7 @@ def simulate(
 
 SCENARIOS = {
     "A/A: identical, 1% errors, 20 looks to 2,000": (0.01, 0.01, 20, 100, "at most 5% fail", "failed", 0.05),
+    "A/A near the limit: identical, 4% errors": (0.04, 0.04, 20, 100, "at most 5% fail", "failed", 0.05),
     "power: 4% against 1%, 20 looks to 2,000": (0.01, 0.04, 20, 100, "at least 95% fail", "failed", 0.95),
     "small: 1.5% against 1%, one look at 200": (0.01, 0.015, 1, 200, "hold, not fail", "held", 0.95),
 }

@@ -34,6 +34,12 @@ def test_identical_variants_measured_20_times_rarely_end_in_a_failure(
     assert got.went >= 0.9  # and they do get promoted once 2,000 requests show it
 
 
+def test_identical_variants_near_the_limit_rarely_fail(decisions: ModuleType) -> None:
+    got = decisions.simulate(decisions.hybridctl_verdict, 0.04, 0.04, 20, 100, 1000, 1)
+
+    assert got.failed <= 0.05
+
+
 def test_the_thresholds_before_failed_identical_variants(decisions: ModuleType) -> None:
     got = decisions.simulate(decisions.threshold_verdict, 0.01, 0.01, 20, 100, 1000, 1)
 
@@ -74,5 +80,5 @@ def test_the_benchmark_prints_every_scenario_for_both_judges(
 
     lines = capsys.readouterr().out.splitlines()
     assert (
-        sum("hybridctl" in line for line in lines) == 3 and sum("thresholds" in line for line in lines) == 3
+        sum("hybridctl" in line for line in lines) == 4 and sum("thresholds" in line for line in lines) == 4
     )
