@@ -120,7 +120,10 @@ def test_the_security_table_states_the_limits_the_code_applies() -> None:
     listing = inspect.signature(providers.check).parameters["policy"].default
     rows = {
         "a target (PUT, then GET read back)": (http.Policy().max_bytes, http.Policy().timeout_s),
-        "a Prometheus query (17 at once)": (prometheus.MAX_ANSWER_BYTES, http.Policy().timeout_s),
+        "a Prometheus query (up to 49 at once, 16 in flight)": (
+            prometheus.MAX_ANSWER_BYTES,
+            http.Policy().timeout_s,
+        ),
         "a provider's `/models` (every page together)": (providers.MAX_LIST_BYTES, listing.timeout_s),
         "a webhook's reply": (http.Policy().max_bytes, http.Policy().timeout_s),
         "usage events at a `[metrics] url` (to a temporary file)": (
@@ -131,7 +134,9 @@ def test_the_security_table_states_the_limits_the_code_applies() -> None:
     for what, (size, seconds) in rows.items():
         shown = f"{size // (1 << 30)} GiB" if size >= 1 << 30 else f"{size // MiB} MiB"
         assert re.search(rf"\| {re.escape(what)} \| {shown} \| {seconds:g} s \|", security), what
-    assert len(prometheus.PER_VARIANT) * 2 + 1 == 17
+    assert (
+        len(prometheus.PER_VARIANT) * 2 + 1 + 4 * prometheus.BATCHES == 49 and http.Policy().concurrency == 16
+    )
     limits: tuple[float, ...] = (serve.MAX_BUNDLE_BYTES // MiB, serve.MAX_CONNECTIONS)
     limits += (serve.READ_TIMEOUT_S, serve.REQUEST_DEADLINE_S)
     stated = "bounds bodies ({:g} MiB),\nconnections ({:g}), reads ({:g} s) and requests ({:g} s)".format(

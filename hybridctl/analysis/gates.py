@@ -32,6 +32,7 @@ class GateReport(NamedTuple):
     source: str = "usage"  # where the figures came from
     problems: tuple[str, ...] = ()  # why data is missing: an unreachable server, a failed query
     savings: float | None = None  # 1 - candidate cost / stable's, for the same workload
+    savings_batches: tuple[float, ...] = ()  # the savings in consecutive slices of the step
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ def evaluate(
     budget: BudgetProjection | None = None,
     source: str = "usage",
     problems: tuple[str, ...] = (),
+    savings_batches: tuple[float, ...] = (),
 ) -> GateReport:
     """Every gate, candidate against stable. Figures that cannot be (a negative
     cost, a non-finite count, more errors than requests) judge nothing: every
@@ -122,7 +124,8 @@ def evaluate(
     ]
     design = Design(gates.confidence, gates.planned_requests)
     seen = (Figures(), Figures(), None) if impossible else (stable, candidate, savings)  # judge nothing
-    for judged in judge_gates(*seen, gates, design, budget):
+    batches = () if impossible else savings_batches
+    for judged in judge_gates(*seen, gates, design, budget, batches):
         if impossible:
             judged = judged._replace(status=HOLD, observed=None, detail="not judged: impossible figures")
         elif not enough:
@@ -131,7 +134,8 @@ def evaluate(
     statuses = {r.status for r in results}
     verdict = "fail" if FAIL in statuses else "hold" if HOLD in statuses else "go"
     savings = None if impossible else savings
-    return GateReport(verdict, results, stable, candidate, since, source, (*impossible, *problems), savings)
+    problems = (*impossible, *problems)
+    return GateReport(verdict, results, stable, candidate, since, source, problems, savings, batches)
 
 
 def judge_gates(
@@ -141,13 +145,16 @@ def judge_gates(
     gates: Gates,
     design: Design,
     budget: BudgetProjection | None,
+    savings_batches: tuple[float, ...] = (),
 ) -> list[GateResult]:
     """Every configured gate after the sample size, judged on what the figures hold."""
+    fewest = min(stable.requests or 0.0, candidate.requests or 0.0)
+    spread = judging.savings_interval(savings, savings_batches, design, fewest)
     made = [
         judging.error_rate(candidate, gates.max_error_rate, design),
         judging.error_rate_vs_stable(stable, candidate, gates.max_error_rate_delta, design),
         judging.latency(candidate, gates.max_p95_latency_s, design),
-        judging.cost_savings(savings, gates.min_cost_savings),
+        judging.cost_savings(savings, gates.min_cost_savings, spread),
         judging.escalation_rate(candidate, gates.max_escalation_rate, design),
     ]
     if gates.max_monthly_budget_share is not None and budget is not None:

@@ -3,6 +3,7 @@ keeps. A gate that is not configured gives None (no gate)."""
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from hybridctl.analysis.evidence import ESTIMATE, Evidence, GateResult
@@ -16,6 +17,7 @@ from hybridctl.sequential import (
     Interval,
     at_most,
     difference,
+    half_width,
     no_worse_than_stable,
     proportion,
 )
@@ -119,10 +121,38 @@ def latency(candidate: Figures, limit: float | None, design: Design) -> GateResu
     return GateResult("p95 latency", PASS if p95 <= limit else FAIL, p95, limit, detail, Evidence(ESTIMATE))
 
 
-def cost_savings(savings: float | None, limit: float | None) -> GateResult | None:
+MIN_BATCHES = 3  # slices of the step with both variants' cost, before the savings has a spread
+
+
+def savings_interval(
+    savings: float | None, batches: tuple[float, ...], design: Design, requests: float | None
+) -> Interval | None:
+    """The savings' interval by batch means: the spread of the savings measured
+    in consecutive slices of the step gives its standard error (no source keeps a
+    per-request spread of cost); None with fewer than MIN_BATCHES slices."""
+    k = len(batches)
+    if savings is None or k < MIN_BATCHES or not requests:
+        return None
+    mean = sum(batches) / k
+    se = math.sqrt(sum((b - mean) ** 2 for b in batches) / (k - 1) / k)
+    half = half_width(se, requests / design.planned, 1 - design.confidence)
+    method = f"{METHOD} (batch means over {k} slices of the step)"
+    return Interval(savings, savings - half, savings + half, design.confidence, method)
+
+
+def cost_savings(
+    savings: float | None, limit: float | None, interval: Interval | None = None
+) -> GateResult | None:
     if limit is None:
         return None
-    detail = "1 - candidate cost / stable's for the same mix of roles and escalations (estimate)"
+    what = "1 - candidate cost / stable's for the same mix of roles and escalations"
+    if interval is not None:
+        status = PASS if interval.low >= limit else FAIL if interval.high < limit else HOLD
+        detail = f"{what}: {shown(interval)}"
+        return GateResult(
+            "cost savings", status, interval.estimate, limit, detail, Evidence(interval.method, interval)
+        )
+    detail = f"{what} (estimate: too few slices of the step for a spread)"
     if savings is None:
         return GateResult("cost savings", HOLD, None, limit, detail)
     return GateResult(

@@ -120,6 +120,7 @@ def measure(
         budget=budget,
         source=seen.source,
         problems=seen.problems,
+        savings_batches=seen.savings_batches,
     )
     judged = judge_triggers(
         report.stable,
@@ -128,5 +129,6 @@ def measure(
         report.savings,
         strategy.rollback_triggers,
         strategy.gates,
+        report.savings_batches,
     )
     return Measurement(now, report, judged.reasons, tuple(judged.incidents))

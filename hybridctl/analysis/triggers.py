@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from hybridctl.analysis.evidence import GateResult
 from hybridctl.analysis.figures import Figures
-from hybridctl.analysis.judging import shown
+from hybridctl.analysis.judging import savings_interval, shown
 from hybridctl.config.model import Gates, RollbackTriggers
 from hybridctl.sequential import PASS, Design, Interval, proportion
 
@@ -52,6 +52,7 @@ def judge_triggers(
     savings: float | None,
     triggers: RollbackTriggers,
     gates: Gates,
+    savings_batches: tuple[float, ...] = (),
 ) -> TriggerJudgement:
     """The triggers the figures meet; none before the minimum sample (``judged``
     starts with the sample-size gate: a few early errors are not an error rate)."""
@@ -70,8 +71,13 @@ def judge_triggers(
             flipped = Interval(1 - ours.estimate, 1 - ours.high, 1 - ours.low, ours.confidence)
             text = f"availability {shown(flipped)} < {t.min_availability:.2%}{_availability_basis(candidate)}"
             _beyond(ours, theirs, 1 - t.min_availability, text, found)
-    if t.min_cost_savings is not None and savings is not None and savings < t.min_cost_savings:
-        found.reasons.append(f"cost savings {savings:.1%} < {t.min_cost_savings:.1%} (estimate)")
+    if t.min_cost_savings is not None and savings is not None:
+        fewest = min(stable.requests or 0.0, candidate.requests or 0.0)
+        spread = savings_interval(savings, savings_batches, design, fewest)
+        if spread is not None and spread.high < t.min_cost_savings:
+            found.reasons.append(f"cost savings {shown(spread)} < {t.min_cost_savings:.1%}")
+        elif spread is None and savings < t.min_cost_savings:
+            found.reasons.append(f"cost savings {savings:.1%} < {t.min_cost_savings:.1%} (estimate)")
     if t.max_satisfaction_drop is not None and candidate.quality is not None and stable.quality:
         drop = 1 - candidate.quality / stable.quality
         if drop > t.max_satisfaction_drop:

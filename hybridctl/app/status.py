@@ -108,7 +108,7 @@ def status(
             triggers, gates = candidate_strategy.rollback_triggers, candidate_strategy.gates
             stable, candidate = report.stable, report.candidate
             reasons = judge_triggers(
-                stable, candidate, report.results, report.savings, triggers, gates
+                stable, candidate, report.results, report.savings, triggers, gates, report.savings_batches
             ).reasons
     started = state.step_started if state.in_flight else None
     if remote and not workspace.remote.targets:

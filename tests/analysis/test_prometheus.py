@@ -54,3 +54,32 @@ def test_buckets_without_an_infinite_one_are_no_distribution() -> None:
     figures = _figures({"requests": parse(_vector(({}, 10.0))), "latency-buckets": buckets})
 
     assert figures.latency_buckets == () and figures.slower_than(1.0) is None
+
+
+def test_a_step_of_minutes_is_measured_in_slices_for_the_spread_of_its_savings(local_server: object) -> None:
+    from datetime import datetime, timedelta, timezone
+    from typing import Any, cast
+
+    from hybridctl.analysis.providers.prometheus import Prometheus
+    from hybridctl.analysis.source import MetricsSource
+    from hybridctl.analysis.subject import Step
+    from tests.analysis.helpers import healthy
+    from tests.helpers import PromServer
+
+    server = cast(Any, local_server)(PromServer)
+    healthy(server)
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+    prometheus = Prometheus(MetricsSource("prometheus", server.url))
+
+    long_step = prometheus.observe(Step(now - timedelta(minutes=40), 10, 50), cast(Any, None), now)
+    sliced = [q for q in server.queries if " offset " in q]
+    server.queries.clear()
+    short_step = prometheus.observe(Step(now - timedelta(minutes=2), 10, 50), cast(Any, None), now)
+
+    assert len(long_step.savings_batches) == 8
+    assert long_step.savings_batches == tuple(
+        [long_step.savings] * 8
+    )  # the stand-in answers every slice alike
+    assert len(sliced) == 7 * 2 * 2  # the last slice ends now: no offset
+    assert any('llm_cost_usd_total{variant="candidate"}[5m] offset 35m' in q for q in sliced)
+    assert short_step.savings_batches == () and not any(" offset " in q for q in server.queries)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hybridctl.analysis.evidence import GateResult
 from hybridctl.analysis.gates import GatesFailed, GatesInconclusive
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.rollout.canary import canary_set
@@ -151,6 +152,47 @@ def always_valid(events: int, n: int, planned: int = 2000, alpha: float = 0.05) 
     rate = (events + 0.5) / (n + 1)
     half = math.sqrt(rate * (1 - rate) / n) * factor(best * n / planned)
     return max(0.0, events / n - half), min(1.0, events / n + half)
+
+
+def _sliced_usage(canary: Project, candidate_models: list[str]) -> Path:
+    """100 requests a variant in each of 8 three-hour slices since T0; the
+    candidate served by the model its slice names."""
+    groups = []
+    for index, model in enumerate(candidate_models):
+        start = T0 + timedelta(hours=3 * index, minutes=1)
+        groups.append(usage_events("stable", 100, start=start))
+        groups.append(usage_events("candidate", 100, start=start, model=model))
+    return write_usage(canary.root / "usage.jsonl", *groups)
+
+
+def _savings_gate(canary: Project, usage: Path) -> GateResult:
+    space = canary.workspace()
+    store = space.open_store()
+    now = T0 + timedelta(hours=24)
+    report = gate_report(store, load_state(store), [usage], setup=space, measuring=space.measuring, now=now)
+    return {g.name: g for g in report.results}["cost savings"]
+
+
+def test_cost_savings_are_judged_on_their_spread_across_slices_of_the_step(canary: Project) -> None:
+    gate = _savings_gate(canary, _sliced_usage(canary, [CHEAP] * 8))
+
+    assert gate.status == "pass" and gate.evidence is not None
+    assert "batch means over 8 slices" in gate.evidence.method
+    assert gate.evidence.interval is not None
+    assert gate.evidence.interval.low == pytest.approx(gate.evidence.interval.high)  # every slice saves alike
+
+    # Half the slices the candidate costs what stable does: the same estimate could be
+    # anything from 0% to 70%, and the gate holds rather than pass on the average.
+    gate = _savings_gate(canary, _sliced_usage(canary, [CHEAP, "glm-4.5"] * 4))
+    assert gate.status == "hold" and gate.evidence is not None and gate.evidence.interval is not None
+    glm, lite = (1000 * 0.6 + 200 * 2.2) / 1e6, (1000 * 0.1 + 200 * 0.4) / 1e6
+    values = [1 - lite / glm, 0.0] * 4
+    mean = sum(values) / 8
+    se = math.sqrt(sum((v - mean) ** 2 for v in values) / 7 / 8)
+    assert gate.observed == pytest.approx(1 - (lite + glm) / 2 / glm)
+    assert (
+        gate.evidence.interval.high - gate.evidence.interval.low > 2 * 3 * se
+    )  # a confidence sequence is wider than 1.96
 
 
 @pytest.mark.parametrize("reader", ["compiled", "msgspec"])

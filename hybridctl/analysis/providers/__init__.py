@@ -27,6 +27,7 @@ class Observation(NamedTuple):
     month_to_date: float | None  # spend since the month began, every variant (the budget gate)
     source: str  # as records name it: "usage", "prometheus http://prom:9090" (never credentials)
     problems: tuple[str, ...] = ()  # why figures are missing: an unreachable server, a bad answer
+    savings_batches: tuple[float, ...] = ()  # the savings in consecutive slices of the step (its spread)
 
 
 class MetricsProvider(Protocol):

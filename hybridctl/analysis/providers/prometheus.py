@@ -53,8 +53,8 @@ DEFAULT_QUERIES: dict[str, str] = {
     "spend-month": "sum(increase(llm_cost_usd_total[{month}])) or vector(0)",
 }
 PER_VARIANT = tuple(name for name in DEFAULT_QUERIES if name != "spend-month")
-# A query's answer: a number or a series per role is a few hundred bytes; 17
-# queries run at once, so this bounds what a hostile server can make hybridctl hold.
+# A query's answer: a number or a series per role is a few hundred bytes; up to 49
+# queries run, 16 in flight, so this bounds what a hostile server can make hybridctl hold.
 MAX_ANSWER_BYTES = 4 << 20
 
 
@@ -194,6 +194,7 @@ class Readings(NamedTuple):
 
     variants: dict[str, dict[str, Sample]]  # variant -> figure -> sample
     spend_month: Sample
+    savings_batches: tuple[float, ...] = ()  # the savings in each slice of the step
 
     def problems(self) -> tuple[str, ...]:
         """Why figures are missing, once each: 'candidate errors: no data'."""
@@ -229,18 +230,68 @@ def read(
         for name in PER_VARIANT
     ]
     jobs.append(("", "spend-month", fill_query(queries["spend-month"], month=duration(month))))
+    slices = batch_jobs(queries, window, rollout)
     base = source.url
 
     with Caller(ca_bundle, policy) as http:
-        samples = fan_out(lambda job: _query(http, base, job[2], at, headers), jobs, policy.concurrency)
+        asked = [job[2] for job in jobs] + [job[3] for job in slices]
+        samples = fan_out(lambda promql: _query(http, base, promql, at, headers), asked, policy.concurrency)
     variants: dict[str, dict[str, Sample]] = {v: {} for v in VARIANTS}
     spend = Sample(None, {}, "not asked")
-    for (variant, name, _), sample in zip(jobs, samples, strict=True):
+    for (variant, name, _), sample in zip(jobs, samples, strict=False):
         if variant:
             variants[variant][name] = sample
         else:
             spend = sample
-    return Readings(variants, spend)
+    sliced = [(i, v, n, sample) for (i, v, n, _), sample in zip(slices, samples[len(jobs) :], strict=True)]
+    return Readings(variants, spend, batch_savings(sliced))
+
+
+BATCHES = 8  # slices of the step the savings is measured in, for its spread (batch means)
+
+
+def batch_jobs(queries: dict[str, str], window: timedelta, rollout: str) -> list[tuple[int, str, str, str]]:
+    """(slice, variant, figure, PromQL) for requests and cost in each whole-minute
+    slice of the step, the last one ending now; none for a step under three
+    minutes, or queries without a ``[{window}]`` to move."""
+    minutes = int(window.total_seconds() // 60)
+    count = min(BATCHES, minutes)
+    if count < 3 or any("[{window}]" not in queries[name] for name in ("requests", "cost")):
+        return []
+    width = minutes // count
+    jobs = []
+    for index in range(count):
+        back = (count - 1 - index) * width
+        for variant in VARIANTS:
+            for name in ("requests", "cost"):
+                moved = (
+                    queries[name].replace("[{window}]", "[{window}] offset " + f"{back}m")
+                    if back
+                    else queries[name]
+                )
+                jobs.append(
+                    (
+                        index,
+                        variant,
+                        name,
+                        fill_query(moved, variant=variant, window=f"{width}m", rollout=rollout),
+                    )
+                )
+    return jobs
+
+
+def batch_savings(samples: list[tuple[int, str, str, Sample]]) -> tuple[float, ...]:
+    """The savings in each slice where both variants have requests and cost."""
+    by_slice: dict[int, dict[str, dict[str, Sample]]] = {}
+    for index, variant, name, sample in samples:
+        by_slice.setdefault(index, {v: {} for v in VARIANTS})[variant][name] = sample
+    found = []
+    for variants in by_slice.values():
+        readings = Readings(variants, Sample(None, {}))
+        value = _savings(readings, _figures(variants["stable"]), _figures(variants["candidate"]))
+        if value is not None:
+            found.append(value)
+    return tuple(found)
 
 
 def _figures(samples: dict[str, Sample]) -> Figures:
@@ -324,4 +375,5 @@ class Prometheus(NamedTuple):
             readings.spend_month.value,
             f"prometheus {shown_url(self.source.url or '')}",
             readings.problems(),
+            readings.savings_batches,
         )

@@ -28,18 +28,21 @@ class VariantUsage:
     cells: dict[tuple[str, bool], Totals] = field(default_factory=dict)
 
 
+BATCHES = 8  # slices of the step the savings is measured in, for its spread (batch means)
+
+
 def collect(
-    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
+    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog, segments: range | None = None
 ) -> tuple[VariantUsage, VariantUsage]:
-    """Per-variant usage since the step began; each request priced by its own side's
-    catalog and price overrides. ``cube`` was read with ``since`` as its one
-    boundary (segment 1: after it)."""
+    """Per-variant usage since the step began (or in ``segments``); each request
+    priced by its own side's catalog and price overrides. ``cube`` was read with
+    the step's start as its first boundary (segments 1 and up: after it)."""
     usage = {"stable": VariantUsage(), "candidate": VariantUsage()}
     books = {"stable": stable, "candidate": candidate}
-    segment = 0 if since is None else 1
+    wanted = segments if segments is not None else range(0, 1) if since is None else range(1, BATCHES + 1)
     for key, cell in cube.cells.items():
         side = usage.get(key[5])
-        if side is None or key[0] != segment:
+        if side is None or key[0] not in wanted:
             continue
         book = books[key[5]]
         add_cell(Priced(side.total, {}), key, cell, book, False)
@@ -59,12 +62,37 @@ def month_spend(cube: Cube, month_start: datetime, stable: Catalog, candidate: C
     return spent.cost
 
 
-def usage_since(paths: tuple[Path, ...], since: datetime | None) -> Cube:
+def slices(since: datetime | None, now: datetime) -> tuple[datetime, ...]:
+    """The step's start and the starts of its later slices: BATCHES equal ones."""
+    if since is None:
+        return ()
+    width = (now - since) / BATCHES
+    if width.total_seconds() <= 0:
+        return (since,)
+    return tuple(since + width * i for i in range(BATCHES))
+
+
+def usage_since(paths: tuple[Path, ...], since: datetime | None, now: datetime | None = None) -> Cube:
     from hybridctl.usage.reports import read_usage
     from hybridctl.usage.scan import ScanSpec, resolve_sources
 
-    spec = ScanSpec(() if since is None else (since,))
-    return read_usage(resolve_sources([str(p) for p in paths]), spec, None).cube
+    boundaries = slices(since, now) if now is not None else () if since is None else (since,)
+    return read_usage(resolve_sources([str(p) for p in paths]), ScanSpec(boundaries), None).cube
+
+
+def batch_savings(
+    cube: Cube, since: datetime | None, stable: Catalog, candidate: Catalog
+) -> tuple[float, ...]:
+    """The same-workload savings in each slice where both variants have priced requests."""
+    if since is None:
+        return ()
+    found = []
+    for segment in range(1, BATCHES + 1):
+        stable_part, candidate_part = collect(cube, since, stable, candidate, range(segment, segment + 1))
+        value = same_workload_savings(stable_part.cells, candidate_part.cells)
+        if value is not None:
+            found.append(value)
+    return tuple(found)
 
 
 def month_start(now: datetime) -> datetime:
@@ -77,8 +105,14 @@ def observe_cube(cube: Cube, step: Step, variants: Variants, now: datetime) -> O
     stable, candidate = collect(cube, step.started, stable_book, candidate_book)
     savings = same_workload_savings(stable.cells, candidate.cells)
     spent = month_spend(cube, month_start(now), stable_book, candidate_book)
+    batches = batch_savings(cube, step.started, stable_book, candidate_book)
     return Observation(
-        Figures.from_totals(stable.total), Figures.from_totals(candidate.total), savings, spent, "usage"
+        Figures.from_totals(stable.total),
+        Figures.from_totals(candidate.total),
+        savings,
+        spent,
+        "usage",
+        savings_batches=batches,
     )
 
 
@@ -93,10 +127,10 @@ class UsageEvents(NamedTuple):
 
     def observe(self, step: Step, variants: Variants, now: datetime) -> Observation:
         if self.url is None:
-            return observe_cube(usage_since(self.paths, step.started), step, variants, now)
+            return observe_cube(usage_since(self.paths, step.started, now), step, variants, now)
         from hybridctl.remote.http import download  # httpx: ~68 ms, only for usage at a URL
 
         with tempfile.TemporaryDirectory(prefix="hybridctl-usage-") as scratch:
             target = Path(scratch) / "usage.jsonl"
             download(self.url, target, token_env=self.token_env, ca_bundle=self.ca_bundle)
-            return observe_cube(usage_since((target,), step.started), step, variants, now)
+            return observe_cube(usage_since((target,), step.started, now), step, variants, now)
