@@ -48,6 +48,7 @@ class UsageInput(NamedTuple):
     input_format: str = "auto"
     strict: bool = False
     use_cache: bool = True
+    databases: tuple[str, ...] = ()  # --source: database URLs and globs their engine aggregates
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,26 @@ class Reporting:
 
     def sources(self, usage: UsageInput) -> list[Source]:
         from hybridctl.usage.scan import resolve_sources
+        from hybridctl.usage.sources import Source
+        from hybridctl.usage.sql.source import label
 
-        return resolve_sources(usage.inputs, self.settings.usage)
+        pushed = [Source(None, label(value), value) for value in usage.databases]
+        if pushed and not usage.inputs:
+            return pushed
+        return resolve_sources(usage.inputs, self.settings.usage) + pushed
 
-    def read(self, usage: UsageInput, boundaries: tuple[datetime, ...]) -> UsageData:
-        """The usage cut at ``boundaries`` (a report's window, a rollout's steps)."""
+    def read(
+        self, usage: UsageInput, boundaries: tuple[datetime, ...], within: Window | None = None
+    ) -> UsageData:
+        """The usage cut at ``boundaries`` (a report's window, a rollout's steps);
+        ``within``: only that window is wanted (a database filters on it)."""
         from hybridctl.usage.cache import cache_dir
         from hybridctl.usage.reports import read_usage
         from hybridctl.usage.scan import ScanSpec
 
         sources = self.sources(usage)
-        spec = ScanSpec(boundaries, usage.input_format, usage.strict)
+        wanted = (None, None) if within is None else (within.since, within.until)
+        spec = ScanSpec(boundaries, usage.input_format, usage.strict, wanted)
         cache = cache_dir(self.settings.cache_dir) if usage.use_cache else None
         if self.progress is None:
             return read_usage(sources, spec, cache)
@@ -115,7 +125,7 @@ class Reporting:
     ) -> UsageReport:
         from hybridctl.usage.reports import usage_report
 
-        data = self.read(usage, window.boundaries())
+        data = self.read(usage, window.boundaries(), window)
         return usage_report(
             data,
             self.priced.catalog,
@@ -131,7 +141,7 @@ class Reporting:
     ) -> SavingsReport:
         from hybridctl.usage.reports import savings_report
 
-        data = self.read(usage, window.boundaries())
+        data = self.read(usage, window.boundaries(), window)
         return savings_report(
             data,
             self.priced.catalog,
@@ -158,7 +168,7 @@ class Reporting:
 
         transitions = rollout_transitions(self.space.open_store().iter_records())
         data = None
-        if usage.inputs or self.settings.usage:
+        if usage.inputs or usage.databases or self.settings.usage:
             data = self.read(usage, boundaries_of(transitions))
         return rollout_report(transitions, data, self.priced.catalog)
 

@@ -152,23 +152,29 @@ def _hook(entry: Any, origin: str) -> Hook:
 
 
 def _metrics(table: Any, origin: str) -> MetricsSource:
-    way = 'a [metrics] table takes provider ("prometheus" or "usage"), url, token-env and [metrics.queries]'
+    way = (
+        'a [metrics] table takes provider ("prometheus", "usage" or "sql"), url, token-env '
+        "and [metrics.queries]"
+    )
     if not isinstance(table, dict):
         raise UsageError(f"{origin}: metrics must be a table", hint=way)
     unknown = set(table) - {"provider", "url", "token-env", "queries"}
     if unknown:
         raise UsageError(f"{origin}: [metrics] has unknown key(s) {', '.join(sorted(unknown))}", hint=way)
     provider = table.get("provider", "prometheus")
-    if provider not in ("prometheus", "usage"):
+    if provider not in ("prometheus", "usage", "sql"):
         raise UsageError(
-            f"{origin}: [metrics] provider must be prometheus or usage, got {provider!r}", hint=way
+            f"{origin}: [metrics] provider must be prometheus, usage or sql, got {provider!r}", hint=way
         )
     url = table.get("url")
-    if provider == "prometheus" and not isinstance(url, str):
-        raise UsageError(
-            f"{origin}: [metrics] provider prometheus needs a url", hint='url = "http://prometheus:9090"'
-        )
-    if url is not None:
+    if provider in ("prometheus", "sql") and not isinstance(url, str):
+        example = "http://prometheus:9090" if provider == "prometheus" else "postgresql://reader@db/litellm"
+        raise UsageError(f"{origin}: [metrics] provider {provider} needs a url", hint=f'url = "{example}"')
+    if provider == "sql" and isinstance(url, str):
+        from hybridctl.urls import hold_url_secrets
+
+        hold_url_secrets(url)  # a database URL (or env:VAR, or a glob): read by its engine, never shown
+    elif url is not None:
         if not isinstance(url, str):
             raise UsageError(f"{origin}: [metrics] url must be a string", hint=way)
         http_url(url, f"{origin}: [metrics] url")

@@ -253,13 +253,22 @@ class UsageFiles(NamedTuple):
         InputFormat.auto
     )
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line.")] = False
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="Usage where it lives, aggregated by its engine: postgresql://... (LiteLLM's spend logs), "
+            "env:VAR (the URL in a variable), or a glob of Parquet, JSON or CSV files (DuckDB). Repeatable.",
+        ),
+    ] = None
 
     def read(self, caching: Caching | None = None) -> UsageInput:
         """What to read, as the report service takes it."""
         from hybridctl.app.reports import UsageInput
 
         use_cache = caching is None or not caching.no_cache
-        return UsageInput(tuple(self.inputs or ()), self.input_format.value, self.strict, use_cache)
+        inputs, databases = tuple(self.inputs or ()), tuple(self.sources or ())
+        return UsageInput(inputs, self.input_format.value, self.strict, use_cache, databases)
 
 
 @option_group

@@ -62,6 +62,10 @@ def cached_scan(
 ) -> tuple[Scanned, str]:
     """The cube of a source, from the cache when it can be; also says how it was had:
     'cache', 'appended' (only new lines read), 'scan', or 'uncached'."""
+    if source.url is not None:  # a database or files its engine aggregates: only aggregates come back
+        from hybridctl.usage.sql.source import scan
+
+        return scan(source.url, spec), "pushed down"
     if directory is None or source.path is None or spec.strict or not source.plain_file:
         return scan_source(source, spec, progress), "uncached"
 

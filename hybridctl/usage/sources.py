@@ -44,6 +44,9 @@ class ScanSpec(NamedTuple):
     boundaries: tuple[datetime, ...] = ()  # segment cut points, UTC, ascending
     input_format: str = "auto"
     strict: bool = False
+    # Only events in [since, until) are wanted: a database filters on its time index
+    # (a file is read whole, its events outside the window fall in segments nobody reads).
+    within: tuple[datetime | None, datetime | None] = (None, None)
 
     @property
     def dialect(self) -> str:
@@ -91,8 +94,9 @@ class ScanStats:
 
 
 class Source(NamedTuple):
-    path: Path | None  # None: standard input
+    path: Path | None  # None: standard input (or a database: url)
     label: str
+    url: str | None = None  # a --source: a database URL or a glob its engine reads (usage/sql)
 
     @property
     def plain_file(self) -> bool:

@@ -118,7 +118,8 @@ def test_a_slow_model_fails_its_latency_limit_and_a_failing_one_has_no_answer(
     cli: RunFn, project: Project, local_server: Start
 ) -> None:
     server = local_server(ChatServer, {"glm-4.5": "slow", CHEAP: "failing"}, delay=0.3)
-    path = write_suite(project, {**suite(repeats=1), "cases": suite(repeats=1)["cases"][:2]}, "small.yml")
+    small = suite(repeats=1, latency_s=0.25)  # the slow model sleeps 0.3 s before it answers: always over
+    path = write_suite(project, {**small, "cases": small["cases"][:2]}, "small.yml")
     candidate_on_cheap(project)
 
     ran = eval_run(cli, project, server, "--suite", str(path), "--no-record")

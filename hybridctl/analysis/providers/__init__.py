@@ -43,6 +43,10 @@ def provider_for(measuring: Measuring, usage: Sequence[Path] = ()) -> MetricsPro
     source = measuring.metrics
     if usage:
         return UsageEvents(tuple(usage))
+    if source is not None and source.provider == "sql" and source.url is not None:
+        from hybridctl.analysis.providers.usage import PushedDown
+
+        return PushedDown(source.url)
     if source is not None and source.provider == "prometheus" and source.url is not None:
         from hybridctl.analysis.providers.prometheus import Prometheus
 

@@ -134,3 +134,17 @@ class UsageEvents(NamedTuple):
             target = Path(scratch) / "usage.jsonl"
             download(self.url, target, token_env=self.token_env, ca_bundle=self.ca_bundle)
             return observe_cube(usage_since((target,), step.started, now), step, variants, now)
+
+
+class PushedDown(NamedTuple):
+    """Usage in a database or files its engine aggregates ([metrics] provider =
+    "sql"): the step's cube computed there, cut into the savings' slices."""
+
+    url: str
+
+    def observe(self, step: Step, variants: Variants, now: datetime) -> Observation:
+        from hybridctl.usage.scan import ScanSpec
+        from hybridctl.usage.sql.source import label, scan
+
+        cube = scan(self.url, ScanSpec(slices(step.started, now))).cube
+        return observe_cube(cube, step, variants, now)._replace(source=f"sql {label(self.url)}")

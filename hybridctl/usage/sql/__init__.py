@@ -1,0 +1,1 @@
+"""Usage where it lives: the cube computed by a database or DuckDB, only aggregates brought back."""
