@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import Project, RunFn
 from tests.usage.sql.clickhouse_server import KEY, OBSERVATIONS, USER, ClickHouseServer
-from tests.usage.sql.test_sources import assert_same, rows_of
+from tests.usage.sql.test_sources import pushed_like_the_file
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -127,25 +127,8 @@ def test_langfuse_observations_give_the_file_readers_figures(
     rows = generations()
     load(clickhouse, rows)
     export = write_api_export(tmp_path / "observations.jsonl", rows)
-    by = ("role", "model", "variant")
 
-    from_file = cli(
-        "report",
-        "usage",
-        str(export),
-        "--input-format",
-        "langfuse",
-        "--by",
-        ",".join(by),
-        "--json",
-        cwd=project.root,
-    )
-    pushed = cli(
-        "report", "usage", "--source", url(clickhouse), "--by", ",".join(by), "--json", cwd=project.root
-    )
-
-    assert pushed.exit_code == 0, pushed.stderr
-    assert_same(rows_of(from_file, by), rows_of(pushed, by))
+    pushed = pushed_like_the_file(cli, project, export, "langfuse", url(clickhouse))
     total = pushed.json()["total"]
     assert total["requests"] == len(rows)  # the replaced versions, the span and the deleted row left out
     assert total["cost"] == pytest.approx(sum(r["cost"] for r in rows), abs=1e-6)
@@ -229,24 +212,9 @@ def test_helicone_requests_give_the_file_readers_figures(
                 "cost": r["cost_nano"] / 1e9,
             }
             out.write(json.dumps(record) + "\n")
-    by = ("role", "model", "variant")
     source = url(clickhouse).replace("/langfuse", "/helicone") + "?table=request_response_rmt"
 
-    from_file = cli(
-        "report",
-        "usage",
-        str(export),
-        "--input-format",
-        "helicone",
-        "--by",
-        ",".join(by),
-        "--json",
-        cwd=project.root,
-    )
-    pushed = cli("report", "usage", "--source", source, "--by", ",".join(by), "--json", cwd=project.root)
-
-    assert pushed.exit_code == 0, pushed.stderr
-    assert_same(rows_of(from_file, by), rows_of(pushed, by))
+    pushed = pushed_like_the_file(cli, project, export, "helicone", source)
     assert pushed.json()["total"]["requests"] == len(rows)
     assert pushed.json()["total"]["cost"] == pytest.approx(sum(r["cost_nano"] for r in rows) / 1e9, abs=1e-6)
 
@@ -280,24 +248,9 @@ def test_litellm_clickhouse_spend_logs_give_the_file_readers_figures(
         for r in rows:
             stamped = {k: f"{r[k]:%Y-%m-%dT%H:%M:%S}Z" for k in ("startTime", "endTime")}
             out.write(json.dumps({**r, **stamped}) + "\n")
-    by = ("role", "model", "variant")
     source = url(clickhouse).replace("/langfuse", "/litellm") + "?table=spend_logs"
 
-    from_file = cli(
-        "report",
-        "usage",
-        str(export),
-        "--input-format",
-        "litellm",
-        "--by",
-        ",".join(by),
-        "--json",
-        cwd=project.root,
-    )
-    pushed = cli("report", "usage", "--source", source, "--by", ",".join(by), "--json", cwd=project.root)
-
-    assert pushed.exit_code == 0, pushed.stderr
-    assert_same(rows_of(from_file, by), rows_of(pushed, by))
+    pushed = pushed_like_the_file(cli, project, export, "litellm", source)
     assert pushed.json()["total"]["requests"] == len(rows)
     assert pushed.json()["total"]["error_rate"] == pytest.approx(
         sum(r["metadata"]["status"] == "failure" for r in rows) / len(rows)

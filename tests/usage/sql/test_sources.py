@@ -150,6 +150,28 @@ def assert_same(
             assert theirs[key][name] == pytest.approx(row[name], rel=1e-9, abs=1e-9), (key, name)
 
 
+BY = ("role", "model", "variant")
+
+
+def pushed_like_the_file(
+    cli: RunFn,
+    project: Project,
+    log: Path,
+    input_format: str | None,
+    source: str,
+    *options: str,
+    by: tuple[str, ...] = BY,
+) -> Any:
+    """report usage on the file and on the source: every row's figures equal; the source's run."""
+    grouping = ("--by", ",".join(by), "--json", *options)
+    reading = ("--input-format", input_format) if input_format else ()
+    from_file = cli("report", "usage", str(log), *reading, *grouping, cwd=project.root)
+    pushed = cli("report", "usage", "--source", source, *grouping, cwd=project.root)
+    assert pushed.exit_code == 0, pushed.stderr
+    assert_same(rows_of(from_file, by), rows_of(pushed, by))
+    return pushed
+
+
 def test_postgres_spend_logs_give_the_file_readers_figures(
     cli: RunFn, project: Project, postgres: Postgres, tmp_path: Path
 ) -> None:
@@ -158,23 +180,7 @@ def test_postgres_spend_logs_give_the_file_readers_figures(
     log = write_litellm_jsonl(tmp_path / "spend.jsonl", rows)
     by = ("role", "model", "variant")
 
-    from_file = cli(
-        "report",
-        "usage",
-        str(log),
-        "--input-format",
-        "litellm",
-        "--by",
-        ",".join(by),
-        "--json",
-        cwd=project.root,
-    )
-    from_db = cli(
-        "report", "usage", "--source", postgres.url(), "--by", ",".join(by), "--json", cwd=project.root
-    )
-
-    assert from_db.exit_code == 0, from_db.stderr
-    assert_same(rows_of(from_file, by), rows_of(from_db, by))
+    from_db = pushed_like_the_file(cli, project, log, "litellm", postgres.url())
     ours = rows_of(from_db, by)
     for key in ours:
         mine = [r for r in rows if (r["model_group"], r["model"], r["request_tags"][1][8:]) == key]
@@ -248,22 +254,8 @@ def test_files_through_duckdb_give_the_file_readers_figures(
             f"WHERE hash(request_id) % 2 = {part}) "
             f"TO '{target}' ({options})"
         )
-    by = ("role", "model", "variant")
 
-    from_file = cli("report", "usage", str(log), "--by", ",".join(by), "--json", cwd=project.root)
-    pushed = cli(
-        "report",
-        "usage",
-        "--source",
-        str(tmp_path / f"export-*.{kind}"),
-        "--by",
-        ",".join(by),
-        "--json",
-        cwd=project.root,
-    )
-
-    assert pushed.exit_code == 0, pushed.stderr
-    assert_same(rows_of(from_file, by), rows_of(pushed, by))
+    pushed_like_the_file(cli, project, log, None, str(tmp_path / f"export-*.{kind}"))
 
 
 def test_an_unknown_scheme_is_refused(cli: RunFn, project: Project) -> None:
@@ -283,31 +275,7 @@ def test_a_window_is_filtered_in_the_database_on_its_time_index(
     window = ("--since", "2026-11-21T00:00Z", "--until", "2026-11-22T00:00Z")
     by = ("role", "variant")
 
-    from_file = cli(
-        "report",
-        "usage",
-        str(log),
-        "--input-format",
-        "litellm",
-        *window,
-        "--by",
-        "role,variant",
-        "--json",
-        cwd=project.root,
-    )
-    from_db = cli(
-        "report",
-        "usage",
-        "--source",
-        postgres.url(),
-        *window,
-        "--by",
-        "role,variant",
-        "--json",
-        cwd=project.root,
-    )
-
-    assert_same(rows_of(from_file, by), rows_of(from_db, by))
+    from_db = pushed_like_the_file(cli, project, log, "litellm", postgres.url(), *window, by=by)
     inside = [
         r
         for r in rows
