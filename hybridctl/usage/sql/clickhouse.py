@@ -215,7 +215,8 @@ def run(url: str, query: str, timeout_s: float) -> list[Sequence[Any]]:
         message = body.decode("utf-8", "replace").strip().splitlines()[0][:300] if body else ""
         if "TIMEOUT_EXCEEDED" in message or "Timeout exceeded" in message:
             raise UsageError(
-                f"the query ran longer than {timeout_s:g} s and was stopped", hint="narrow the window"
+                f"the query ran longer than {timeout_s:g} s and was stopped",
+                hint="narrow the window (--since), or raise HYBRIDCTL_SOURCE_TIMEOUT (seconds)",
             )
         raise UsageError(
             f"ClickHouse at {shown}: HTTP {status} {_clean(message)}", hint="check the user and the database"

@@ -111,7 +111,7 @@ def run(
     except duckdb.InterruptException:
         raise UsageError(
             f"reading {pattern} took longer than {timeout_s:g} s and was cancelled",
-            hint="narrow the glob, or raise --source-timeout",
+            hint="narrow the glob, or raise HYBRIDCTL_SOURCE_TIMEOUT (seconds)",
         ) from None
     except duckdb.Error as exc:
         raise UsageError(f"DuckDB cannot read {pattern}: {str(exc).splitlines()[0][:300]}") from None

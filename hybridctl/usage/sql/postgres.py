@@ -105,7 +105,7 @@ def run(dsn: str, query: str, params: Sequence[Any], timeout_s: float) -> list[t
     except psycopg.errors.QueryCanceled:
         raise UsageError(
             f"the query ran longer than {timeout_s:g} s and was cancelled",
-            hint="narrow the window (--since), or raise --source-timeout",
+            hint="narrow the window (--since), or raise HYBRIDCTL_SOURCE_TIMEOUT (seconds)",
         ) from None
     except psycopg.errors.UndefinedTable:
         raise UsageError(

@@ -22,6 +22,7 @@ from hybridctl.usage.sources import Scanned, ScanSpec, ScanStats
 from hybridctl.usage.sql.query import fold
 
 DEFAULT_TIMEOUT_S = 300.0
+TIMEOUT_ENV = "HYBRIDCTL_SOURCE_TIMEOUT"  # seconds a pushed-down query may run
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -42,8 +43,25 @@ def label(value: str) -> str:
     return value if value.startswith("env:") else shown_url(value) if "://" in value else value
 
 
-def scan(value: str, spec: ScanSpec, timeout_s: float = DEFAULT_TIMEOUT_S) -> Scanned:
-    """The cube of a source, computed by its engine."""
+def timeout() -> float:
+    """How long a pushed-down query may run: HYBRIDCTL_SOURCE_TIMEOUT, else 300 s."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86400:
+        raise UsageError(
+            f"{TIMEOUT_ENV} must be a number of seconds up to 86400", hint=f"export {TIMEOUT_ENV}=600"
+        )
+    return value
+
+
+def scan(value: str, spec: ScanSpec, timeout_s: float | None = None) -> Scanned:
+    """The cube of a source, computed by its engine, stopped after ``timeout_s``."""
+    timeout_s = timeout() if timeout_s is None else timeout_s
     target = resolve(value)
     rows: Sequence[Sequence[Any]]
     if target.startswith(POSTGRES_SCHEMES):

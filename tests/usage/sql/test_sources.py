@@ -307,3 +307,36 @@ def test_tls_is_verified_unless_the_url_says_otherwise() -> None:
         == "postgresql://u@db.internal/l?sslmode=require"
     )
     assert verified("postgresql://u@127.0.0.1:5432/l") == "postgresql://u@127.0.0.1:5432/l"
+
+
+def test_a_query_past_its_time_is_cancelled_by_the_server(
+    cli: RunFn, project: Project, postgres: Postgres
+) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres.url(), autocommit=True) as connection:  # a table that reads slowly
+        connection.execute('DROP TABLE IF EXISTS "LiteLLM_SpendLogs"')
+        connection.execute('DROP VIEW IF EXISTS "LiteLLM_SpendLogs"')
+        connection.execute(LITELLM_SPEND_LOGS.replace('"LiteLLM_SpendLogs"', "spend_logs_data"))
+        connection.execute(
+            'INSERT INTO spend_logs_data (request_id, call_type, "startTime", "endTime") '
+            "VALUES ('a', 'c', now(), now()), ('b', 'c', now(), now())"
+        )
+        connection.execute(
+            'CREATE VIEW "LiteLLM_SpendLogs" AS SELECT * FROM spend_logs_data WHERE pg_sleep(5) IS NOT NULL'
+        )
+
+    run = cli(
+        "report",
+        "usage",
+        "--source",
+        postgres.url(),
+        cwd=project.root,
+        env={"HYBRIDCTL_SOURCE_TIMEOUT": "0.5"},
+    )
+
+    with psycopg.connect(postgres.url(), autocommit=True) as connection:
+        connection.execute('DROP VIEW "LiteLLM_SpendLogs"')
+        connection.execute("DROP TABLE spend_logs_data")
+    assert run.exit_code == 2 and "longer than 0.5 s and was cancelled" in run.stderr
+    assert "HYBRIDCTL_SOURCE_TIMEOUT" in run.stderr
