@@ -135,6 +135,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     bundle_url = f"http://127.0.0.1:{endpoint_port}/hybridctl/bundle"
     (root / "hybridctl.toml").write_text(
         f'targets = ["{bundle_url}"]\n[metrics]\nprovider = "prometheus"\nurl = "http://127.0.0.1:{prometheus_port}"\n'
+        + rollout_queries()
     )
     endpoint = stack.Service(
         "endpoint",
@@ -185,6 +186,19 @@ def murmur3_bucket(rollout_id: str, user: str) -> int:
 
 def critic_on_cheap(config: dict[str, Any]) -> None:
     config["roles"]["critic"]["primary"] = CHEAP
+
+
+def rollout_queries() -> str:
+    """The default queries narrowed to the rollout's own series (the plug-in labels each with
+    its rollout_id): the scenarios before a rollout never count as its candidate's traffic."""
+    from hybridctl.analysis.providers.prometheus import DEFAULT_QUERIES
+
+    lines = ["[metrics.queries]"]
+    for name, query in DEFAULT_QUERIES.items():
+        if 'variant="{variant}"' in query:
+            narrowed = query.replace('variant="{variant}"', 'variant="{variant}",rollout_id="{rollout}"')
+            lines.append(f"{name} = '{narrowed}'")
+    return "\n".join(lines) + "\n"
 
 
 def send(
