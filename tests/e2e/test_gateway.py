@@ -188,6 +188,13 @@ def critic_on_cheap(config: dict[str, Any]) -> None:
     config["roles"]["critic"]["primary"] = CHEAP
 
 
+def critic_on_cheap_again(config: dict[str, Any]) -> None:
+    """The same move as another candidate (its own digest, so its own rollout id): the
+    earlier scenarios' series, labelled with the first one's id, are not its traffic."""
+    critic_on_cheap(config)
+    config["strategy"]["description"] = "the critic on flash lite, staged again"
+
+
 def rollout_queries() -> str:
     """The default queries narrowed to the rollout's own series (the plug-in labels each with
     its rollout_id): the scenarios before a rollout never count as its candidate's traffic."""
@@ -274,7 +281,7 @@ def test_kill_switch_forced_models_and_rollback_reach_the_gateway(gateway: Stack
 
 def test_rollout_run_on_the_real_prometheus_rolls_back_a_failing_candidate(gateway: Stack) -> None:
     gateway.upstream.failing = {CHEAP}
-    gateway.edit_config(critic_on_cheap)  # the rollback wrote stable's configs back
+    gateway.edit_config(critic_on_cheap_again)  # the rollback wrote stable's configs back
     gateway.hybridctl("stage", "--reason", "critic on flash lite, which fails upstream")
     stop = threading.Event()
 
