@@ -5,24 +5,10 @@ evidence."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from tests.analysis.helpers import TOKEN, Start, configure, healthy, reconcile
+from tests.analysis.helpers import TOKEN, Start, always_valid, configure, healthy, reconcile
 from tests.helpers import Project, PromServer, RunFn
-
-
-def always_valid(events: float, n: float, planned: int = 2000, alpha: float = 0.05) -> tuple[float, float]:
-    """The normal-mixture confidence sequence from its formula (the mixture found by a grid)."""
-
-    def factor(x: float) -> float:
-        return math.sqrt((1 + x) / x * (math.log(1 + x) + 2 * math.log(1 / alpha)))
-
-    best = min((10 ** (i / 2000) for i in range(-6000, 8000)), key=factor)
-    rate = (events + 0.5) / (n + 1)
-    half = math.sqrt(rate * (1 - rate) / n) * factor(best * n / planned)
-    return max(0.0, events / n - half), min(1.0, events / n + half)
 
 
 def test_a_trigger_stable_breaks_as_well_pauses_and_never_rolls_back(

@@ -24,6 +24,7 @@ from hybridctl.rollout.rollback import rollback
 from hybridctl.rollout.staging import stage
 from hybridctl.rollout.state import Stage
 from hybridctl.rollout.transaction import load_state
+from tests.analysis.helpers import always_valid
 from tests.helpers import Project, snapshot, usage_events, write_usage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -139,19 +140,6 @@ def test_gate_figures_match_an_independent_computation(canary: Project) -> None:
     # 2% of 250 is not yet surely under 5% either (its interval reaches 5.4%); the rest pass.
     held = {g.name for g in report.results if g.status != "pass"}
     assert held == {"error rate vs stable", "error rate", "escalation rate"}
-
-
-def always_valid(events: int, n: int, planned: int = 2000, alpha: float = 0.05) -> tuple[float, float]:
-    """The normal-mixture confidence sequence, computed here from its formula: the
-    mixture minimising the width at ``planned`` found by a grid, not by the code's search."""
-
-    def factor(x: float) -> float:
-        return math.sqrt((1 + x) / x * (math.log(1 + x) + 2 * math.log(1 / alpha)))
-
-    best = min((10 ** (i / 2000) for i in range(-6000, 8000)), key=factor)
-    rate = (events + 0.5) / (n + 1)
-    half = math.sqrt(rate * (1 - rate) / n) * factor(best * n / planned)
-    return max(0.0, events / n - half), min(1.0, events / n + half)
 
 
 def _sliced_usage(canary: Project, candidate_models: list[str]) -> Path:
