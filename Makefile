@@ -69,6 +69,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/push.py
 	$(BIN)/python benchmarks/decisions.py
+	$(BIN)/python benchmarks/approvals.py
+	$(BIN)/python benchmarks/routing.py
 	@if [ -x .venv-e2e/bin/litellm ]; then $(BIN)/python benchmarks/gateway.py; \
 	else echo "benchmarks/gateway.py needs the LiteLLM proxy: make e2e prepares it"; fi
 

@@ -10,7 +10,12 @@ rounds, on the shipped defaults with a canary at 10%:
   rollout staged now) and sha256 (rollouts staged before murmur3 was added);
 - `route(role, user)` with no rollout in flight, and while a canary runs
   (by each hash);
-- `route(role, user, task)` with a task context, while a canary runs.
+- `route(role, user, task)` with a task context, while a canary runs (the
+  shipped config reviews every escalation: a task that meets the criteria and
+  carries no grant stays on the primary model);
+- the same with each task carrying a valid approval grant for its role, a
+  grant of its own every ten requests (an agent's task makes several calls):
+  an escalation checks the HMAC-SHA256 signature of a grant it has not seen.
 
 Users are distinct ids with non-ASCII text; nothing is cached between
 requests. It prints decisions per second and the time of each against mmh3
@@ -36,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hybridctl.routing import Router, bucket  # noqa: E402
+from hybridctl.routing.grants import Grant, sign_grant  # noqa: E402
 
 ROLES = ("architect", "orchestrator", "implementer", "critic", "integrator")
 
@@ -71,7 +77,16 @@ def main() -> None:
     tasks = [
         {"affected_services": i % 6, "security_impact": "system-wide" if i % 2 else "none"} for i in range(n)
     ]
-    idle, canary, legacy = Router(bundle(0)), Router(bundle(10)), Router(bundle(10, "sha256"))
+    key = b"k" * 32
+    idle, canary, legacy = Router(bundle(0)), Router(bundle(10), grant_key=key), Router(bundle(10, "sha256"))
+    # an agent's task makes about ten calls with its grant: every 50 requests, each role's
+    # ten share one grant of their own
+    signed: dict[tuple[int, str], str] = {}
+    granted = []
+    for i, (task, role) in enumerate(zip(tasks, roles, strict=True)):
+        if (i // 50, role) not in signed:
+            signed[i // 50, role] = sign_grant(key, Grant(f"esc-{i // 50:08x}", role, 2**40))
+        granted.append({**task, "approval": signed[i // 50, role]})
     rid = canary.rollout_id
     hash32 = mmh3.hash
 
@@ -100,7 +115,12 @@ def main() -> None:
         for role, user, task in zip(roles, users, tasks, strict=True):
             route(role, user, task)
 
-    escalated = sum(canary.route(r, u, t).escalated for r, u, t in zip(roles, users, tasks, strict=True))
+    def granted_loop() -> None:
+        route = canary.route
+        for role, user, task in zip(roles, users, granted, strict=True):
+            route(role, user, task)
+
+    escalated = sum(canary.route(r, u, t).escalated for r, u, t in zip(roles, users, granted, strict=True))
     loops = {
         "mmh3.hash (reference)": mmh3_loop,
         "bucket(), murmur3": murmur3_bucket_loop,
@@ -109,6 +129,7 @@ def main() -> None:
         "route(), canary, murmur3": route_loop(canary),
         "route(), canary, sha256": route_loop(legacy),
         "route(), canary + task": task_loop,
+        "route(), + task with grant": granted_loop,
     }
     rates: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(args.rounds):
@@ -117,7 +138,7 @@ def main() -> None:
     reference = statistics.median(rates["mmh3.hash (reference)"])
     print(
         f"python {sys.version.split()[0]}; {n:,} requests x {args.rounds} alternating rounds; "
-        f"{escalated / n:.0%} of the task requests escalate"
+        f"{escalated / n:.0%} of the task requests escalate (with their grants)"
     )
     print(f"{'':26} {'decisions/s':>14} {'time vs mmh3':>14}")
     for name, values in rates.items():

@@ -46,3 +46,23 @@ def token_from(variable: str, environ: Mapping[str, str] | None = None) -> str |
             hint=f"set {variable} to the token alone, e.g. {variable}=$(tr -d '\\n' < token-file)",
         )
     return value
+
+
+GRANT_KEY_ENV = "HYBRIDCTL_GRANT_KEY"
+MIN_GRANT_KEY_CHARS = 32
+
+
+def grant_key(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The key approval grants are signed and checked with (HYBRIDCTL_GRANT_KEY),
+    held as a secret; None when unset. Refused (exit 2) when shorter than a
+    random token: a guessable key would let anyone make a grant."""
+    value = token_from(GRANT_KEY_ENV, environ)
+    if value is None:
+        return None
+    if len(value) < MIN_GRANT_KEY_CHARS:
+        raise UsageError(
+            f"the key in {GRANT_KEY_ENV} is shorter than {MIN_GRANT_KEY_CHARS} characters",
+            hint=f"export {GRANT_KEY_ENV}=$(openssl rand -hex 32), the same on every machine that "
+            "approves and every gateway that routes",
+        )
+    return value.encode()

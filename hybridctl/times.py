@@ -17,8 +17,15 @@ from datetime import datetime, timedelta, timezone
 RECORD_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
+# Where "now" comes from: the system clock, unless a test sets another. One
+# place, so every module (whatever it imported) reads the same time.
+clock: Callable[[], datetime] | None = None
+
+
 def utc_now() -> datetime:
     """Now, in UTC, to the second (as records keep it)."""
+    if clock is not None:
+        return clock()
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 

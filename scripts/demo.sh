@@ -109,6 +109,39 @@ hybridctl escalation check --role architect \
     --context '{"affected_services": ["auth", "billing", "api", "web"], "security_impact": "auth_bypass"}'
 hybridctl escalation test
 
+step "4c. Escalation is a reviewed decision: a request, the primary team alerted, an approval, the grant" \
+    hybridctl escalation request ... ';' hybridctl escalation approve ID --reason ... ';' hybridctl route explain ...
+# Each approval team's channel: a stand-in webhook that logs what a person would read.
+hook_port=$(free_port)
+python "$repo/scripts/demo_webhook.py" --port "$hook_port" --log team-channels.log &
+helpers="$helpers $!"
+wait_for "http://127.0.0.1:$hook_port/"
+printf '\n[[notify]]\nurl = "http://127.0.0.1:%s/tech-leads"\nteam = "primary"\n' "$hook_port" >> hybridctl.toml
+printf '\n[[notify]]\nurl = "http://127.0.0.1:%s/eng-managers"\nteam = "secondary"\n' "$hook_port" >> hybridctl.toml
+# Approvers and the gateway share the key grants are signed with (never printed anywhere).
+HYBRIDCTL_GRANT_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')
+export HYBRIDCTL_GRANT_KEY
+task='{"affected_services": ["auth", "billing", "api", "web"], "security_impact": "auth_bypass"}'
+hybridctl escalation request --role architect --context "$task" --reason "auth redesign across four services"
+request_id=$(hybridctl escalation queue --pending --json | python -c 'import json, sys; print(json.load(sys.stdin)["requests"][0]["id"])')
+cat team-channels.log
+hybridctl escalation queue --pending
+printf '$ hybridctl route explain --role architect --user u-42 --context TASK   # no grant yet\n'
+hybridctl route explain --role architect --user u-42 --context "$task"
+printf '$ hybridctl escalation approve %s --reason ...   # as demo, not on the primary team\n' "$request_id"
+expect_failure hybridctl escalation approve "$request_id" --reason "looks fine"
+printf '$ HYBRIDCTL_ACTOR=tech_lead hybridctl escalation approve %s --reason ...\n' "$request_id"
+HYBRIDCTL_ACTOR=tech_lead hybridctl escalation approve "$request_id" --reason "reviewed the plan with security"
+grant=$(hybridctl escalation show "$request_id" --json | python -c 'import json, sys; print(json.load(sys.stdin)["grant"])')
+with_grant=$(python -c 'import json, sys; print(json.dumps({**json.loads(sys.argv[1]), "approval": sys.argv[2]}))' "$task" "$grant")
+printf '$ hybridctl route explain --role architect --user u-42 --context TASK-WITH-GRANT\n'
+hybridctl route explain --role architect --user u-42 --context "$with_grant"
+printf '$ hybridctl route explain --role integrator --user u-42 --context TASK-WITH-GRANT   # not its role\n'
+hybridctl route explain --role integrator --user u-42 --context "$with_grant"
+tail -n 1 team-channels.log
+hybridctl escalation sweep
+hybridctl report escalations
+
 step "5. A candidate: the routine roles on Gemini 2.5 Flash Lite; validate warns they have no fallback" \
     hybridctl validate --ignore escalation-no-single-criterion
 edit_config '

@@ -92,9 +92,9 @@ def deliver(workspace: Workspace, result: TransitionResult, *, send: bool = True
     if send and workspace.remote.targets:
         report = push(workspace, harder=is_rollback)
     notified: list[Sent] = []
-    if result.status == "applied" and workspace.remote.notify:
+    if result.status == "applied" and workspace.remote.announcers:
         digest = report.digest if report else str(render_bundle(workspace)["digest"])
         notified = notify(
-            event(result, digest), workspace.remote.notify, ca_bundle=workspace.remote.ca_bundle
+            event(result, digest), workspace.remote.announcers, ca_bundle=workspace.remote.ca_bundle
         )
     return Delivery(report, notified, is_rollback)

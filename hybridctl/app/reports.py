@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from hybridctl import times
 from hybridctl.errors import UsageError
 from hybridctl.times import parse_user_time, utc_now
 
 if TYPE_CHECKING:
+    from hybridctl.app.approval_report import EscalationReport
     from hybridctl.app.rollout_report import RolloutReport
     from hybridctl.app.settings import Settings
     from hybridctl.app.workspace import Workspace
@@ -164,13 +166,44 @@ class Reporting:
 
     def rollout_report(self, usage: UsageInput) -> RolloutReport:
         """The latest rollout; with usage (given or in settings) cut at its steps."""
+        from hybridctl.app.approval_queue import load_queue
         from hybridctl.app.rollout_report import boundaries_of, rollout_report, rollout_transitions
+        from hybridctl.escalations.stats import summarize
 
-        transitions = rollout_transitions(self.space.open_store().iter_records())
+        store = self.space.open_store()
+        transitions = rollout_transitions(store.iter_records())
         data = None
         if usage.inputs or usage.databases or self.settings.usage:
             data = self.read(usage, boundaries_of(transitions))
-        return rollout_report(transitions, data, self.priced.catalog)
+        report = rollout_report(transitions, data, self.priced.catalog)
+        if not transitions:
+            return report
+        began = transitions[0].time
+        requests = [r for r in load_queue(store).values() if r.created >= began]
+        return report._replace(escalations=summarize(requests, times.utc_now()))
+
+    def escalation_report(self, usage: UsageInput, window: Window) -> EscalationReport:
+        """Review times and approval rate from the store; with usage, the spend of
+        escalated requests in the window against the monthly budget."""
+        from hybridctl.app.approval_queue import load_queue
+        from hybridctl.app.approval_report import escalation_report
+        from hybridctl.usage.reports import usage_report
+
+        requests = load_queue(self.space.open_store()).values()
+        spent = None
+        if usage.inputs or usage.databases or self.settings.usage:
+            data = self.read(usage, window.boundaries(), window)
+            spent = usage_report(
+                data, self.priced.catalog, by=["escalated"], window=window, filters={}, recompute=False
+            )
+        return escalation_report(
+            requests,
+            times.utc_now(),
+            since=window.since,
+            until=window.until,
+            usage=spent,
+            budget=self.priced.strategy.budgets.monthly,
+        )
 
     def import_prices(
         self,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from hybridctl.config.catalog import Catalog
+from hybridctl.escalations.stats import ReviewSummary
 from hybridctl.store.records import Record
 from hybridctl.usage.cube import Priced
 from hybridctl.usage.reports import UsageData
@@ -48,6 +49,7 @@ class RolloutReport(NamedTuple):
     candidate: int | None
     stable: int | None
     data: UsageData | None
+    escalations: ReviewSummary | None = None  # requests made since the rollout was staged
 
     def to_dict(self) -> dict[str, Any]:
         def variant(t: Totals) -> dict[str, Any]:
@@ -82,6 +84,7 @@ class RolloutReport(NamedTuple):
                 }
                 for s in self.steps
             ],
+            "escalations": None if self.escalations is None else self.escalations.to_dict(),
         }
 
 

@@ -137,10 +137,13 @@ def _parse(key: str, kind: str, value: Any, origin: str, root: Path) -> Any:
 
 
 def _hook(entry: Any, origin: str) -> Hook:
-    way = "a [[notify]] takes url (or url-env, the variable holding it), header and token-env"
+    way = (
+        "a [[notify]] takes url (or url-env, the variable holding it), header, token-env, and team "
+        "(an approval team it alerts instead of announcing transitions)"
+    )
     if not isinstance(entry, dict):
         raise UsageError(f"{origin}: each [[notify]] must be a table", hint=way)
-    unknown = set(entry) - {"url", "url-env", "header", "token-env"}
+    unknown = set(entry) - {"url", "url-env", "header", "token-env", "team"}
     if unknown:
         raise UsageError(f"{origin}: [[notify]] has unknown key(s) {', '.join(sorted(unknown))}", hint=way)
     url, url_env = entry.get("url"), entry.get("url-env")
@@ -148,7 +151,16 @@ def _hook(entry: Any, origin: str) -> Hook:
         raise UsageError(f"{origin}: each [[notify]] needs one of url or url-env", hint=way)
     if isinstance(url, str):
         http_url(url, f"{origin}: [[notify]] url")
-    return Hook(url or "", str(entry.get("header", "Authorization")), entry.get("token-env"), url_env=url_env)
+    team = entry.get("team")
+    if team is not None and team not in ("primary", "secondary"):
+        raise UsageError(f"{origin}: [[notify]] team must be primary or secondary, got {team!r}", hint=way)
+    return Hook(
+        url or "",
+        str(entry.get("header", "Authorization")),
+        entry.get("token-env"),
+        url_env=url_env,
+        team=team,
+    )
 
 
 def _metrics(table: Any, origin: str) -> MetricsSource:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import secrets
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import IO, Any, NamedTuple
 from hybridctl.errors import UsageError
 from hybridctl.fsutil import check_output_path, output_file
 from hybridctl.routing import Router
+from hybridctl.routing.grants import Grant, sign_grant
 
 # role -> (share of requests, mean input tokens, mean output tokens)
 ROLE_MIX = {
@@ -41,6 +43,9 @@ class Workload(NamedTuple):
     candidate_error_rate: float | None = None  # None: same as error_rate
     candidate_latency_factor: float = 1.0
     seed: int = 1
+    # escalations that need approval: the share whose request was approved, so the
+    # task carries a grant (the rest stay on the primary model, as a gateway serves them)
+    approved: float = 1.0
 
 
 def _task(rng: random.Random) -> dict[str, Any]:
@@ -54,7 +59,11 @@ def _task(rng: random.Random) -> dict[str, Any]:
 
 
 def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str, Any]]:
-    router = Router(bundle)
+    key = secrets.token_bytes(32)  # this run's own: its grants mean nothing anywhere else
+    router = Router(bundle, grant_key=key)
+    grants = {role: sign_grant(key, Grant("esc-simulate", role, 2**62)) for role in router.stable.roles}
+    if router.candidate is not None:
+        grants.update({r: sign_grant(key, Grant("esc-simulate", r, 2**62)) for r in router.candidate.roles})
     rng = random.Random(workload.seed)
     roles = [r for r in ROLE_MIX if r in router.stable.roles]
     shares = [ROLE_MIX[r][0] for r in roles]
@@ -64,6 +73,8 @@ def simulate(bundle: Mapping[str, Any], workload: Workload) -> Iterator[dict[str
         role = rng.choices(roles, shares)[0]
         task = _task(rng)
         route = router.route(role, user, task)
+        if route.held and (workload.approved >= 1 or rng.random() < workload.approved):
+            route = router.route(role, user, {**task, "approval": grants[role]})
         strategy = router.candidate if route.variant == "candidate" and router.candidate else router.stable
         tier = strategy.models[route.model].tier
         _, mean_in, mean_out = ROLE_MIX[role]

@@ -25,6 +25,15 @@ class Remote(NamedTuple):
     ca_bundle: Path | None = None
     notify: tuple[Hook, ...] = ()
 
+    @property
+    def announcers(self) -> tuple[Hook, ...]:
+        """The hooks transitions are announced to: those of no approval team."""
+        return tuple(hook for hook in self.notify if hook.team is None)
+
+    def team_hooks(self, team: str) -> tuple[Hook, ...]:
+        """The hooks that alert an approval team of escalation requests."""
+        return tuple(hook for hook in self.notify if hook.team == team)
+
 
 @dataclass(frozen=True)
 class Workspace(Setup):

@@ -18,7 +18,7 @@ def finish(space: Workspace, result: TransitionResult, delivered: Delivered) -> 
     from hybridctl.app.delivery import deliver
     from hybridctl.output.rollout import render_transition
 
-    needs_delivery = (space.remote.targets and not delivered.no_push) or space.remote.notify
+    needs_delivery = (space.remote.targets and not delivered.no_push) or space.remote.announcers
     delivery = deliver(space, result, send=not delivered.no_push) if needs_delivery else None
     render_transition(result, delivered.as_json, delivery)
     if delivery is not None and not delivery.ok:

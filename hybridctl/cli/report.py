@@ -1,4 +1,4 @@
-"""hybridctl report usage|savings|budget|rollout: is the hybrid strategy paying off?"""
+"""hybridctl report usage|savings|budget|rollout|escalations: is the hybrid strategy paying off?"""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ EXAMPLES = """\
   hybridctl report budget usage.jsonl            [dim]# exit 1 when over a budget (for cron and CI)[/dim]
 
   hybridctl report rollout usage.jsonl --format markdown > rollout.md
+
+  hybridctl report escalations --since 2026-12-01 usage.jsonl   [dim]# review times, premium spend[/dim]
 """
 
 app = typer.Typer(help="Usage and cost reports: is the hybrid strategy paying off?", no_args_is_help=True)
@@ -133,3 +135,19 @@ def rollout(files: UsageFiles, output: ReportOutput, caching: Caching, place: Pl
     chosen = output.format()
     report = reporting(place.config_dir, place.store).rollout_report(files.read(caching))
     render_rollout_report(report, chosen, output.html)
+
+
+@app.command("escalations", epilog=EXAMPLES)
+@with_options
+def escalations(
+    files: UsageFiles, output: ReportOutput, caching: Caching, place: Place, window: TimeWindow
+) -> None:
+    """How escalation requests are reviewed: requests by status, the approval
+    rate, time to a decision per team (p50, p95, and how many took over 30
+    minutes, undecided ones included), and with usage the premium spend of
+    escalated requests in the window against the monthly budget."""
+    from hybridctl.output.approvals import render_escalation_report
+
+    chosen = output.format()
+    report = reporting(place.config_dir, place.store).escalation_report(files.read(caching), window.window())
+    render_escalation_report(report, chosen, output.html)

@@ -14,6 +14,8 @@ EXAMPLES = """\
 
   hybridctl route explain --role architect --user u-42
   hybridctl route explain --role architect --user u-42 --context task.json
+  hybridctl route explain --role architect --user u-42 \\
+      --context '{"affected_services": 4, "security_impact": "auth_bypass", "approval": "hxg1...."}'
   hybridctl route simulate --users 10000        [dim]# the split per role, and stickiness at every step[/dim]
   hybridctl route explain --role critic --user u-7 --bundle bundle.json   [dim]# what an app serves[/dim]
 """
@@ -41,9 +43,12 @@ def explain(
     bundle: BundleOption = None,
 ) -> None:
     """Where one request goes and why: variant (bucket against weight), kill switch,
-    forced model, escalation, model and fallback chain."""
+    forced model, escalation (and its approval: the grant in the context's
+    "approval", checked with HYBRIDCTL_GRANT_KEY), model and fallback chain."""
+    from hybridctl import times
     from hybridctl.app.bundles import bundle_to_route
     from hybridctl.app.escalation import task_context
+    from hybridctl.credentials import grant_key
     from hybridctl.errors import UsageError
     from hybridctl.output.route import render_explanation
     from hybridctl.routing.explain import explain_route
@@ -52,7 +57,9 @@ def explain(
     data = bundle_to_route(place.workspace(), bundle)
     task = task_context(context) if context is not None else None
     try:
-        explanation = explain_route(data, role, user, task)
+        explanation = explain_route(
+            data, role, user, task, grant_key=grant_key(), clock=lambda: times.utc_now().timestamp()
+        )
     except KeyError:
         served = sorted((data.get("stable") or {}).get("modelConfig", {}).get("roles") or {})
         raise UsageError(

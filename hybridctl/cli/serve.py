@@ -14,6 +14,9 @@ EXAMPLES = """\
   HYBRIDCTL_TARGET_TOKEN=... hybridctl serve --port 8700 --dir /var/lib/app/hybridctl
 
   hybridctl serve --no-auth --port 8700 --dir state   [dim]# a test on loopback: anyone may PUT[/dim]
+
+  [dim]# in a setup: also POST /escalations, GET /escalations/ID (grants: HYBRIDCTL_GRANT_KEY)[/dim]
+  hybridctl serve --escalations --port 8700
 """
 
 
@@ -33,6 +36,14 @@ def command(
         bool,
         typer.Option(
             "--no-auth", help="Accept requests without a token (a test on loopback, never production)."
+        ),
+    ] = False,
+    escalations: Annotated[
+        bool,
+        typer.Option(
+            "--escalations",
+            help="Also take escalation requests (POST /escalations) and answer GET /escalations/ID, "
+            "recorded in the store of the setup found from here.",
         ),
     ] = False,
 ) -> None:
@@ -57,7 +68,17 @@ def command(
         )
     if token is not None and no_auth:
         raise UsageError(f"--no-auth and a token in {token_env}: choose one", hint=f"unset {token_env}")
-    endpoint = make(host, port, directory, token)
+    desk = None
+    if escalations:
+        from hybridctl.app.approval_desk import ApprovalDesk
+        from hybridctl.app.settings import load_settings
+        from hybridctl.app.workspace import Workspace
+        from hybridctl.credentials import grant_key
+
+        space = Workspace.from_settings(load_settings())
+        space.open_store()  # a setup, here: refused now rather than at the first request
+        desk = ApprovalDesk(space, grant_key())
+    endpoint = make(host, port, directory, token, desk=desk)
     if no_auth:
         sys.stderr.write(
             "WARNING: --no-auth: anyone who can reach this port can change what the application serves\n"

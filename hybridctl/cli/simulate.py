@@ -17,6 +17,8 @@ EXAMPLES = """\
   hybridctl simulate --requests 2000 --candidate-error-rate 0.09 --out usage.jsonl --append
 
   hybridctl simulate --start 2026-11-01T00:00Z --minutes 43200 --requests 100000 > month.jsonl
+
+  hybridctl simulate --approved 0.6 --out usage.jsonl   [dim]# 40% of escalations rejected[/dim]
 """
 
 
@@ -37,6 +39,16 @@ def command(
         float, typer.Option("--candidate-latency-factor", help="Candidate latency multiplier.")
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same events).")] = 1,
+    approved: Annotated[
+        float,
+        typer.Option(
+            "--approved",
+            min=0.0,
+            max=1.0,
+            help="Of the escalations that need approval, the share approved (the rest stay on the "
+            "primary model).",
+        ),
+    ] = 1.0,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.", callback=output_path)
     ] = None,
@@ -63,6 +75,7 @@ def command(
         candidate_error_rate,
         candidate_latency_factor,
         seed,
+        approved,
     )
     events = simulate(render_bundle(place.workspace()), workload)
     if out is None:

@@ -209,11 +209,62 @@ class EscalationCase(NamedTuple):
     expect: str  # "escalate" or "primary"
 
 
+PRIMARY_TEAM, SECONDARY_TEAM = "primary", "secondary"
+DEFAULT_TEAM_TIMEOUTS = {PRIMARY_TEAM: 1800, SECONDARY_TEAM: 3600}  # seconds, from the risk plan
+DEFAULT_GRANT_TTL_S = 3600
+
+
+class ApprovalTeam(NamedTuple):
+    name: str  # primary or secondary
+    members: tuple[str, ...] | None  # who may decide; None: anyone
+    timeout_s: int
+
+
+class ApprovalPolicy(NamedTuple):
+    """Which escalations need a person's approval, and who gives it
+    (``escalation.approval``)."""
+
+    roles: tuple[str, ...] | None  # None: every role with an escalation model
+    criteria: tuple[str, ...] | None  # None: every escalation of those roles
+    teams: tuple[ApprovalTeam, ...]  # primary, then secondary if any
+    max_pending: int | None
+    grant_ttl_s: int = DEFAULT_GRANT_TTL_S
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ApprovalPolicy:
+        teams = tuple(
+            ApprovalTeam(
+                name,
+                tuple(raw["teams"][name]["members"]) if "members" in raw["teams"][name] else None,
+                int(raw["teams"][name].get("timeoutSeconds", DEFAULT_TEAM_TIMEOUTS[name])),
+            )
+            for name in (PRIMARY_TEAM, SECONDARY_TEAM)
+            if name in raw["teams"]
+        )
+        return cls(
+            tuple(raw["roles"]) if "roles" in raw else None,
+            tuple(raw["criteria"]) if "criteria" in raw else None,
+            teams,
+            raw.get("maxPending"),
+            int(raw.get("grantTtlSeconds", DEFAULT_GRANT_TTL_S)),
+        )
+
+    def team(self, name: str) -> ApprovalTeam | None:
+        return next((team for team in self.teams if team.name == name), None)
+
+    def needed(self, role: str, met: tuple[str, ...] | list[str]) -> bool:
+        """Whether an escalation of ``role`` that met ``met`` needs approval."""
+        if self.roles is not None and role not in self.roles:
+            return False
+        return self.criteria is None or any(name in self.criteria for name in met)
+
+
 class EscalationPolicy(NamedTuple):
     threshold: float
     max_rate: float | None
     criteria: dict[str, Criterion]
     cases: tuple[EscalationCase, ...] = ()
+    approval: ApprovalPolicy | None = None  # None: escalations need no approval
 
     # The sections below hold what the file says; None means "not set": that
     # target, gate, trigger or budget is not judged. Their defaults live here only.
@@ -235,6 +286,7 @@ class EscalationPolicy(NamedTuple):
                 EscalationCase(case["name"], case["role"], dict(case["context"]), case["expect"])
                 for case in raw.get("cases", ())
             ),
+            approval=ApprovalPolicy.from_dict(raw["approval"]) if "approval" in raw else None,
         )
 
 

@@ -29,10 +29,19 @@ from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
+from hybridctl.credentials import grant_key
 from hybridctl.errors import HybridctlError
+from hybridctl.gateway.escalation_requests import ESCALATIONS_TOKEN_ENV, ESCALATIONS_URL_ENV, RequestFiler
 from hybridctl.gateway.metrics import ADDRESS_ENV, PORT_ENV, GatewayMetrics, start_exporter
-from hybridctl.gateway.requests import NotDeployed, Routed, route_request, routed_of
-from hybridctl.gateway.source import BUNDLE_ENV, BundleWatcher, interval_from_env, source_from
+from hybridctl.gateway.requests import (
+    NotDeployed,
+    Routed,
+    request_task,
+    request_user,
+    route_request,
+    routed_of,
+)
+from hybridctl.gateway.source import BUNDLE_ENV, TOKEN_ENV, BundleWatcher, interval_from_env, source_from
 from hybridctl.gateway.usage_log import LOG_ENV, UsageLog, usage_record
 
 if TYPE_CHECKING:
@@ -82,7 +91,12 @@ class HybridctlRouting(CustomLogger):
         except HybridctlError as error:  # the proxy still serves: every role as rendered
             log.error("hybridctl: %s: every request goes to the role it asks for", error.message)
         else:
+            try:
+                self.watcher.grant_key = grant_key(env)
+            except HybridctlError as error:  # escalations that need approval serve the primary
+                log.error("hybridctl: %s: no grant is honoured", error.message)
             self.watcher.start(self._checked)
+        self.filer = _filer(env, lambda role, outcome: self.metrics.filed.labels(role, outcome).inc())
         if env.get(PORT_ENV):
             start_exporter(int(env[PORT_ENV]), env.get(ADDRESS_ENV, "127.0.0.1"), registry)
 
@@ -112,12 +126,19 @@ class HybridctlRouting(CustomLogger):
             return data
         names = _deployed_names()
         try:
-            route_request(
+            routed = route_request(
                 data,
                 loaded.router,
                 key_alias=getattr(user_api_key_dict, "key_alias", None),
                 deployed=(lambda _: True) if names is None else names.__contains__,
             )
+            if routed is not None and routed.held:
+                self.metrics.held.labels(routed.role, routed.variant, routed.rollout).inc()
+                task = request_task(data)
+                if self.filer is not None and task is not None and routed.held == "no grant":
+                    self.filer.offer(
+                        routed.role, task, request_user(data, getattr(user_api_key_dict, "key_alias", None))
+                    )
         except NotDeployed as problem:
             self.metrics.undeployed.labels(problem.role, problem.model).inc()
         except Exception:  # never fail a request for hybridctl's sake
@@ -188,6 +209,23 @@ class HybridctlRouting(CustomLogger):
             self.usage_log.write(record)
         except (OSError, ValueError):
             log.exception("hybridctl: could not write the usage log")
+
+
+def _filer(env: Mapping[str, str], counted: Any) -> RequestFiler | None:
+    """Where tasks that give a reason get their escalation request filed, if anywhere."""
+    location = env.get(ESCALATIONS_URL_ENV)
+    if not location:
+        return None
+    try:
+        from hybridctl.credentials import token_from
+        from hybridctl.urls import http_url
+
+        url = http_url(location, ESCALATIONS_URL_ENV)
+        token = token_from(ESCALATIONS_TOKEN_ENV, env) or token_from(TOKEN_ENV, env)
+    except HybridctlError as error:
+        log.error("hybridctl: %s: no escalation request is filed", error.message)
+        return None
+    return RequestFiler(url, token, counted)
 
 
 def _metadata(kwargs: Any) -> Any:

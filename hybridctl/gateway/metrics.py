@@ -58,6 +58,20 @@ class GatewayMetrics:
         self.escalations = Counter(
             "llm_escalations", "Requests escalated to the premium model", LABELS, registry=r
         )
+        self.held = Counter(
+            "hybridctl_escalations_held",
+            "Requests that met the escalation criteria but were served by the primary model: "
+            "their escalation needs approval and they carried no valid grant",
+            ("role", "variant", "rollout_id"),
+            registry=r,
+        )
+        self.filed = Counter(
+            "hybridctl_escalation_requests",
+            "Escalation requests the gateway filed for tasks that gave a reason, by outcome "
+            "(created, refused, failed, dropped)",
+            ("role", "outcome"),
+            registry=r,
+        )
         self.undeployed = Counter(
             "hybridctl_gateway_undeployed",
             "Requests kept on the role's own entry: the model routed to is not deployed here",

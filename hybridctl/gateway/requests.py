@@ -46,6 +46,8 @@ class Routed(NamedTuple):
     escalated: bool
     rollout: str
     started: float  # time.time() when routed
+    grant: str = ""  # the approved escalation request it went on
+    held: str = ""  # why an escalation that needs approval was not served: no valid grant
 
     def labels(self) -> tuple[str, str, str, str]:
         """The metric labels: role, variant, model, rollout_id."""
@@ -59,6 +61,8 @@ class Routed(NamedTuple):
             f"model:{self.model}",
             f"rollout:{self.rollout}",
         ]
+        if self.grant:
+            tags.append(f"approval:{self.grant}")
         return [*tags, "escalated"] if self.escalated else tags
 
 
@@ -121,7 +125,17 @@ def route_request(
         return None
     if not deployed(route.model):
         raise NotDeployed(role, route.model)
-    routed = Routed(uuid.uuid4().hex, role, route.variant, route.model, route.escalated, rollout, time.time())
+    routed = Routed(
+        uuid.uuid4().hex,
+        role,
+        route.variant,
+        route.model,
+        route.escalated,
+        rollout,
+        time.time(),
+        route.grant,
+        route.held,
+    )
     data["model"] = route.model
     data["fallbacks"] = [m for m in route.fallbacks if deployed(m)]
     metadata = data.get("metadata")

@@ -124,6 +124,7 @@ class BundleWatcher:
     current: Loaded | None = None  # swapped whole: a request reads one consistent router
     problem: str | None = None  # why the last read gave nothing new, or None when it was fine
     checked_at: float = 0.0
+    grant_key: bytes | None = None  # checks approval grants (HYBRIDCTL_GRANT_KEY)
 
     def check(self) -> bool:
         """Read the source once; True when a new bundle is now served."""
@@ -146,7 +147,7 @@ class BundleWatcher:
     def _load(self, body: bytes) -> Loaded:
         try:
             bundle = read_bundle(body)
-            router = Router(bundle)
+            router = Router(bundle, grant_key=self.grant_key)
         except NotABundle as problem:
             self.source.forget()
             raise SourceProblem(f"{self.source.where}: {problem.message}") from None

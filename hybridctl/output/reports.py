@@ -16,6 +16,7 @@ from hybridctl.text import money
 if TYPE_CHECKING:
     from hybridctl.app.rollout_report import RolloutReport, StepReport
     from hybridctl.config.catalog import PriceRow
+    from hybridctl.escalations.stats import ReviewSummary
     from hybridctl.usage.costcheck import CostCheck
     from hybridctl.usage.litellm import ImportResult
     from hybridctl.usage.reports import BudgetReport, Row, SavingsReport, UsageData, UsageReport
@@ -127,7 +128,7 @@ def _csv(rows: Sequence[Mapping[str, object]]) -> str:
     return out.getvalue()
 
 
-def _render(
+def render_report(
     result: HasDict,
     fmt: str,
     html_path: Path | None,
@@ -238,7 +239,7 @@ def render_usage(report: UsageReport, fmt: str, html_path: Path | None = None) -
             f"{window.until.isoformat() if window.until else '…'})"
         )
     notes = [*report.unmatched, *_input_notes(report.data), *_unpriced_note(report.total.unpriced)]
-    _render(
+    render_report(
         report,
         fmt,
         html_path,
@@ -283,7 +284,7 @@ def render_savings(report: SavingsReport, fmt: str, html_path: Path | None = Non
         )
     notes = _input_notes(report.data) + _unpriced_note(report.unpriced)
     series = [("actual", report.total.actual), (f"all {report.baseline_model}", report.total.baseline)]
-    _render(
+    render_report(
         report,
         fmt,
         html_path,
@@ -318,7 +319,7 @@ def render_budget(report: BudgetReport, fmt: str, html_path: Path | None = None)
         ]
     )
     notes = [f"alert: {a}" for a in report.alerts] + _input_notes(report.data)
-    _render(
+    render_report(
         report,
         fmt,
         html_path,
@@ -451,11 +452,12 @@ def render_rollout_report(report: RolloutReport, fmt: str, html_path: Path | Non
                 evidence_rows,
             )
         )
+    grids += review_grids(report.escalations)
     if report.data is not None:
         notes += _input_notes(report.data)
     title = f"Rollout of r{report.candidate}" if report.candidate else "Rollout"
     weights = [(f"r{s.revision}", float(s.target.get("weight", 0))) for s in report.steps]
-    _render(
+    render_report(
         report,
         fmt,
         html_path,
@@ -536,3 +538,40 @@ def render_cost_check(result: CostCheck, as_json: bool) -> None:
         )
     if result.stats.bad:
         say(("note ", "dim"), f"{count(result.stats.bad)} bad lines skipped (report usage lists them)")
+
+
+def _span(seconds: float | None) -> str:
+    """A review time as people read it: seconds, minutes or hours."""
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{max(0.0, seconds):.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
+
+
+def escalation_grids(review: ReviewSummary) -> list[Grid]:
+    rows = [
+        [t.team, str(t.decided), str(t.approved), _span(t.p50_s), _span(t.p95_s), str(t.breaches)]
+        for t in review.teams
+    ]
+    rows.append(["all", "", "", _span(review.p50_s), _span(review.p95_s), str(review.breaches)])
+    counts = [[status, str(n)] for status, n in review.counts.items()]
+    rate = "-" if review.approval_rate is None else f"{review.approval_rate:.0%}"
+    return [
+        Grid("Requests", ["status", "requests"], [*counts, ["approval rate", rate]]),
+        Grid(
+            "Time to a decision, by the team that decided",
+            ["team", "decided", "approved", "p50", "p95", f"over {review.target_s // 60} min"],
+            rows,
+        ),
+    ]
+
+
+def review_grids(review: ReviewSummary | None) -> list[Grid]:
+    """The rollout report's escalation tables."""
+    if review is None or not review.requests:
+        return []
+    return [
+        g._replace(title=f"Escalations during the rollout: {g.title.lower()}")
+        for g in escalation_grids(review)
+    ]

@@ -21,6 +21,7 @@ class Hook(NamedTuple):
     header: str = "Authorization"  # where the token goes
     token_env: str | None = None  # the environment variable holding it, if the hook needs one
     url_env: str | None = None  # the variable holding the URL: a Slack or Teams webhook URL is a secret
+    team: str | None = None  # an approval team it alerts of escalation requests; None: transitions
 
     def target(self) -> str | None:
         """The URL to call (held as a secret when it came from the environment,

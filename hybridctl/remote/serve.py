@@ -22,13 +22,15 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import parse_qs
 
 from hybridctl.errors import UsageError
 from hybridctl.fsutil import atomic_write
 from hybridctl.remote.contract import NotABundle, read_bundle
 
 MAX_BUNDLE_BYTES = 16 << 20
+MAX_REQUEST_BYTES = 64 << 10  # an escalation request: a role, a task context, a reason
 MAX_CONNECTIONS = 64  # served at once; more wait in the listen queue
 READ_TIMEOUT_S = 10.0  # a client silent this long is dropped
 REQUEST_DEADLINE_S = 30.0  # a request, whole, from its first byte to the answer
@@ -54,7 +56,18 @@ def check_bundle(body: bytes) -> dict[str, Any]:
         raise BadRequest(status, problem.message) from None
 
 
-def content_length(values: list[str]) -> int:
+class Desk(Protocol):
+    """The escalation queue ``POST /escalations`` and ``GET /escalations/ID``
+    reach (the application layer provides it; BadRequest refuses a request)."""
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get(self, request_id: str) -> dict[str, Any] | None: ...
+
+    def of_task(self, task_id: str) -> dict[str, Any] | None: ...
+
+
+def content_length(values: list[str], most: int = MAX_BUNDLE_BYTES) -> int:
     """The body's length from its Content-Length header(s), or BadRequest."""
     if not values:
         raise BadRequest(HTTPStatus.LENGTH_REQUIRED, "a Content-Length header is required")
@@ -63,8 +76,9 @@ def content_length(values: list[str]) -> int:
     length = int(values[0].strip())
     if length == 0:
         raise BadRequest(HTTPStatus.BAD_REQUEST, "the body is empty")
-    if length > MAX_BUNDLE_BYTES:
-        raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "a bundle is at most 16 MiB")
+    if length > most:
+        size = f"{most >> 20} MiB" if most >= 1 << 20 else f"{most >> 10} KiB"
+        raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a body here is at most {size}")
     return length
 
 
@@ -81,10 +95,12 @@ class Endpoint(ThreadingHTTPServer):
         max_connections: int = MAX_CONNECTIONS,
         read_timeout_s: float = READ_TIMEOUT_S,
         deadline_s: float = REQUEST_DEADLINE_S,
+        desk: Desk | None = None,
     ) -> None:
         super().__init__(address, _Handler)
         self.directory = directory
         self.token = token
+        self.desk = desk  # None: no escalation queue here (404)
         self.read_timeout_s = read_timeout_s
         self.deadline_s = deadline_s
         self.write_lock = threading.Lock()  # one PUT writes at a time: the last one wins whole
@@ -167,6 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
             return
+        if self.path.startswith(("/escalations/", "/escalations?")):
+            self._escalation(self.path.removeprefix("/escalations"))
+            return
         try:
             stored = self.server.bundle_path.read_bytes()
         except FileNotFoundError:
@@ -189,6 +208,48 @@ class _Handler(BaseHTTPRequestHandler):
             atomic_write(self.server.bundle_path, body)
         self._reply(HTTPStatus.OK, {"digest": bundle["digest"]})
 
+    def do_POST(self) -> None:
+        if not self._authorized():
+            self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
+            return
+        desk = self.server.desk
+        if self.path != "/escalations" or desk is None:
+            self._reply(HTTPStatus.NOT_FOUND, {"error": _NO_DESK if desk is None else "not found"})
+            return
+        try:
+            length = content_length(self.headers.get_all("Content-Length") or [], MAX_REQUEST_BYTES)
+            try:
+                body = json.loads(self._body(length))
+            except (ValueError, RecursionError):
+                raise BadRequest(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
+            if not isinstance(body, dict):
+                raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, "an escalation request is a JSON object")
+            made = desk.create(body)
+        except BadRequest as refused:
+            self._reply(refused.status, {"error": refused.message})
+            return
+        self._reply(HTTPStatus.CREATED, made)
+
+    def _escalation(self, rest: str) -> None:
+        """``/ID``: one request; ``?task_id=T``: the newest request for the task."""
+        desk = self.server.desk
+        if desk is None:
+            self._reply(HTTPStatus.NOT_FOUND, {"error": _NO_DESK})
+            return
+        try:
+            if rest.startswith("?"):
+                task = parse_qs(rest[1:]).get("task_id", [""])[0]
+                found = desk.of_task(task) if task else None
+            else:
+                found = desk.get(rest.removeprefix("/"))
+        except BadRequest as refused:
+            self._reply(refused.status, {"error": refused.message})
+            return
+        if found is None:
+            self._reply(HTTPStatus.NOT_FOUND, {"error": "no such escalation request"})
+            return
+        self._reply(HTTPStatus.OK, found)
+
     def _body(self, length: int) -> bytes:
         chunks: list[bytes] = []
         left = length
@@ -200,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
             left -= len(chunk)
         return b"".join(chunks)
 
+
+_NO_DESK = "this endpoint keeps no escalation queue (hybridctl serve --escalations, in a setup)"
 
 _BIND_PROBLEMS = {
     errno.EADDRINUSE: ("the port is in use", "choose another --port, or stop what listens there"),
@@ -220,6 +283,7 @@ def serve(
     max_connections: int = MAX_CONNECTIONS,
     read_timeout_s: float = READ_TIMEOUT_S,
     deadline_s: float = REQUEST_DEADLINE_S,
+    desk: Desk | None = None,
 ) -> Endpoint:
     """An endpoint bound to (host, port); ``serve_forever()`` runs it. A port
     that cannot be had is a usage error (exit 2)."""
@@ -237,6 +301,7 @@ def serve(
             max_connections=max_connections,
             read_timeout_s=read_timeout_s,
             deadline_s=deadline_s,
+            desk=desk,
         )
     except OSError as exc:
         what, hint = _BIND_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "check --host and --port"))

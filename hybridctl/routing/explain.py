@@ -4,8 +4,9 @@ applications import, driven by the bundle `hybridctl render` writes."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hybridctl.config.escalation import Decision, decide
@@ -41,16 +42,24 @@ class RouteExplanation(NamedTuple):
             "fallbacks": self.route.fallbacks,
             "fallbacks_on": dict(self.route.fallbacks_on),
             "gateway_model": self.route.gateway_model,
+            "approval": {"grant": self.route.grant or None, "held": self.route.held or None},
             "escalation": None if self.decision is None else self.decision.to_dict(),
             "why": self.why,
         }
 
 
 def explain_route(
-    bundle: Mapping[str, Any], role: str, user: str, context: Mapping[str, Any] | None
+    bundle: Mapping[str, Any],
+    role: str,
+    user: str,
+    context: Mapping[str, Any] | None,
+    *,
+    grant_key: bytes | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> RouteExplanation:
-    """The route of one request and the reasons, step by step; KeyError on an unknown role."""
-    router = Router(bundle)
+    """The route of one request and the reasons, step by step; KeyError on an unknown role.
+    ``clock`` is when grants are checked."""
+    router = Router(bundle, grant_key=grant_key, clock=clock)
     route = router.route(role, user, context)
     strategy = router.candidate if route.variant == "candidate" and router.candidate else router.stable
     if role not in strategy.roles:
@@ -71,6 +80,13 @@ def explain_route(
     elif context:
         decision = decide(strategy, role, context)
         why.append(f"escalation: {decision.outcome}, {decision.why}")
+        if route.grant:
+            why.append(f"the escalation needs approval: grant {route.grant} is valid for '{role}'")
+        elif route.held:
+            why.append(
+                f"the escalation needs approval and {route.held}: the primary model "
+                f"'{route.model}' serves (hybridctl escalation request --role {role} ...)"
+            )
     else:
         why.append(f"no task context: the primary model '{strategy.roles[role].primary}'")
     chain = " -> ".join(route.fallbacks) if route.fallbacks else "none"

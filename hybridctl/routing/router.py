@@ -7,6 +7,7 @@ lookup and, with a task context, one test per counted criterion."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -15,8 +16,10 @@ from hybridctl.config.escalation import CRITERION_FIELD, criterion_test
 from hybridctl.config.model import EscalationPolicy, Strategy
 from hybridctl.routing.buckets import SHA256, bucketer, candidate_test
 from hybridctl.routing.gateway import gateway_name
+from hybridctl.routing.grants import Grant, grant_problem, read_grant
 
 NO_ERROR_FALLBACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+SIGNED_KEPT = 4096  # grants whose signature held, kept so a task's next call skips the HMAC
 
 
 def escalation_score(
@@ -61,6 +64,10 @@ class Route(NamedTuple):
     # error class (rateLimit, timeout, contextWindow, contentPolicy) -> the models
     # tried on that error instead of ``fallbacks``
     fallbacks_on: Mapping[str, tuple[str, ...]] = NO_ERROR_FALLBACKS
+    grant: str = ""  # the approved request an escalation that needs approval went on
+    # why a task that meets the criteria is served by the primary model: its
+    # escalation needs approval and the task carries no valid grant for the role
+    held: str = ""
 
 
 class _RolePlan(NamedTuple):
@@ -72,6 +79,7 @@ class _RolePlan(NamedTuple):
     forced: Route | None
     tests: tuple[tuple[str, Callable[[Any], bool], int], ...]  # (context field, test, bit)
     by_met: tuple[Route, ...]  # indexed by the bits of the criteria met
+    needs_grant: tuple[bool, ...]  # indexed alike: the escalation needs an approval's grant
 
 
 def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[str, _RolePlan]:
@@ -97,6 +105,7 @@ def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[
         primary = route(role, spec.primary, False, True)
         scorers: tuple[tuple[str, str, Callable[[Any], bool]], ...] = ()
         by_met = [primary]
+        needs_grant = [False]
         if spec.escalation_model and policy:
             scorers = _scorers(policy, strategy.criteria_of(role))
             escalated = route(role, spec.escalation_model, True, False)
@@ -105,6 +114,8 @@ def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[
                 score = _score(policy, met)
                 chosen = escalated if score >= policy.threshold else primary
                 by_met.append(chosen._replace(score=score, criteria=tuple(met)))
+                approval = policy.approval
+                needs_grant.append(chosen.escalated and approval is not None and approval.needed(role, met))
         plans[role] = _RolePlan(
             primary=primary,
             # `hybridctl force`: everyone on this model, no escalation
@@ -113,6 +124,7 @@ def _plans(strategy: Strategy, variant: str, forced: Mapping[str, str]) -> dict[
             else None,
             tests=tuple((field, test, 1 << i) for i, (_, field, test) in enumerate(scorers)),
             by_met=tuple(by_met),
+            needs_grant=tuple(needs_grant),
         )
     return plans
 
@@ -122,7 +134,21 @@ def _nobody(user_id: str) -> bool:
 
 
 class Router:
-    def __init__(self, bundle: Mapping[str, Any]) -> None:
+    """Routes requests by a bundle. ``grant_key`` checks the grants of
+    escalations that need approval (routing/grants.py; without it, such an
+    escalation is never served by the premium model); ``clock`` is when
+    grants are checked (seconds since the epoch)."""
+
+    def __init__(
+        self,
+        bundle: Mapping[str, Any],
+        *,
+        grant_key: str | bytes | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._grant_key = grant_key.encode() if isinstance(grant_key, str) else grant_key
+        self._clock = clock
+        self._signed: dict[str, Grant] = {}
         self.rollout_id = bundle.get("rollout_id") or ""
         self.weight = int(bundle.get("weight", 0))
         self.enabled = bool(bundle.get("enabled", True))  # False: the kill switch, everyone on stable
@@ -157,4 +183,24 @@ class Router:
             value = task.get(field)
             if value is not None and test(value):
                 met |= bit
+        if plan.needs_grant[met]:
+            return self._approved(role, plan.by_met[met], plan.primary, task)
         return plan.by_met[met]
+
+    def _approved(self, role: str, escalated: Route, primary: Route, task: Mapping[str, Any]) -> Route:
+        """The escalated route with a valid grant for the role, else the primary's, saying why.
+        A signature that held once is not checked again: an agent's task passes the same
+        grant with every call (its role and expiry are checked every time)."""
+        token = task.get("approval")
+        grant = self._signed.get(token) if isinstance(token, str) else None
+        if grant is None:
+            grant, why = read_grant(token, self._grant_key)
+            if grant is not None:
+                if len(self._signed) >= SIGNED_KEPT:
+                    self._signed.clear()
+                self._signed[str(token)] = grant
+        if grant is not None:
+            why = grant_problem(grant, role, self._clock())
+            if not why:
+                return escalated._replace(grant=grant.id)
+        return primary._replace(score=escalated.score, criteria=escalated.criteria, held=why)

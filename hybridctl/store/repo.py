@@ -208,6 +208,12 @@ class Store(Sharing):
         if self._has_commits():
             yield from self._log(BRANCH)
 
+    def records_of(self, kind: str) -> Iterator[Record]:
+        """The records of one kind, newest first, found by git's message search
+        (their title starts with the kind); ``kind`` is a plain word."""
+        if self._has_commits():
+            yield from (r for r in self._log(BRANCH, f"--grep=^{kind} r[0-9]") if r.kind == kind)
+
     def records(self) -> list[Record]:
         """Every record, newest first (reads the whole history: for history itself)."""
         return list(self.iter_records())

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import pytest
 import yaml
 
 from hybridctl.routing import Router
+from hybridctl.routing.grants import Grant, sign_grant
 from tests.helpers import Answer, JsonServer, Project, RunFn
 
 # LiteLLM reads its price map from the network unless told not to.
@@ -74,8 +76,10 @@ def test_during_a_canary_every_route_names_an_entry_litellm_serves(cli: RunFn, p
     config = render(cli, project)
     bundle = json.loads(cli("render", cwd=project.root).stdout)
     names = {e["model_name"] for e in config["model_list"]}
-    routes = Router(bundle)
-    task = {"affected_services": ["a", "b", "c"], "security_impact": "system-wide"}
+    key = b"l" * 32
+    routes = Router(bundle, grant_key=key)
+    grant = sign_grant(key, Grant("esc-0000beef", "architect", int(time.time()) + 600))
+    task = {"affected_services": ["a", "b", "c"], "security_impact": "system-wide", "approval": grant}
 
     asked = {
         routes.route(role, f"user-{n}", task if n % 2 else None).gateway_model

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.e2e
 
 TOKEN = "e2e-endpoint-" + "7a" * 12
 CHEAP = "gemini-2.5-flash-lite"
+GRANT_KEY = "e2e-grant-key-" + "0" * 20  # HYBRIDCTL_GRANT_KEY of hybridctl and the proxy alike
 OPUS = "claude-opus-4-1"  # what the upstream is asked for: claude-4.1-opus's providerModelId
 INTERVAL_S = 0.5  # HYBRIDCTL_BUNDLE_INTERVAL
 # the documented delay before a gateway routes by a new bundle: the interval,
@@ -59,11 +60,13 @@ class Stack:
     usage_log: Path
     env: dict[str, str]
 
-    def hybridctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def hybridctl(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         run = subprocess.run(
             [hybridctl_executable(), *args],
             cwd=self.root,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=600,
@@ -127,7 +130,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("gateway")
     upstream = Upstream()
     endpoint_port, proxy_port, metrics_port, prometheus_port = (stack.free_port() for _ in range(4))
-    env = clean_env({"HYBRIDCTL_TARGET_TOKEN": TOKEN, "NO_COLOR": "1"})
+    env = clean_env({"HYBRIDCTL_TARGET_TOKEN": TOKEN, "NO_COLOR": "1", "HYBRIDCTL_GRANT_KEY": GRANT_KEY})
     (root / "configs").mkdir()
     for name in ("modes.yml",):
         shutil.copy(CONFIGS / name, root / "configs" / name)
@@ -162,6 +165,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "HYBRIDCTL_BUNDLE_INTERVAL": str(INTERVAL_S),
             "HYBRIDCTL_METRICS_PORT": str(metrics_port),
             "HYBRIDCTL_USAGE_LOG": str(made.usage_log),
+            "HYBRIDCTL_GRANT_KEY": GRANT_KEY,
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "HF_HUB_OFFLINE": "1",
         }
@@ -245,14 +249,30 @@ def test_a_canary_reaches_exactly_its_users_and_keeps_them(gateway: Stack) -> No
     assert in_canary == {user for user in USERS if murmur3_bucket(rollout_id, user) <= 50}
 
 
-def test_a_task_that_meets_the_criteria_escalates_at_the_gateway(gateway: Stack) -> None:
+def test_a_task_that_meets_the_criteria_escalates_at_the_gateway_once_approved(gateway: Stack) -> None:
     critical = {"affected_services": ["api", "billing", "auth"], "security_impact": "data_breach"}
 
-    escalated = send(gateway, "architect", USERS[:20], critical)
+    held = send(gateway, "architect", USERS[:20], critical)  # escalations need approval: no grant yet
     plain = send(gateway, "architect", USERS[:20])
-
-    assert set().union(*escalated.values()) == {OPUS}
+    assert set().union(*held.values()) == {"glm-4.5"}
     assert set().union(*plain.values()) == {"glm-4.5"}
+
+    context = json.dumps(critical)
+    asked = gateway.hybridctl("escalation", "request", "--role", "architect", "--context", context,
+                              "--reason", "billing auth incident", "--json")  # fmt: skip
+    request_id = json.loads(asked.stdout)["id"]
+    approved = gateway.hybridctl("escalation", "approve", request_id, "--reason", "reviewed", "--json",
+                                 env={"HYBRIDCTL_ACTOR": "tech_lead"})  # fmt: skip
+    grant = json.loads(approved.stdout)["grant"]
+
+    escalated = send(gateway, "architect", USERS[:20], {**critical, "approval": grant})
+    other_role = send(gateway, "integrator", USERS[:20], {**critical, "approval": grant})
+    assert set().union(*escalated.values()) == {OPUS}
+    assert set().union(*other_role.values()) == {"glm-4.5"}
+    held_count = stack.metric_sum(
+        stack.plugin_metrics(gateway.metrics_port), "hybridctl_escalations_held_total"
+    )
+    assert held_count == 40  # the 20 before the approval, and the 20 integrator requests
 
 
 def test_kill_switch_forced_models_and_rollback_reach_the_gateway(gateway: Stack) -> None:

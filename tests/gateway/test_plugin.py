@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry  # noqa: E402
 from hybridctl.gateway.litellm_plugin import HybridctlRouting  # noqa: E402
 from tests.e2e.stack import free_port  # noqa: E402
 from tests.gateway.helpers import CHEAP, PROMPT, Key, event, make_bundle  # noqa: E402
-from tests.helpers import RunFn  # noqa: E402
+from tests.helpers import Project, RunFn  # noqa: E402
 
 
 def plugin(tmp_path: Path, bundle: dict[str, Any] | None, **env: str) -> HybridctlRouting:
@@ -166,3 +166,97 @@ def test_the_metrics_are_served_for_prometheus(tmp_path: Path) -> None:
 
     assert 'llm_requests_total{model="' in text and 'variant="stable"' in text
     assert "hybridctl_bundle_info{" in text
+
+
+def test_an_escalation_that_needs_approval_reaches_the_premium_model_only_with_a_grant(
+    tmp_path: Path,
+) -> None:
+    from hybridctl.routing.grants import Grant, sign_grant
+
+    key = "p" * 32
+    routing = plugin(tmp_path, make_bundle(weight=0), HYBRIDCTL_GRANT_KEY=key)
+    task = {"affected_services": 4, "security_impact": "auth_bypass"}
+    grant = sign_grant(key.encode(), Grant("esc-0000abcd", "architect", int(time.time()) + 600))
+
+    def ask(role: str, approval: str | None) -> dict[str, Any]:
+        metadata = {"task": {**task, **({"approval": approval} if approval else {})}}
+        data = {
+            "model": role,
+            "user": "u-1",
+            "messages": [{"role": "user", "content": PROMPT}],
+            "metadata": metadata,
+        }
+        return asyncio.run(routing.async_pre_call_hook(Key(), None, data, "acompletion"))
+
+    granted = ask("architect", grant)
+    assert granted["model"] == "claude-4.1-opus"
+    assert (
+        "approval:esc-0000abcd" in granted["metadata"]["tags"] and "escalated" in granted["metadata"]["tags"]
+    )
+    held = ask("architect", None)
+    assert held["model"] == "glm-4.5" and held["metadata"]["hybridctl"]["held"] == "no grant"
+    assert ask("integrator", grant)["model"] == "glm-4.5"  # another role's grant
+    assert value(routing, "hybridctl_escalations_held_total", role="architect") == 1
+    assert value(routing, "hybridctl_escalations_held_total", role="integrator") == 1
+
+
+def test_without_a_grant_key_no_grant_is_honoured(tmp_path: Path) -> None:
+    from hybridctl.routing.grants import Grant, sign_grant
+
+    routing = plugin(tmp_path, make_bundle(weight=0))
+    grant = sign_grant(b"p" * 32, Grant("esc-0000abcd", "architect", int(time.time()) + 600))
+    metadata = {"task": {"affected_services": 4, "security_impact": "auth_bypass", "approval": grant}}
+    data = {"model": "architect", "user": "u-1", "messages": [], "metadata": metadata}
+    routed = asyncio.run(routing.async_pre_call_hook(Key(), None, data, "acompletion"))
+    assert routed["model"] == "glm-4.5" and "no grant key" in routed["metadata"]["hybridctl"]["held"]
+
+
+def test_the_gateway_files_a_request_once_per_task_and_the_grant_then_escalates_it(
+    tmp_path: Path, cli: RunFn, project: Project
+) -> None:
+    from tests.cli.test_approvals_shared import KEY, TOKEN, Served
+
+    served = Served(project.root, tmp_path)
+    try:
+        routing = plugin(
+            tmp_path,
+            make_bundle(weight=0),
+            HYBRIDCTL_GRANT_KEY=KEY,
+            HYBRIDCTL_ESCALATIONS_URL=served.url,
+            HYBRIDCTL_ESCALATIONS_TOKEN=TOKEN,
+        )
+        task = {
+            "affected_services": 4,
+            "security_impact": "auth_bypass",
+            "task_id": "ticket-812",
+            "escalation_reason": "auth redesign",
+        }
+
+        def ask(extra: dict[str, Any]) -> dict[str, Any]:
+            data = {
+                "model": "architect",
+                "user": "u-7",
+                "messages": [],
+                "metadata": {"task": {**task, **extra}},
+            }
+            return asyncio.run(routing.async_pre_call_hook(Key(), None, data, "acompletion"))
+
+        assert ask({})["model"] == "glm-4.5"
+        assert ask({})["model"] == "glm-4.5"  # the same task: filed once
+        assert routing.filer is not None
+        routing.filer.wait()
+        assert value(routing, "hybridctl_escalation_requests_total", outcome="created") == 1
+        queue = cli("escalation", "queue", "--json", cwd=project.root).json()["requests"]
+        assert [(r["role"], r["reason"], r["requester"], r["context"]["task_id"]) for r in queue] == [
+            ("architect", "auth redesign", "u-7", "ticket-812")
+        ]
+        found = served.get("?task_id=ticket-812")
+        request_id = found.json()["id"]
+        approved = cli("escalation", "approve", request_id, "--reason", "ok", cwd=project.root,
+                       env={"HYBRIDCTL_ACTOR": "tech_lead"})  # fmt: skip
+        assert approved.exit_code == 0, approved.stderr
+        grant = served.get("?task_id=ticket-812").json()["grant"]
+        assert ask({"approval": grant})["model"] == "claude-4.1-opus"
+        assert served.get("?task_id=nothing").status_code == 404
+    finally:
+        served.close()

@@ -6,6 +6,7 @@ it. Buckets are worked out here from the documented rule, with mmh3."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import mmh3
@@ -18,6 +19,7 @@ from hybridctl.gateway.requests import (
     route_request,
     routed_of,
 )
+from hybridctl.routing.grants import Grant, sign_grant
 from hybridctl.routing.router import Router
 from tests.gateway.helpers import CHEAP, ROLLOUT, make_bundle
 
@@ -93,15 +95,18 @@ def test_the_task_context_is_metadata_task_else_a_json_object_header(
     assert request_task(data) == expected
 
 
-def test_a_task_that_meets_the_criteria_escalates_and_is_tagged() -> None:
-    router = Router(make_bundle(weight=0))
-    task = {"affected_services": ["a", "b", "c"], "security_impact": "data_breach"}
+def test_a_task_that_meets_the_criteria_escalates_with_its_grant_and_is_tagged() -> None:
+    key = b"r" * 32
+    router = Router(make_bundle(weight=0), grant_key=key)
+    grant = sign_grant(key, Grant("esc-00c0ffee", "architect", int(time.time()) + 600))
+    task = {"affected_services": ["a", "b", "c"], "security_impact": "data_breach", "approval": grant}
     data = ask("architect", "u-1", metadata={"task": task})
 
     decision = route_request(data, router, key_alias=None, deployed=everything)
 
     assert decision is not None and decision.escalated and data["model"] == "claude-4.1-opus"
-    assert "escalated" in data["metadata"]["tags"]
+    assert decision.grant == "esc-00c0ffee"
+    assert {"escalated", "approval:esc-00c0ffee"} <= set(data["metadata"]["tags"])
     assert data["fallbacks"] == [
         "glm-4.5",
         "openrouter/sonoma-sky-alpha",

@@ -17,8 +17,12 @@ def documented_bucket(user: str) -> int:
     return int(hashlib.sha256(f"{ROLLOUT}:{user}".encode()).hexdigest()[:8], 16) % 100 + 1
 
 
-def bundle(weight: int = 10, **changes: Any) -> dict[str, Any]:
+def bundle(weight: int = 10, *, approval: bool = False, **changes: Any) -> dict[str, Any]:
+    """The shipped strategy; without its approval section unless ``approval``
+    (the tests of scoring; test_grants.py covers approvals)."""
     stable = json.loads((CONFIGS / "model-config.json").read_text())
+    if not approval:
+        del stable["escalation"]["approval"]
     candidate = copy.deepcopy(stable)
     candidate["roles"]["critic"]["primary"] = "gemini-2.5-flash-lite"
     return {

@@ -13,6 +13,7 @@ from hybridctl.routing import Router, bucket, escalation_score
 from tests.helpers import CONFIGS
 
 DEFAULT = json.loads((CONFIGS / "model-config.json").read_text())
+del DEFAULT["escalation"]["approval"]  # scoring alone here; test_grants.py covers approvals
 
 
 def bundle(weight: int, candidate: dict[str, Any] | None = None) -> dict[str, Any]:

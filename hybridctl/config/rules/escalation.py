@@ -120,3 +120,51 @@ def escalation_cases(document: Document, strategy: Strategy) -> Iterator[Diagnos
                 (*at, "expect"),
                 hint="change the case if the new decision is intended; otherwise the weights or threshold",
             )
+
+
+@register(
+    STRATEGY,
+    Rule("approval-unknown-role", ERROR, "escalation.approval names a role the config does not have."),
+    Rule(
+        "approval-never-needed",
+        WARNING,
+        "escalation.approval names a role or criterion that never escalates.",
+    ),
+)
+def approval_scope(document: Document, strategy: Strategy) -> Iterator[Diagnostic]:
+    policy = strategy.escalation
+    approval = policy.approval if policy is not None else None
+    if policy is None or approval is None:
+        return
+    at: JsonPath = ("escalation", "approval")
+    for index, role in enumerate(approval.roles or ()):
+        if role not in strategy.roles:
+            yield document.diag(
+                "approval-unknown-role",
+                f"approval names role '{role}', which roles does not define",
+                (*at, "roles", index),
+                hint="roles: " + ", ".join(strategy.roles),
+            )
+        elif not strategy.roles[role].escalation_model:
+            yield document.diag(
+                "approval-never-needed",
+                f"approval names role '{role}', which has no escalation model: it never escalates",
+                (*at, "roles", index),
+            )
+    counted = {
+        c for r in strategy.roles if strategy.roles[r].escalation_model for c in strategy.criteria_of(r)
+    }
+    for index, name in enumerate(approval.criteria or ()):
+        if name not in policy.criteria:
+            yield document.diag(
+                "unknown-criterion",
+                f"approval names criterion '{name}', which escalation.criteria does not define",
+                (*at, "criteria", index),
+                hint="criteria: " + ", ".join(policy.criteria),
+            )
+        elif name not in counted:
+            yield document.diag(
+                "approval-never-needed",
+                f"approval names criterion '{name}', which no escalating role counts",
+                (*at, "criteria", index),
+            )
