@@ -190,3 +190,48 @@ def test_serve_answers_404_for_escalations_unless_asked_to_keep_them(tmp_path: P
 def test_serve_keeps_escalations_only_inside_a_setup(hybridctl: RunFn, tmp_path: Path) -> None:
     refused = hybridctl("serve", "--escalations", "--no-auth", "--port", "0", "--dir", "app", cwd=tmp_path)
     assert refused.exit_code == 2 and "no hybridctl setup here" in refused.stderr
+
+
+def test_two_machines_sweeping_at_once_alert_each_step_once(
+    cli: RunFn, machines: tuple[Path, Path, Path], target_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from hybridctl.app.approval_alerts import sweep
+    from hybridctl.app.settings import load_settings
+    from hybridctl.app.workspace import Workspace
+    from hybridctl.store.repo import Store
+
+    bare, alice, bob = machines
+    hook = target_server()
+    for root in (alice, bob):
+        with (root / "hybridctl.toml").open("a") as settings:
+            settings.write(f'\n[[notify]]\nurl = "{hook.url}"\nteam = "primary"\n')
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)]
+    monkeypatch.setattr("hybridctl.times.clock", lambda: now[0])
+    made = cli("escalation", "request", "--role", "architect", "--context", json.dumps(TASK),
+               "--reason", "auth", cwd=alice)  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    now[0] += timedelta(minutes=15)  # the reminder is due, on both machines
+
+    real_push = Store._push
+    alice_swept: list[Any] = []
+    started: list[bool] = []
+
+    def push(self: Store, *refspecs: str) -> None:
+        if not started:  # bob fetched and claimed; alice sweeps and pushes first
+            head = self.head()
+            started.append(head is not None and head.reason.startswith("sweep:"))  # bob's claim
+            alice_swept.append(sweep(Workspace.from_settings(load_settings(alice))))
+        real_push(self, *refspecs)
+
+    monkeypatch.setattr(Store, "_push", push)
+    by_bob = sweep(Workspace.from_settings(load_settings(bob)))
+
+    assert started == [True]  # bob's claim was on its way when alice pushed hers
+    assert [a.step.name for a in alice_swept[0].claimed] == ["primary-reminder"]
+    assert by_bob.claimed == [] and by_bob.delivered == []  # on top of alice's claim: nothing left
+    posted = [json.loads(body)["event"] for method, _, body in hook.received if method == "POST"]
+    assert posted == ["escalation.created", "escalation.primary-reminder"]
+    subjects = git(bare, "log", "--format=%s", "main").splitlines()
+    assert sum("sweep:" in s for s in subjects) == 1
