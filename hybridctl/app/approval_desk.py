@@ -21,7 +21,6 @@ from hybridctl import times
 from hybridctl.app.approval_queue import ID_PATTERN, grant_of, load_queue
 from hybridctl.app.approvals import create_request
 from hybridctl.app.workspace import Workspace
-from hybridctl.config.escalation import context_problems
 from hybridctl.errors import CheckFailed, HybridctlError, RefusedError, RemoteError
 from hybridctl.escalations.queue import Request
 from hybridctl.remote.serve import BadRequest
@@ -55,9 +54,6 @@ class ApprovalDesk:
             raise BadRequest(
                 HTTPStatus.UNPROCESSABLE_ENTITY, "context must be an object and requester a string"
             )
-        problems = context_problems(context)
-        if problems:
-            raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, f"context: {problems[0].message}")
         try:
             with self._lock:
                 created = create_request(

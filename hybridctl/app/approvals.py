@@ -1,5 +1,6 @@
 """Escalation approvals, as commands and ``hybridctl serve`` use them: create a
-request, decide it, sweep its deadlines, read the queue.
+request and decide it (the queue in the store is approval_queue.py; alerts
+and the sweep of deadlines, approval_alerts.py).
 
 Every change is a record of kind ``escalation`` in the store (so the audit
 trail is git history, and a team shares one queue through ``store-remote``);
@@ -20,8 +21,8 @@ from hybridctl.app.approval_alerts import announce_decision, deliver_alerts
 from hybridctl.app.approval_queue import find, fold_one, load_queue, new_id, record_events
 from hybridctl.app.escalation import working_strategy
 from hybridctl.app.workspace import Workspace
-from hybridctl.config.escalation import decide
-from hybridctl.config.model import ApprovalPolicy
+from hybridctl.config.escalation import Decision, decide
+from hybridctl.config.model import ApprovalPolicy, Strategy
 from hybridctl.errors import CheckFailed, RefusedError, UsageError
 from hybridctl.escalations.deadlines import Alert
 from hybridctl.escalations.queue import (
@@ -44,8 +45,7 @@ MAX_REASON_CHARS = 2000
 MAX_REQUESTER_CHARS = 200
 
 
-def _policy(workspace: Workspace) -> ApprovalPolicy:
-    strategy = working_strategy(workspace)
+def _policy(strategy: Strategy) -> ApprovalPolicy:
     approval = strategy.escalation.approval if strategy.escalation else None
     if approval is None:
         raise UsageError(
@@ -54,6 +54,44 @@ def _policy(workspace: Workspace) -> ApprovalPolicy:
             hint="add escalation.approval (teams, timeouts) to the model config to review them",
         )
     return approval
+
+
+def _stored_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The task context as the store keeps it: no grant, bounded, no secret."""
+    task = {k: v for k, v in context.items() if k != "approval"}
+    text = json.dumps(task, default=str)
+    if len(text) > MAX_CONTEXT_BYTES:
+        raise UsageError(f"the task context is larger than {MAX_CONTEXT_BYTES >> 10} KiB")
+    if find_secret(text) is not None:
+        raise UsageError(
+            "the task context holds what looks like an API key or token; the store keeps it forever",
+            hint="describe the task without the secret (and rotate it if it was real)",
+        )
+    return task
+
+
+def _needs_approval(
+    strategy: Strategy, approval: ApprovalPolicy, role: str, task: Mapping[str, Any]
+) -> tuple[Decision, list[str]]:
+    """The escalation decision and the criteria met, for a task that escalates
+    and needs approval; refused otherwise, as the seeds' workflow refuses it."""
+    if role not in strategy.roles:
+        raise UsageError(
+            f"role '{role}' is not in the config's roles",
+            hint=did_you_mean(role, list(strategy.roles)) or "roles: " + ", ".join(strategy.roles),
+        )
+    try:
+        decision = decide(strategy, role, task)
+    except ValueError as exc:
+        raise UsageError(f"the task context: {exc}") from None
+    if not decision.escalated:
+        raise CheckFailed(f"the task does not meet the escalation criteria: {decision.why}")
+    met = [c.name for c in decision.criteria if c.fired and c.counts]
+    if not approval.needed(role, met):
+        raise CheckFailed(
+            f"this escalation of '{role}' needs no approval: the router escalates it without a grant"
+        )
+    return decision, met
 
 
 def _bounded_text(value: str, what: str, most: int) -> str:
@@ -80,33 +118,10 @@ def create_request(
     """Score the task; a task that meets the criteria and needs approval gets a
     request, recorded, and its primary team alerted."""
     strategy = working_strategy(workspace)
-    approval = _policy(workspace)
-    if role not in strategy.roles:
-        raise UsageError(
-            f"role '{role}' is not in the config's roles",
-            hint=did_you_mean(role, list(strategy.roles)) or "roles: " + ", ".join(strategy.roles),
-        )
+    approval = _policy(strategy)
     why = _bounded_text(reason, "the reason", MAX_REASON_CHARS)
-    task = {k: v for k, v in context.items() if k != "approval"}  # a grant is never stored
-    text = json.dumps(task, default=str)
-    if len(text) > MAX_CONTEXT_BYTES:
-        raise UsageError(f"the task context is larger than {MAX_CONTEXT_BYTES >> 10} KiB")
-    if find_secret(text) is not None:
-        raise UsageError(
-            "the task context holds what looks like an API key or token; the store keeps it forever",
-            hint="describe the task without the secret (and rotate it if it was real)",
-        )
-    try:
-        decision = decide(strategy, role, task)
-    except ValueError as exc:
-        raise UsageError(f"the task context: {exc}") from None
-    if not decision.escalated:
-        raise CheckFailed(f"the task does not meet the escalation criteria: {decision.why}")
-    met = [c.name for c in decision.criteria if c.fired and c.counts]
-    if not approval.needed(role, met):
-        raise CheckFailed(
-            f"this escalation of '{role}' needs no approval: the router escalates it without a grant"
-        )
+    task = _stored_context(context)
+    decision, met = _needs_approval(strategy, approval, role, task)
     who = (requester or workspace.actor()).strip()[:MAX_REQUESTER_CHARS] or workspace.actor()
 
     @settle_races

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from hybridctl.app.approval_desk import ApprovalDesk
 
 EXAMPLES = """\
 [bold]Examples[/bold]
@@ -68,17 +71,7 @@ def command(
         )
     if token is not None and no_auth:
         raise UsageError(f"--no-auth and a token in {token_env}: choose one", hint=f"unset {token_env}")
-    desk = None
-    if escalations:
-        from hybridctl.app.approval_desk import ApprovalDesk
-        from hybridctl.app.settings import load_settings
-        from hybridctl.app.workspace import Workspace
-        from hybridctl.credentials import grant_key
-
-        space = Workspace.from_settings(load_settings())
-        space.open_store()  # a setup, here: refused now rather than at the first request
-        desk = ApprovalDesk(space, grant_key())
-    endpoint = make(host, port, directory, token, desk=desk)
+    endpoint = make(host, port, directory, token, desk=_desk() if escalations else None)
     if no_auth:
         sys.stderr.write(
             "WARNING: --no-auth: anyone who can reach this port can change what the application serves\n"
@@ -89,3 +82,15 @@ def command(
     sys.stderr.flush()
     with endpoint:
         endpoint.serve_forever()
+
+
+def _desk() -> ApprovalDesk:
+    """The escalation queue of the setup found from here (refused now, not at the first request)."""
+    from hybridctl.app.approval_desk import ApprovalDesk
+    from hybridctl.app.settings import load_settings
+    from hybridctl.app.workspace import Workspace
+    from hybridctl.credentials import grant_key
+
+    space = Workspace.from_settings(load_settings())
+    space.open_store()
+    return ApprovalDesk(space, grant_key())

@@ -19,7 +19,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry
+    from prometheus_client import CollectorRegistry, Counter
 
     from hybridctl.routing.router import Router
 
@@ -58,20 +58,7 @@ class GatewayMetrics:
         self.escalations = Counter(
             "llm_escalations", "Requests escalated to the premium model", LABELS, registry=r
         )
-        self.held = Counter(
-            "hybridctl_escalations_held",
-            "Requests that met the escalation criteria but were served by the primary model: "
-            "their escalation needs approval and they carried no valid grant",
-            ("role", "variant", "rollout_id"),
-            registry=r,
-        )
-        self.filed = Counter(
-            "hybridctl_escalation_requests",
-            "Escalation requests the gateway filed for tasks that gave a reason, by outcome "
-            "(created, refused, failed, dropped)",
-            ("role", "outcome"),
-            registry=r,
-        )
+        self.held, self.filed = _approval_counters(r)
         self.undeployed = Counter(
             "hybridctl_gateway_undeployed",
             "Requests kept on the role's own entry: the model routed to is not deployed here",
@@ -117,6 +104,27 @@ class GatewayMetrics:
 
     def source_state(self, ok: bool) -> None:
         self.source_ok.set(1 if ok else 0)
+
+
+def _approval_counters(registry: CollectorRegistry) -> tuple[Counter, Counter]:
+    """Escalations held for want of a grant, and the requests the gateway filed."""
+    from prometheus_client import Counter
+
+    held = Counter(
+        "hybridctl_escalations_held",
+        "Requests that met the escalation criteria but were served by the primary model: "
+        "their escalation needs approval and they carried no valid grant",
+        ("role", "variant", "rollout_id"),
+        registry=registry,
+    )
+    filed = Counter(
+        "hybridctl_escalation_requests",
+        "Escalation requests the gateway filed for tasks that gave a reason, by outcome "
+        "(created, refused, failed, dropped)",
+        ("role", "outcome"),
+        registry=registry,
+    )
+    return held, filed
 
 
 def start_exporter(port: int, address: str = "127.0.0.1", registry: CollectorRegistry | None = None) -> bool:
