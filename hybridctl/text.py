@@ -148,6 +148,16 @@ def money(value: float | None) -> str:
     return f"{sign}${amount:,.4f}" if amount < 1 else f"{sign}${amount:,.2f}"
 
 
+def elapsed(seconds: float | None) -> str:
+    """A wait as people read it: seconds under two minutes, minutes under two hours, then hours."""
+    if seconds is None:
+        return "-"
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
+
+
 def did_you_mean(word: str, choices: list[str]) -> str | None:
     """A hint naming the closest choice, if one is close."""
     if secret_label(word) is not None or len(word) > 200:

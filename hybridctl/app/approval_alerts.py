@@ -134,7 +134,7 @@ def announce_decision(workspace: Workspace, request: Request) -> list[dict[str, 
     decision = request.decision
     if decision is None:
         return []
-    held = request.teams[: request.teams.index(request.holder(decision.time)) + 1]
+    held = request.deciders(decision.time)
     hooks = tuple(h for team in held for h in workspace.remote.team_hooks(team.name))
     event = {
         "version": 1,

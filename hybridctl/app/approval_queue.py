@@ -15,7 +15,6 @@ from hybridctl.escalations.queue import Request, fold
 from hybridctl.routing.grants import Grant, sign_grant
 from hybridctl.store.repo import Store
 from hybridctl.text import did_you_mean
-from hybridctl.times import format_utc
 
 ESCALATION_KIND = "escalation"
 ID_PATTERN = re.compile(r"^esc-[0-9a-f]{8}$")
@@ -64,29 +63,6 @@ def find(queue: Mapping[str, Request], request_id: str) -> Request:
             hint=did_you_mean(request_id, list(queue)) or "hybridctl escalation queue lists them",
         )
     return found
-
-
-def fold_one(request: Request, event: dict[str, Any]) -> Request:
-    """The request after one more event."""
-    folded = fold([_as_requested(request), *request.alerts, event])
-    return folded[request.id]
-
-
-def _as_requested(request: Request) -> dict[str, Any]:
-    return {
-        "event": "requested",
-        "id": request.id,
-        "time": format_utc(request.created),
-        "role": request.role,
-        "reason": request.reason,
-        "requester": request.requester,
-        "context": request.context,
-        "score": request.score,
-        "criteria": list(request.criteria),
-        "model": request.model,
-        "teams": [t.to_dict() for t in request.teams],
-        "grant_ttl_s": request.grant_ttl_s,
-    }
 
 
 def grant_of(request: Request, key: bytes | None) -> str | None:

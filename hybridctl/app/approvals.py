@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from hybridctl import times
 from hybridctl.app.approval_alerts import announce_decision, deliver_alerts
-from hybridctl.app.approval_queue import find, fold_one, load_queue, new_id, record_events
+from hybridctl.app.approval_queue import find, load_queue, new_id, record_events
 from hybridctl.app.escalation import working_strategy
 from hybridctl.app.workspace import Workspace
 from hybridctl.config.escalation import Decision, decide
@@ -32,6 +32,7 @@ from hybridctl.escalations.queue import (
     REJECTED,
     Request,
     decided_event,
+    decision_of,
     fold,
     requested_event,
 )
@@ -191,8 +192,7 @@ def decide_request(workspace: Workspace, request_id: str, verdict: str, *, reaso
                     hint="the task stays on the primary model; ask for a new escalation",
                 )
             if not request.may_decide(actor, now):
-                allowed = request.teams[: request.teams.index(request.holder(now)) + 1]
-                members = sorted({m for team in allowed for m in team.members or ()})
+                members = sorted({m for team in request.deciders(now) for m in team.members or ()})
                 raise RefusedError(
                     f"'{actor}' is not a member of the {request.holder(now).name} team, "
                     f"which holds {request_id}",
@@ -200,7 +200,7 @@ def decide_request(workspace: Workspace, request_id: str, verdict: str, *, reaso
                 )
             event = decided_event(request, verdict, actor=actor, reason=why, now=now)
             record_events(store, workspace, [event], f"{request_id} {verdict}: {why}", now)
-            return Decided(fold_one(request, event), True, [])
+            return Decided(request._replace(decision=decision_of(event)), True, [])
 
     decided = record()
     if not decided.changed:

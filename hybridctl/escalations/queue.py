@@ -113,9 +113,13 @@ class Request(NamedTuple):
         primary_ends = self.created + timedelta(seconds=self.teams[0].timeout_s)
         return primary_ends if self.holder(now).name == PRIMARY_TEAM else self.expires
 
+    def deciders(self, now: datetime) -> tuple[Team, ...]:
+        """The teams whose members may decide at ``now``: the holder's, and after
+        the handover the primary's too."""
+        return self.teams[: self.teams.index(self.holder(now)) + 1]
+
     def may_decide(self, actor: str, now: datetime) -> bool:
-        """The holder's members may decide; after the handover, the primary's too."""
-        teams = self.teams[: self.teams.index(self.holder(now)) + 1]
+        teams = self.deciders(now)
         if any(team.members is None for team in teams):
             return True
         return any(actor in (team.members or ()) for team in teams)
@@ -218,6 +222,19 @@ def decided_event(
     }
 
 
+def decision_of(event: Mapping[str, Any]) -> Decision:
+    """The decision an ``approved`` or ``rejected`` event records."""
+    expires = event.get("grant_expires")
+    return Decision(
+        str(event["event"]),
+        str(event["actor"]),
+        str(event["reason"]),
+        str(event["team"]),
+        parse_utc(event["time"]),
+        None if expires is None else parse_utc(expires),
+    )
+
+
 def _request(event: Mapping[str, Any]) -> Request:
     return Request(
         id=str(event["id"]),
@@ -253,17 +270,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Request]:
             if known is None:
                 continue
             if kind in (APPROVED, REJECTED) and known.decision is None:
-                expires = event.get("grant_expires")
-                requests[known.id] = known._replace(
-                    decision=Decision(
-                        str(kind),
-                        str(event["actor"]),
-                        str(event["reason"]),
-                        str(event["team"]),
-                        parse_utc(event["time"]),
-                        None if expires is None else parse_utc(expires),
-                    )
-                )
+                requests[known.id] = known._replace(decision=decision_of(event))
             elif kind in ("alerted", "delivered"):
                 requests[known.id] = known._replace(alerts=(*known.alerts, dict(event)))
         except (KeyError, TypeError, ValueError):

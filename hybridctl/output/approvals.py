@@ -8,24 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from hybridctl.output import console, print_table, say, table, write_json
 from hybridctl.output.reports import escalation_grids, render_report
-from hybridctl.text import clean, money
+from hybridctl.text import clean, elapsed, money
 from hybridctl.times import format_utc
 
 if TYPE_CHECKING:
     from hybridctl.app.approval_alerts import Swept
     from hybridctl.app.approval_report import EscalationReport
     from hybridctl.escalations.queue import Request
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = max(0.0, seconds)
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
 
 
 def _sent(sent: list[dict[str, Any]]) -> str:
@@ -60,7 +49,7 @@ def render_decided(request: Request, changed: bool, grant: str | None, now: date
     say(
         (f"{verb} ", "bold green" if decision.verdict == "approved" else "bold red"),
         f"{request.id} ({clean(request.role)}) by {clean(decision.actor)} for the {decision.team} team "
-        f"after {_duration(request.review_seconds())}: {clean(decision.reason)}",
+        f"after {elapsed(request.review_seconds())}: {clean(decision.reason)}",
     )
     if decision.verdict == "approved":
         _say_grant(request, grant)
@@ -88,13 +77,13 @@ def render_queue(requests: list[Request], now: datetime, as_json: bool) -> None:
     for r in requests:
         status = r.status(now)
         left = (r.deadline(now) - now).total_seconds() if status == "pending" else None
-        shown_left = "-" if left is None else ("OVERDUE" if left <= 0 else _duration(left))
+        shown_left = "-" if left is None else ("OVERDUE" if left <= 0 else elapsed(left))
         view.add_row(
             r.id,
             clean(r.role),
             status if r.decision is None else f"{status} by {clean(r.decision.actor)}",
             r.holder(now).name if r.decision is None else r.decision.team,
-            _duration((now - r.created).total_seconds()),
+            elapsed((now - r.created).total_seconds()),
             format_utc(r.deadline(now)),
             shown_left,
             clean(r.reason)[:60],
@@ -156,7 +145,7 @@ def render_escalation_report(report: EscalationReport, fmt: str, html_path: Path
     review = report.review
     notes = []
     if review.oldest_pending_s is not None:
-        notes.append(f"oldest pending request: {_duration(review.oldest_pending_s)}")
+        notes.append(f"oldest pending request: {elapsed(review.oldest_pending_s)}")
     spend = report.spend
     if spend is None:
         notes.append("premium spend: no usage read (give usage files, --source, or usage in settings)")

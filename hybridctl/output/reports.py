@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from hybridctl.output import HasDict, console, print_table, say, table, write, write_json
-from hybridctl.text import money
+from hybridctl.text import elapsed, money
 
 if TYPE_CHECKING:
     from hybridctl.app.rollout_report import RolloutReport, StepReport
@@ -540,21 +540,12 @@ def render_cost_check(result: CostCheck, as_json: bool) -> None:
         say(("note ", "dim"), f"{count(result.stats.bad)} bad lines skipped (report usage lists them)")
 
 
-def _span(seconds: float | None) -> str:
-    """A review time as people read it: seconds, minutes or hours."""
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{max(0.0, seconds):.0f}s"
-    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
-
-
 def escalation_grids(review: ReviewSummary) -> list[Grid]:
     rows = [
-        [t.team, str(t.decided), str(t.approved), _span(t.p50_s), _span(t.p95_s), str(t.breaches)]
+        [t.team, str(t.decided), str(t.approved), elapsed(t.p50_s), elapsed(t.p95_s), str(t.breaches)]
         for t in review.teams
     ]
-    rows.append(["all", "", "", _span(review.p50_s), _span(review.p95_s), str(review.breaches)])
+    rows.append(["all", "", "", elapsed(review.p50_s), elapsed(review.p95_s), str(review.breaches)])
     counts = [[status, str(n)] for status, n in review.counts.items()]
     rate = "-" if review.approval_rate is None else f"{review.approval_rate:.0%}"
     return [
